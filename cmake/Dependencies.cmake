@@ -1,0 +1,11 @@
+# Every dependency comes from a Debian package; nothing is vendored or downloaded.
+find_package(CURL 7.88 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Threads REQUIRED)
+if(CFMON_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+endif()
