@@ -1,5 +1,17 @@
 #pragma once
 // Nagios threshold ranges: [@][start:][end], inclusive, "~" = -infinity.
+//
+//   "10"      alert when < 0 or > 10         (start defaults to 0)
+//   "10:"     alert when < 10                (end defaults to +infinity)
+//   "~:10"    alert when > 10                (start -infinity)
+//   "10:20"   alert when < 10 or > 20
+//   "@10:20"  alert when 10 <= value <= 20   ('@' inverts)
+//
+// Numbers are decimal, optionally signed, with an optional fraction and
+// exponent ("-5", "+0.5", ".5", "1e3"); '.' is the decimal separator whatever
+// the locale. Surrounding spaces/tabs are ignored. Rejected: empty input, a
+// lone '@' or ':', ":10" (no start: write "~:10" or "0:10"), a lone "~",
+// start > end, nan/inf, values beyond double range, trailing characters.
 #include <string>
 #include <string_view>
 
@@ -11,14 +23,14 @@ struct Range {
   double start = 0.0;       // -inf when written "~"
   double end = 0.0;         // +inf when omitted after ':'
   bool inside = false;      // '@': alert when inside instead of outside
-  std::string text;         // as given, for perfdata
+  std::string text;         // as given (trimmed), for perfdata
 
-  // True when value should raise the alert this range stands for.
+  // True when value should raise the alert this range stands for. Both ends
+  // are inclusive. NaN always alerts: a value we cannot judge must not pass.
   [[nodiscard]] bool alerts(double value) const noexcept;
 };
 
-// "10", "10:", "~:10", "10:20", "@10:20", "-5:5", "1e3", ... Rejects empty input,
-// start > end, NaN, garbage, trailing characters. Locale-independent.
+// Parses the grammar above. Errors are one line and quote the (trimmed) input.
 Expected<Range> parse_range(std::string_view text);
 
 }  // namespace cfmon

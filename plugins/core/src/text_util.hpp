@@ -1,0 +1,159 @@
+#pragma once
+// Small text helpers shared by the core's parsers (range, dotenv, status map,
+// targets). Internal: not installed, not part of the public headers.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "cfmon/expected.hpp"
+
+namespace cfmon::detail {
+
+inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+inline std::string_view trim_blanks(std::string_view s) noexcept {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+inline std::string_view strip_bom(std::string_view s) noexcept {
+  if (s.substr(0, utf8_bom.size()) == utf8_bom) s.remove_prefix(utf8_bom.size());
+  return s;
+}
+
+// User input echoed into a one-line error: control bytes become '?' and long
+// input is cut, so a message can never break the Nagios first line.
+inline std::string printable(std::string_view s, std::size_t max_chars = 80) {
+  std::string out;
+  for (const char c : s.substr(0, max_chars)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  if (s.size() > max_chars) out += "...";
+  return out;
+}
+
+// Index of the first invalid UTF-8 sequence, or npos. Rejects overlongs,
+// surrogates and code points above U+10FFFF.
+inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      if (b0 == 0xE0) lo = 0xA0;
+      if (b0 == 0xED) hi = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      if (b0 == 0xF0) lo = 0x90;
+      if (b0 == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (s.size() - i < len) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      const unsigned char min = k == 1 ? lo : static_cast<unsigned char>(0x80);
+      const unsigned char max = k == 1 ? hi : static_cast<unsigned char>(0xBF);
+      if (b < min || b > max) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+inline std::size_t line_of_offset(std::string_view s, std::size_t offset) noexcept {
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < offset && i < s.size(); ++i) {
+    if (s[i] == '\n') ++line;
+  }
+  return line;
+}
+
+// Reads a small configuration text file. `what` names the file's role
+// ("env file", "targets file") so the one-line error tells the user which
+// option to fix. Never echoes file content (it may hold secrets).
+inline Expected<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
+                                            std::string_view what) {
+  const std::string prefix = std::string(what) + " '" + printable(path, 200) + "': ";
+  if (path.empty()) return make_error(std::string(what) + ": empty path");
+
+  // O_NONBLOCK so opening a FIFO without a writer cannot hang; cleared below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    switch (err) {
+      case ENOENT: return make_error(prefix + "no such file");
+      case ENOTDIR: return make_error(prefix + "no such file (a parent is not a directory)");
+      case EACCES:
+      case EPERM: return make_error(prefix + "permission denied");
+      case ELOOP: return make_error(prefix + "too many symbolic links");
+      case ENAMETOOLONG: return make_error(prefix + "path too long");
+      default: return make_error(prefix + "cannot open (errno " + std::to_string(err) + ")");
+    }
+  }
+  struct FdCloser {
+    int handle;
+    ~FdCloser() { ::close(handle); }
+  } closer{fd};
+
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return make_error(prefix + "cannot stat");
+  if (S_ISDIR(st.st_mode)) return make_error(prefix + "is a directory, not a file");
+  if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
+    return make_error(prefix + "too large (" + std::to_string(st.st_size) + " bytes, limit " +
+                      std::to_string(max_bytes) + ")");
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+
+  // Read up to max_bytes + 1 whatever stat said: pipes and /proc files lie.
+  std::string data;
+  char buf[8192];
+  while (data.size() <= max_bytes) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EISDIR) return make_error(prefix + "is a directory, not a file");
+      return make_error(prefix + "read error (errno " + std::to_string(errno) + ")");
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  if (data.size() > max_bytes) {
+    return make_error(prefix + "too large (limit " + std::to_string(max_bytes) + " bytes)");
+  }
+
+  const std::string_view text = data;
+  if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF") {
+    return make_error(prefix + "is UTF-16 text; save it as UTF-8");
+  }
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return make_error(prefix + "line " + std::to_string(line_of_offset(text, nul)) +
+                      ": contains a NUL byte (binary file?)");
+  }
+  if (const auto bad = find_invalid_utf8(text); bad != std::string_view::npos) {
+    return make_error(prefix + "line " + std::to_string(line_of_offset(text, bad)) +
+                      ": not valid UTF-8 text (binary file?)");
+  }
+  return data;
+}
+
+}  // namespace cfmon::detail
