@@ -1,0 +1,149 @@
+#include "access_options.hpp"
+
+#include <cmath>
+
+namespace po = boost::program_options;
+
+namespace cfmon::access {
+
+const char* const kUsage =
+    "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE | -H HOST [--path P]\n"
+    "         [--env-file FILE | --client-id ID --client-secret-file FILE] [--env-suffix S]\n"
+    "         [-w SECONDS] [-c SECONDS] [-t SECONDS] [--format nagios|influx|zabbix|json]\n";
+
+const char* const kHelpEpilog =
+    "Credentials (there is no option that takes the secret itself):\n"
+    "  client ID:     --client-id, then CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX> in --env-file,\n"
+    "                 then in the environment\n"
+    "  client secret: --client-secret-file, then CF_SERVICE_TOKEN_CLIENT_SECRET<SUFFIX> in\n"
+    "                 --env-file, then in the environment\n"
+    "\n"
+    "Targets file: one target per line, 'NAME URL' or just 'URL'; '#' starts a comment.\n"
+    "\n"
+    "States: 2xx OK; login redirect, 401, 403 CRITICAL; 502/504/52x/530 WARNING (token\n"
+    "accepted, origin down); other 3xx OK; other 4xx/5xx WARNING; DNS/connect/TLS\n"
+    "failures CRITICAL; timeout --timeout-state; usage and credential errors UNKNOWN.\n"
+    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
+    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n";
+
+po::options_description access_options(AccessOptions& o) {
+  po::options_description group("check_cf_access options");
+  // clang-format off
+  group.add_options()
+    ("url,u", po::value(&o.urls)->composing(), "URL of an Access-protected app (repeatable)")
+    ("targets-file", po::value<std::string>(), "file of targets, one 'NAME URL' per line")
+    ("hostname,H", po::value(&o.hostname), "app hostname (URL https://HOST[:PORT]/PATH)")
+    ("port,p", po::value(&o.port), "port for -H (default 443)")
+    ("path", po::value(&o.path)->default_value("/"), "path for -H")
+    ("client-id", po::value<std::string>(), "service token client ID")
+    ("client-secret-file", po::value<std::string>(), "file holding the client secret")
+    ("env-suffix", po::value(&o.env_suffix), "read CF_SERVICE_TOKEN_CLIENT_ID_<S> etc. (e.g. NEW)")
+    ("token-header", po::value(&o.token_header),
+       "send the token as one JSON header NAME instead of the two CF-Access-Client-* headers")
+    ("expect-protected", po::bool_switch(&o.expect_protected),
+       "also probe without a token: CRITICAL unless Access blocks it")
+    ("timeout-state", po::value(&o.timeout_state)->default_value("critical"),
+       "state on timeout: ok|warning|critical|unknown")
+    ("warning,w", po::value(&o.warning), "response time range (s) for WARNING, Nagios syntax")
+    ("critical,c", po::value(&o.critical), "response time range (s) for CRITICAL, Nagios syntax")
+    ("status-map", po::value(&o.status_map), "override states per status, e.g. 404=ok,5xx=critical")
+    ("method", po::value(&o.method)->default_value("GET"), "GET or HEAD")
+    ("max-body-bytes", po::value(&o.max_body_bytes)->default_value(kDefaultMaxBodyBytes),
+       "read at most this many body bytes (default 65536)")
+    ("parallel", po::value(&o.parallel)->default_value(kDefaultParallel), "probes in flight at once")
+    ("discover", po::bool_switch(&o.discover), "print the Zabbix LLD array of the targets, probe nothing");
+  // clang-format on
+  return group;
+}
+
+Expected<std::vector<Target>> resolve_targets(const AccessOptions& o) {
+  std::vector<Target> targets;
+  for (const auto& url : o.urls) {
+    auto target = make_target(default_target_name(url), url);
+    if (!target) return target.error();
+    targets.push_back(std::move(*target));
+  }
+  if (!o.hostname.empty()) {
+    if (o.hostname.find_first_of("/:@ ") != std::string::npos) {
+      return make_error("-H takes a bare hostname, not '" + o.hostname + "'");
+    }
+    if (o.port < 0 || o.port > 65535) return make_error("--port must be between 1 and 65535");
+    std::string url = "https://" + o.hostname;
+    if (o.port != 0 && o.port != 443) url += ":" + std::to_string(o.port);
+    url += o.path.empty() || o.path.front() != '/' ? "/" + o.path : o.path;
+    auto target = make_target(default_target_name(url), url);
+    if (!target) return target.error();
+    targets.push_back(std::move(*target));
+  }
+  if (o.targets_file) {
+    auto from_file = read_targets_file(*o.targets_file);
+    if (!from_file) return from_file.error();
+    for (auto& t : *from_file) targets.push_back(std::move(t));
+  }
+  if (targets.empty()) return make_error("no target: give -u URL, -H HOST or --targets-file FILE");
+  // Names label perfdata and Zabbix items: they must be unique.
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    for (std::size_t j = i + 1; j < targets.size(); ++j) {
+      if (targets[i].name == targets[j].name) return make_error("target '" + targets[i].name + "' given twice");
+    }
+  }
+  return targets;
+}
+
+Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,
+                               std::vector<std::string>* warnings) {
+  AccessPlan plan;
+  auto targets = resolve_targets(o);
+  if (!targets) return targets.error();
+  plan.targets = std::move(*targets);
+
+  const auto timeout_state = parse_state(o.timeout_state);
+  if (!timeout_state) return make_error("--timeout-state must be ok, warning, critical or unknown");
+  plan.timeout_state = *timeout_state;
+  if (!o.warning.empty()) {
+    auto range = parse_range(o.warning);
+    if (!range) return make_error("-w: " + range.error().message);
+    plan.warning = *range;
+  }
+  if (!o.critical.empty()) {
+    auto range = parse_range(o.critical);
+    if (!range) return make_error("-c: " + range.error().message);
+    plan.critical = *range;
+  }
+  if (!o.status_map.empty()) {
+    auto map = StatusMap::parse(o.status_map);
+    if (!map) return make_error("--status-map: " + map.error().message);
+    plan.status_map = std::move(*map);
+  }
+  if (o.method != "GET" && o.method != "HEAD") return make_error("--method must be GET or HEAD");
+  plan.method = o.method;
+  if (o.parallel < 1 || o.parallel > 1000) return make_error("--parallel must be between 1 and 1000");
+  plan.parallel = o.parallel;
+  if (o.max_body_bytes > 16 * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
+  plan.max_body_bytes = o.max_body_bytes;
+  if (!o.token_header.empty() &&
+      o.token_header.find_first_of(": \t\r\n") != std::string::npos) {
+    return make_error("--token-header takes a header name, not '" + o.token_header + "'");
+  }
+  plan.token_header = o.token_header;
+  plan.expect_protected = o.expect_protected;
+
+  CredentialSources sources;
+  sources.client_id = o.client_id;
+  sources.client_secret_file = o.client_secret_file;
+  sources.env_file = common.env_file;
+  sources.env_suffix = o.env_suffix;
+  auto token = resolve_service_token(sources, env, warnings);
+  if (!token) return token.error();
+  plan.token = std::move(*token);
+
+  plan.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));
+  plan.resolve = common.resolve;
+  plan.ca_file = common.ca_file;
+  plan.insecure = common.insecure;
+  plan.ip_version = common.ipv4 ? 4 : (common.ipv6 ? 6 : 0);
+  plan.user_agent = common.user_agent;
+  return plan;
+}
+
+}  // namespace cfmon::access

@@ -1,0 +1,84 @@
+#include <cmath>
+#include <fstream>
+
+#include "cfmon/plugin.hpp"
+#include "cfmon/version.hpp"
+
+namespace po = boost::program_options;
+
+namespace cfmon::plugin {
+
+po::options_description common_options(CommonConfig& c) {
+  po::options_description group("Common options");
+  // clang-format off
+  group.add_options()
+    ("help,h", po::bool_switch(&c.help), "print this help and exit (state UNKNOWN, exit 3)")
+    ("version,V", po::bool_switch(&c.version), "print the version and exit (exit 3)")
+    ("verbose,v", "more detail on stderr; repeat up to -vvv (3 = redacted HTTP trace)")
+    ("timeout,t", po::value(&c.timeout_seconds)->default_value(10.0, "10"),
+       "seconds allowed per probe, connect included")
+    ("format", po::value(&c.format_text)->default_value("nagios"), "output: nagios|influx|zabbix|json")
+    ("env-file", po::value<std::string>(), "dotenv file with credentials (never executed)")
+    ("ca-file", po::value(&c.ca_file), "CA bundle (PEM) to verify the edge with")
+    ("insecure,k", po::bool_switch(&c.insecure), "do not verify TLS certificates")
+    ("resolve", po::value(&c.resolve)->composing(), "HOST:PORT:ADDR, as curl --resolve (repeatable)")
+    ("ipv4,4", po::bool_switch(&c.ipv4), "use IPv4 only")
+    ("ipv6,6", po::bool_switch(&c.ipv6), "use IPv6 only")
+    ("user-agent,A", po::value(&c.user_agent), "User-Agent header (default names the plugin and version)");
+  // clang-format on
+  return group;
+}
+
+std::optional<Error> validate_common(CommonConfig& c) {
+  if (c.format_text == "nagios") {
+    c.format = OutputFormat::nagios;
+  } else if (c.format_text == "influx") {
+    c.format = OutputFormat::influx;
+  } else if (c.format_text == "zabbix") {
+    c.format = OutputFormat::zabbix;
+  } else if (c.format_text == "json") {
+    c.format = OutputFormat::json;
+  } else {
+    return Error{"--format must be nagios, influx, zabbix or json, not '" + c.format_text + "'"};
+  }
+  if (!std::isfinite(c.timeout_seconds) || c.timeout_seconds <= 0 || c.timeout_seconds > 3600) {
+    return Error{"--timeout must be a number of seconds between 0 and 3600"};
+  }
+  if (c.ipv4 && c.ipv6) return Error{"-4 and -6 exclude each other"};
+  if (!c.ca_file.empty()) {
+    std::ifstream probe(c.ca_file);
+    if (!probe) return Error{"cannot read --ca-file " + c.ca_file};
+  }
+  for (const auto& entry : c.resolve) {
+    // HOST:PORT:ADDR[,ADDR]; a leading '+' or '-' is curl's own syntax.
+    const auto first = entry.find(':');
+    const auto second = first == std::string::npos ? std::string::npos : entry.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos || first == 0 || second == first + 1 ||
+        second + 1 >= entry.size()) {
+      return Error{"--resolve must be HOST:PORT:ADDR, not '" + entry + "'"};
+    }
+  }
+  if (c.user_agent.empty()) {
+    c.user_agent = std::string(kProjectName) + "/" + kVersion + " (monitoring; +Cloudflare Access checks)";
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity) {
+  std::vector<std::string> rest;
+  verbosity = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--verbose") {
+      ++verbosity;
+    } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] == 'v' && arg.find_first_not_of('v', 1) == std::string::npos) {
+      verbosity += static_cast<int>(arg.size() - 1);
+    } else {
+      rest.push_back(arg);
+    }
+  }
+  if (verbosity > 3) verbosity = 3;
+  return rest;
+}
+
+}  // namespace cfmon::plugin

@@ -1,0 +1,158 @@
+#include "cfmon/classify.hpp"
+
+#include <string_view>
+
+namespace cfmon {
+namespace {
+
+std::string_view location_path(std::string_view location) {
+  // Absolute URL: skip "scheme://host"; relative: already a path.
+  if (const auto scheme = location.find("://"); scheme != std::string_view::npos) {
+    const auto slash = location.find('/', scheme + 3);
+    return slash == std::string_view::npos ? std::string_view("/") : location.substr(slash);
+  }
+  return location;
+}
+
+// Server text echoed in a message: bounded, printable, never a '|'.
+std::string sanitise(std::string_view text, std::size_t max = 120) {
+  std::string out;
+  for (const char c : text.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f || c == '|') ? ' ' : c;
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
+std::string origin_error_name(long status) {
+  switch (status) {
+    case 502: return "bad gateway";
+    case 504: return "gateway timeout";
+    case 520: return "unknown origin error";
+    case 521: return "origin refused the connection";
+    case 522: return "connection to origin timed out";
+    case 523: return "origin unreachable";
+    case 524: return "origin did not answer in time";
+    case 525: return "TLS handshake with origin failed";
+    case 526: return "invalid origin certificate";
+    default: return "origin error";
+  }
+}
+
+bool body_names_error(const http::Response& r, std::string_view code) {
+  return r.body.find(std::string("error code: ") + std::string(code)) != std::string::npos ||
+         r.body.find(std::string("\"error_code\":") + std::string(code)) != std::string::npos ||
+         r.body.find(std::string("Error ") + std::string(code)) != std::string::npos;
+}
+
+Verdict verdict(State state, std::string reason, std::string meaning, std::optional<bool> accepted) {
+  return Verdict{state, std::move(reason), std::move(meaning), accepted};
+}
+
+}  // namespace
+
+bool is_access_login_redirect(const http::Response& r) {
+  if (r.status < 300 || r.status > 399) return false;
+  const auto location = r.header("location");
+  if (!location) return false;
+  return location_path(*location).rfind("/cdn-cgi/access/login", 0) == 0;
+}
+
+bool has_access_headers(const http::Response& r) {
+  return r.header("cf-access-aud").has_value() || r.header("cf-access-domain").has_value();
+}
+
+Verdict classify_access_response(const http::Response& r, const StatusMap& overrides) {
+  const long s = r.status;
+  Verdict v;
+  if (s >= 200 && s <= 299) {
+    v = verdict(State::ok, "token_accepted", "token accepted", true);
+  } else if (is_access_login_redirect(r)) {
+    v = verdict(State::critical, "login_redirect",
+                "token not accepted: Access sent the login page (invalid/expired token, or no Service Auth policy)",
+                false);
+  } else if (s >= 300 && s <= 399) {
+    const auto location = r.header("location");
+    v = verdict(State::ok, "app_redirect",
+                "token accepted, app redirects" + (location ? " to " + sanitise(*location) : std::string()), true);
+  } else if (s == 401) {
+    v = has_access_headers(r)
+            ? verdict(State::critical, "token_invalid",
+                      "token cannot authenticate: Access answered 401 (invalid, expired, revoked or disabled token)",
+                      false)
+            : verdict(State::critical, "unauthorized", "token cannot authenticate: 401 from the origin, not from Access",
+                      false);
+  } else if (s == 403) {
+    if (has_access_headers(r)) {
+      v = verdict(State::critical, "token_rejected",
+                  "token rejected by Access (invalid/expired/revoked token, or no Service Auth policy for it)", false);
+    } else if (body_names_error(r, "1010")) {
+      v = verdict(State::critical, "forbidden_waf",
+                  "forbidden by a Cloudflare firewall rule (error 1010, browser signature), not by Access", std::nullopt);
+    } else {
+      v = verdict(State::critical, "forbidden_not_access",
+                  "forbidden by the origin or a firewall rule, not by Access", std::nullopt);
+    }
+  } else if (s == 502 || s == 504 || (s >= 520 && s <= 526)) {
+    v = verdict(State::warning, "origin_down", "token accepted, origin down (" + origin_error_name(s) + ")", true);
+  } else if (s == 530) {
+    v = body_names_error(r, "1033")
+            ? verdict(State::warning, "tunnel_down",
+                      "token accepted, origin unreachable (error 1033: Cloudflare Tunnel has no healthy connector)", true)
+            : verdict(State::warning, "origin_unreachable", "token accepted, origin unreachable (Cloudflare error 530)",
+                      true);
+  } else if (s >= 400 && s <= 599) {
+    v = verdict(State::warning, "unexpected_status", "token accepted, unexpected status", true);
+  } else {
+    v = verdict(State::warning, "unexpected_status", "unexpected HTTP status", std::nullopt);
+  }
+  if (const auto mapped = overrides.lookup(static_cast<int>(s))) {
+    if (*mapped != v.state) {
+      v.meaning += " [state set by --status-map]";
+      v.state = *mapped;
+    }
+  }
+  return v;
+}
+
+Verdict classify_transport_error(const http::TransportError& e, State timeout_state) {
+  const std::string detail = sanitise(e.message, 200);
+  switch (e.kind) {
+    case http::ErrorKind::dns:
+      return verdict(State::critical, "dns_error", "cannot reach the edge: DNS lookup failed (" + detail + ")",
+                     std::nullopt);
+    case http::ErrorKind::connect:
+      return verdict(State::critical, "connect_error", "cannot reach the edge: connection failed (" + detail + ")",
+                     std::nullopt);
+    case http::ErrorKind::tls:
+      return verdict(State::critical, "tls_error", "cannot reach the edge: TLS failed (" + detail + ")", std::nullopt);
+    case http::ErrorKind::timeout:
+      return verdict(timeout_state, "timeout", "no complete answer in time (" + detail + ")", std::nullopt);
+    case http::ErrorKind::protocol:
+      return verdict(State::critical, "protocol_error", "broken HTTP answer (" + detail + ")", std::nullopt);
+    case http::ErrorKind::too_large:
+      return verdict(State::critical, "protocol_error", "oversized answer (" + detail + ")", std::nullopt);
+    case http::ErrorKind::config:
+      return verdict(State::unknown, "config_error", "cannot run the probe (" + detail + ")", std::nullopt);
+    case http::ErrorKind::other:
+      break;
+  }
+  return verdict(State::critical, "transport_error", "request failed (" + detail + ")", std::nullopt);
+}
+
+Verdict classify_anonymous_response(const http::Response& r) {
+  if (is_access_login_redirect(r)) {
+    return verdict(State::ok, "protected", "Access blocks anonymous requests (login redirect)", std::nullopt);
+  }
+  if ((r.status == 401 || r.status == 403) && has_access_headers(r)) {
+    return verdict(State::ok, "protected",
+                   "Access blocks anonymous requests (HTTP " + std::to_string(r.status) + ")", std::nullopt);
+  }
+  return verdict(State::critical, "unprotected",
+                 "NOT PROTECTED: app answered HTTP " + std::to_string(r.status) +
+                     " to a request without a token, Access did not block it",
+                 std::nullopt);
+}
+
+}  // namespace cfmon

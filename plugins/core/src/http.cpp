@@ -1,0 +1,405 @@
+#include "cfmon/http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <deque>
+#include <mutex>
+
+namespace cfmon::http {
+namespace {
+
+// curl_global_init once per process, before any handle exists.
+void global_init_once() {
+  static std::once_flag flag;
+  std::call_once(flag, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// RAII for curl_slist.
+struct SlistDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void slist_append(Slist& list, const std::string& line) {
+  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
+  if (appended != nullptr) {
+    (void)list.release();
+    list.reset(appended);
+  }
+}
+
+struct EasyDeleter {
+  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
+};
+using Easy = std::unique_ptr<CURL, EasyDeleter>;
+
+double seconds(CURL* easy, CURLINFO info) {
+  curl_off_t us = 0;
+  if (curl_easy_getinfo(easy, info, &us) != CURLE_OK) return 0.0;
+  return static_cast<double>(us) / 1e6;
+}
+
+Timings read_timings(CURL* easy) {
+  Timings t;
+  t.namelookup = seconds(easy, CURLINFO_NAMELOOKUP_TIME_T);
+  t.connect = seconds(easy, CURLINFO_CONNECT_TIME_T);
+  t.tls = seconds(easy, CURLINFO_APPCONNECT_TIME_T);
+  t.firstbyte = seconds(easy, CURLINFO_STARTTRANSFER_TIME_T);
+  t.total = seconds(easy, CURLINFO_TOTAL_TIME_T);
+  return t;
+}
+
+ErrorKind kind_of(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return ErrorKind::dns;
+    case CURLE_COULDNT_CONNECT:
+      return ErrorKind::connect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorKind::timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+      return ErrorKind::tls;
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_NOT_BUILT_IN:
+      return ErrorKind::config;
+    case CURLE_FILESIZE_EXCEEDED:
+      return ErrorKind::too_large;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP3:
+      return ErrorKind::protocol;
+    default:
+      return ErrorKind::other;
+  }
+}
+
+// Per-transfer state, owned by the driver; its address is given to curl callbacks.
+struct Transfer {
+  std::size_t index = 0;
+  const Request* request = nullptr;
+  Easy easy;
+  Slist header_list;
+  Slist resolve_list;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  Response response;
+  std::size_t header_bytes = 0;
+  bool stopped_at_cap = false;   // we aborted the body on purpose
+  bool headers_too_large = false;
+  int verbosity = 0;
+  DebugSink sink = nullptr;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  const size_t room = t->request->max_body_bytes - std::min(t->request->max_body_bytes, t->response.body.size());
+  const size_t keep = std::min(room, bytes);
+  t->response.body.append(data, keep);
+  if (keep < bytes) {
+    // Enough body to classify: stop reading instead of downloading gigabytes.
+    t->response.body_truncated = true;
+    t->stopped_at_cap = true;
+    return keep == 0 ? 0 : keep;  // anything short of `bytes` aborts the transfer
+  }
+  return bytes;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  t->header_bytes += bytes;
+  if (t->header_bytes > t->request->max_header_bytes) {
+    t->headers_too_large = true;
+    return 0;
+  }
+  const std::string_view line(data, bytes);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response (e.g. after 100 Continue): keep only the final one's headers.
+    t->response.headers.clear();
+    return bytes;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
+  return bytes;
+}
+
+// Verbose traces: header names are always shown, values of secret headers never.
+int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->sink == nullptr) return 0;
+  const char* prefix = nullptr;
+  switch (type) {
+    case CURLINFO_TEXT: prefix = "* "; break;
+    case CURLINFO_HEADER_IN: prefix = "< "; break;
+    case CURLINFO_HEADER_OUT: prefix = "> "; break;
+    default: return 0;
+  }
+  std::string text(data, size);
+  for (const auto& [name, secret] : t->request->secret_headers) {
+    text = redact(std::move(text), {&secret});
+  }
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    const std::string_view line = trim(rest.substr(0, nl));
+    if (!line.empty()) t->sink(std::string(prefix) + std::string(line));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return 0;
+}
+
+template <class T>
+void setopt(CURL* easy, CURLoption option, T value) {
+  // Every option we set is valid for this libcurl; a failure is a programming error
+  // that shows up as a failed transfer, so the return code is not needed here.
+  (void)curl_easy_setopt(easy, option, value);
+}
+
+void configure(Transfer& t) {
+  const Request& r = *t.request;
+  CURL* easy = t.easy.get();
+  setopt(easy, CURLOPT_URL, r.url.c_str());
+  setopt(easy, CURLOPT_PRIVATE, static_cast<void*>(&t));
+  setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
+  setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
+  setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+  setopt(easy, CURLOPT_WRITEDATA, static_cast<void*>(&t));
+  setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+  setopt(easy, CURLOPT_HEADERDATA, static_cast<void*>(&t));
+  if (r.method == "HEAD") setopt(easy, CURLOPT_NOBODY, 1L);
+  if (!r.user_agent.empty()) setopt(easy, CURLOPT_USERAGENT, r.user_agent.c_str());
+  if (!r.ca_file.empty()) setopt(easy, CURLOPT_CAINFO, r.ca_file.c_str());
+  if (r.insecure) {
+    setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (r.ip_version == 4) setopt(easy, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
+  if (r.ip_version == 6) setopt(easy, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V6));
+
+  for (const auto& [name, value] : r.headers) slist_append(t.header_list, name + ": " + value);
+  for (const auto& [name, secret] : r.secret_headers) {
+    std::string line = name + ": " + std::string(secret.reveal());
+    slist_append(t.header_list, line);
+    std::fill(line.begin(), line.end(), '\0');
+  }
+  if (t.header_list) setopt(easy, CURLOPT_HTTPHEADER, t.header_list.get());
+  for (const auto& entry : r.resolve) slist_append(t.resolve_list, entry);
+  if (t.resolve_list) setopt(easy, CURLOPT_RESOLVE, t.resolve_list.get());
+
+  if (t.verbosity >= 3 && t.sink != nullptr) {
+    setopt(easy, CURLOPT_VERBOSE, 1L);
+    setopt(easy, CURLOPT_DEBUGFUNCTION, &on_debug);
+    setopt(easy, CURLOPT_DEBUGDATA, static_cast<void*>(&t));
+  }
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return std::string(trim(text));
+}
+
+Outcome finish(Transfer& t, CURLcode code) {
+  CURL* easy = t.easy.get();
+  const Timings timings = read_timings(easy);
+  const bool aborted_by_cap = t.stopped_at_cap && code == CURLE_WRITE_ERROR;
+  if (code != CURLE_OK && !aborted_by_cap) {
+    TransportError error;
+    error.curl_code = static_cast<int>(code);
+    error.timings = timings;
+    if (t.headers_too_large) {
+      error.kind = ErrorKind::too_large;
+      error.message = "response headers larger than " + std::to_string(t.request->max_header_bytes) + " bytes";
+    } else {
+      error.kind = kind_of(code);
+      std::string detail = t.error_buffer[0] != '\0' ? std::string(t.error_buffer) : curl_easy_strerror(code);
+      for (const auto& [name, secret] : t.request->secret_headers) detail = redact(std::move(detail), {&secret});
+      error.message = one_line(std::move(detail));
+    }
+    return error;
+  }
+  Response response = std::move(t.response);
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  response.status = status;
+  long version = 0;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  switch (version) {
+    case CURL_HTTP_VERSION_1_0: response.http_version = "1.0"; break;
+    case CURL_HTTP_VERSION_1_1: response.http_version = "1.1"; break;
+    case CURL_HTTP_VERSION_2_0: response.http_version = "2"; break;
+    case CURL_HTTP_VERSION_3: response.http_version = "3"; break;
+    default: break;
+  }
+  response.body_bytes = response.body.size();
+  response.timings = timings;
+  return response;
+}
+
+}  // namespace
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+  const std::string lower = to_lower(name);
+  for (const auto& [key, value] : headers) {
+    if (key == lower) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+std::string_view error_kind_name(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::dns: return "dns_error";
+    case ErrorKind::connect: return "connect_error";
+    case ErrorKind::tls: return "tls_error";
+    case ErrorKind::timeout: return "timeout";
+    case ErrorKind::protocol: return "protocol_error";
+    case ErrorKind::too_large: return "response_too_large";
+    case ErrorKind::config: return "config_error";
+    case ErrorKind::other: return "transport_error";
+  }
+  return "transport_error";
+}
+
+struct CurlClient::Impl {
+  int verbosity = 0;
+  DebugSink sink = nullptr;
+  CURLM* multi = nullptr;
+  CURLSH* share = nullptr;
+
+  Impl(int v, DebugSink s) : verbosity(v), sink(s) {
+    global_init_once();
+    multi = curl_multi_init();
+    share = curl_share_init();
+    // One thread drives every transfer, so the share needs no lock callbacks.
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+  }
+  ~Impl() {
+    curl_multi_cleanup(multi);
+    curl_share_cleanup(share);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+};
+
+CurlClient::CurlClient(int verbosity, DebugSink sink) : impl_(std::make_unique<Impl>(verbosity, sink)) {}
+CurlClient::~CurlClient() = default;
+
+std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, std::size_t parallel) {
+  std::vector<Outcome> outcomes(requests.size(), Outcome{TransportError{}});
+  if (requests.empty()) return outcomes;
+  parallel = std::max<std::size_t>(1, parallel);
+
+  // deque: stable addresses, since curl keeps pointers to each Transfer.
+  std::deque<Transfer> transfers;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  CURLM* multi = impl_->multi;
+
+  auto start_next = [&]() -> bool {
+    if (next >= requests.size()) return false;
+    Transfer& t = transfers.emplace_back();
+    t.index = next;
+    t.request = &requests[next];
+    t.verbosity = impl_->verbosity;
+    t.sink = impl_->sink;
+    ++next;
+    t.easy.reset(curl_easy_init());
+    if (!t.easy) {
+      outcomes[t.index] = TransportError{ErrorKind::other, 0, "cannot create a curl handle", {}};
+      return true;
+    }
+    configure(t);
+    curl_easy_setopt(t.easy.get(), CURLOPT_SHARE, impl_->share);
+    if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
+      outcomes[t.index] = TransportError{ErrorKind::other, 0, "cannot start the transfer", {}};
+      t.easy.reset();
+      return true;
+    }
+    ++running;
+    return true;
+  };
+
+  while (running < parallel && start_next()) {
+  }
+
+  while (running > 0) {
+    int still_running = 0;
+    curl_multi_perform(multi, &still_running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      void* priv = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+      auto* t = static_cast<Transfer*>(priv);
+      const CURLcode code = msg->data.result;
+      outcomes[t->index] = finish(*t, code);
+      curl_multi_remove_handle(multi, t->easy.get());
+      t->easy.reset();
+      t->header_list.reset();
+      t->resolve_list.reset();
+      --running;
+      while (running < parallel && start_next()) {
+      }
+    }
+    if (running > 0) {
+      // Waits for socket activity or curl's own timers; never busy-spins.
+      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace cfmon::http

@@ -1,0 +1,48 @@
+#pragma once
+// check_cf_access as a pure function: a validated plan and an HTTP client in,
+// a Result tree out. No printing, no exit, no environment.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cfmon/credentials.hpp"
+#include "cfmon/http.hpp"
+#include "cfmon/range.hpp"
+#include "cfmon/result.hpp"
+#include "cfmon/status_map.hpp"
+#include "cfmon/targets.hpp"
+
+namespace cfmon::access {
+
+inline constexpr std::size_t kDefaultMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kDefaultParallel = 50;
+
+struct AccessPlan {
+  std::vector<Target> targets;
+  ServiceToken token;
+  std::string token_header;            // empty: CF-Access-Client-Id + CF-Access-Client-Secret
+  bool expect_protected = false;
+  State timeout_state = State::critical;
+  std::optional<Range> warning;        // on response time, seconds
+  std::optional<Range> critical;
+  StatusMap status_map;
+  std::string method = "GET";
+  std::size_t parallel = kDefaultParallel;
+  std::chrono::milliseconds timeout{10000};
+  std::vector<std::string> resolve;
+  std::string ca_file;
+  bool insecure = false;
+  int ip_version = 0;
+  std::string user_agent;
+  std::size_t max_body_bytes = kDefaultMaxBodyBytes;
+};
+
+Report run_access_check(const AccessPlan& plan, http::Client& client);
+
+// The requests the plan sends, in target order (authenticated ones first, then
+// the anonymous ones of --expect-protected). Exposed for tests.
+std::vector<http::Request> build_requests(const AccessPlan& plan);
+
+}  // namespace cfmon::access

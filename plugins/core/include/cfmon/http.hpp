@@ -1,0 +1,96 @@
+#pragma once
+// HTTP probing behind one interface. CurlClient drives libcurl's multi interface:
+// many transfers in one thread, a shared DNS and TLS-session cache, per-transfer
+// deadlines, and a cap on the body read. Redirects are never followed.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cfmon/secret.hpp"
+
+namespace cfmon::http {
+
+// Seconds since the transfer started, cumulative as curl reports them
+// (connect includes DNS, tls includes connect, firstbyte includes tls).
+struct Timings {
+  double namelookup = 0.0;
+  double connect = 0.0;
+  double tls = 0.0;
+  double firstbyte = 0.0;
+  double total = 0.0;
+};
+
+struct Request {
+  std::string url;
+  std::string method = "GET";                                      // GET or HEAD
+  std::vector<std::pair<std::string, std::string>> headers;        // public headers
+  std::vector<std::pair<std::string, Secret>> secret_headers;      // redacted in every log
+  std::chrono::milliseconds timeout{10000};                        // whole transfer, connect included
+  std::vector<std::string> resolve;                                // curl --resolve entries
+  std::string ca_file;                                             // empty = system store
+  bool insecure = false;                                           // skip TLS verification
+  int ip_version = 0;                                              // 0 any, 4, 6
+  std::string user_agent;
+  std::size_t max_body_bytes = 64 * 1024;                          // read at most this much body
+  std::size_t max_header_bytes = 64 * 1024;                        // headers beyond this: protocol error
+};
+
+struct Response {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, final response only
+  std::string body;             // at most max_body_bytes
+  bool body_truncated = false;  // we stopped reading at the cap
+  std::size_t body_bytes = 0;   // body bytes kept
+  Timings timings;
+  std::string http_version;     // "1.1", "2", ...
+
+  // First header with this (case-insensitive) name.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
+};
+
+enum class ErrorKind { dns, connect, tls, timeout, protocol, too_large, config, other };
+
+struct TransportError {
+  ErrorKind kind = ErrorKind::other;
+  int curl_code = 0;
+  std::string message;  // one line, secrets redacted
+  Timings timings;
+};
+
+using Outcome = std::variant<Response, TransportError>;
+
+// Something that performs requests; the checks depend on this, tests fake it.
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Performs every request, at most `parallel` at a time; outcomes in request order.
+  virtual std::vector<Outcome> perform(const std::vector<Request>& requests, std::size_t parallel) = 0;
+};
+
+// Diagnostics sink for verbose output (headers, connection info), already redacted.
+using DebugSink = void (*)(std::string_view line);
+
+class CurlClient final : public Client {
+ public:
+  // verbosity >= 3 sends redacted curl traces to `sink`.
+  explicit CurlClient(int verbosity = 0, DebugSink sink = nullptr);
+  ~CurlClient() override;
+  CurlClient(const CurlClient&) = delete;
+  CurlClient& operator=(const CurlClient&) = delete;
+
+  std::vector<Outcome> perform(const std::vector<Request>& requests, std::size_t parallel) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string_view error_kind_name(ErrorKind kind) noexcept;
+
+}  // namespace cfmon::http
