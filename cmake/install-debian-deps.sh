@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages the build, the demo and the tests need, only those
+# missing. Runs as root (CI, fresh machines); as another user it only reports.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config git ca-certificates curl openssl
+libcurl4-openssl-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
+libgtest-dev libgmock-dev libcpp-httplib-dev"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages:$missing" >&2
+  echo "install them with: sudo apt-get install$missing" >&2
+  exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Daemons in the list must not start from the package scripts: the tests start their own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+fi
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
