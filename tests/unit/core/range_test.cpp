@@ -5,6 +5,7 @@
 #include <clocale>
 #include <cmath>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct AlertCase {
   double value;
   bool alerts;
 };
+
+void PrintTo(const AlertCase& c, std::ostream* os) { *os << c.range << " @ " << c.value; }
 
 // The Nagios threshold table: every documented form at and around its edges.
 class RangeAlerts : public ::testing::TestWithParam<AlertCase> {};
@@ -120,6 +123,8 @@ struct RejectCase {
   const char* text;
   const char* message_part;  // what the user reads to fix it
 };
+
+void PrintTo(const RejectCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.text); }
 
 class RangeRejects : public ::testing::TestWithParam<RejectCase> {};
 
