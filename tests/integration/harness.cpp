@@ -1,0 +1,204 @@
+#include "harness.hpp"
+
+#include <algorithm>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace cfmon::testing {
+namespace {
+
+std::vector<char*> c_strings(std::vector<std::string>& items) {
+  std::vector<char*> out;
+  for (auto& s : items) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string read_cmdline(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : text) {
+    if (c == '\0') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+RunResult run(const std::string& program, const std::vector<std::string>& args,
+              const std::map<std::string, std::string>& env, std::chrono::milliseconds hard_limit) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+
+  std::vector<std::string> argv_strings{program};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> env_strings{"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"};
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  auto argv_c = c_strings(argv_strings);
+  auto env_c = c_strings(env_strings);
+
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_c.data(), env_c.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+  }
+
+  RunResult result;
+  result.cmdline = read_cmdline(pid);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  bool killed = false;
+  char buffer[65536];
+  while (open_fds > 0) {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(hard_limit - elapsed).count();
+    if (left <= 0 && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    if (::poll(fds, 2, left > 0 ? static_cast<int>(std::min<long long>(left, 1000)) : 100) < 0 && errno != EINTR) break;
+    for (auto& f : fds) {
+      if (f.fd < 0 || (f.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      const ssize_t n = ::read(f.fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        ::close(f.fd);
+        f.fd = -1;
+        --open_fds;
+        continue;
+      }
+      (&f == &fds[0] ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.wall = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  result.exit_code = (!killed && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "cfmon-test-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content) const {
+  const std::string path = path_ + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
+Emulator::Emulator(const std::string& config_path) {
+  std::ifstream in(config_path);
+  config_ = nlohmann::json::parse(in);
+
+  std::vector<std::string> argv_strings{CFMON_EMULATOR, "--config", config_path, "--state-dir", state_.path(),
+                                        "--port", "0"};
+  auto argv_c = c_strings(argv_strings);
+  if (posix_spawn(&pid_, CFMON_EMULATOR, nullptr, nullptr, argv_c.data(), environ) != 0) {
+    throw std::runtime_error("cannot start the emulator");
+  }
+  // Readiness: the emulator writes its port file only once it listens.
+  const std::string port_file = state_.path() + "/port";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream port_in(port_file);
+    if (port_in >> port_ && port_ > 0) return;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("the emulator exited at start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("the emulator did not start listening within 30 s");
+}
+
+Emulator::~Emulator() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+std::string Emulator::url(const std::string& app, const std::string& path) const {
+  return "https://" + app + ".cfemu.test:" + std::to_string(port_) + path;
+}
+
+std::vector<std::string> Emulator::connection_args(const std::string& app) const {
+  return {"--resolve", app + ".cfemu.test:" + std::to_string(port_) + ":127.0.0.1", "--ca-file", ca_file()};
+}
+
+std::string Emulator::client_id(const std::string& name) const {
+  for (const auto& t : config_.at("tokens")) {
+    if (t.at("name") == name) return t.at("client_id").get<std::string>();
+  }
+  throw std::runtime_error("no token " + name + " in the emulator config");
+}
+
+std::string Emulator::client_secret(const std::string& name) const {
+  for (const auto& t : config_.at("tokens")) {
+    if (t.at("name") == name) return t.at("client_secret").get<std::string>();
+  }
+  throw std::runtime_error("no token " + name + " in the emulator config");
+}
+
+Emulator& shared_emulator() {
+  static Emulator emulator(CFMON_EMULATOR_CONFIG);
+  return emulator;
+}
+
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace cfmon::testing

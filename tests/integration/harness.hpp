@@ -1,0 +1,75 @@
+#pragma once
+// Test harness: runs built binaries with a controlled environment and the
+// Cloudflare Access emulator as a child process on 127.0.0.1.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cfmon::testing {
+
+struct RunResult {
+  int exit_code = -1;          // -1 when killed
+  std::string out;
+  std::string err;
+  std::string cmdline;         // /proc/<pid>/cmdline as read while it ran (NULs as spaces)
+  std::chrono::milliseconds wall{0};
+};
+
+// Runs `program args...` with exactly `env` (plus PATH), no stdin; kills it after
+// `hard_limit` so a hang fails the test instead of the suite.
+RunResult run(const std::string& program, const std::vector<std::string>& args,
+              const std::map<std::string, std::string>& env = {},
+              std::chrono::milliseconds hard_limit = std::chrono::seconds(60));
+
+// A fresh private temporary directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  // Writes a file (mode 0600) and returns its path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// The emulator, started with the default config; stopped on destruction.
+class Emulator {
+ public:
+  explicit Emulator(const std::string& config_path);
+  ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] std::string ca_file() const { return state_.path() + "/ca.pem"; }
+  [[nodiscard]] const nlohmann::json& config() const { return config_; }
+  // https://<app>.cfemu.test:<port>/ plus the --resolve and --ca-file args for it.
+  [[nodiscard]] std::string url(const std::string& app, const std::string& path = "/") const;
+  [[nodiscard]] std::vector<std::string> connection_args(const std::string& app) const;
+  // The token named `name` in the config.
+  [[nodiscard]] std::string client_id(const std::string& name) const;
+  [[nodiscard]] std::string client_secret(const std::string& name) const;
+
+ private:
+  TempDir state_;
+  nlohmann::json config_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// The emulator shared by all tests of one binary (started on first use).
+Emulator& shared_emulator();
+
+// A port on 127.0.0.1 that nothing listens on (bound, then released).
+int closed_port();
+
+}  // namespace cfmon::testing
