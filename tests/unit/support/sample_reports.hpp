@@ -1,0 +1,200 @@
+#pragma once
+// The reports every formatter's golden tests render, so the four outputs of one case can be
+// read side by side. Ranges are built field by field: formatters only print Range::text.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "cfmon/result.hpp"
+
+namespace cfmon::testing {
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+inline Range make_range(std::string text, double start, double end, bool inside = false) {
+  Range r;
+  r.start = start;
+  r.end = end;
+  r.inside = inside;
+  r.text = std::move(text);
+  return r;
+}
+
+inline PerfDatum time_datum(std::optional<double> seconds) {
+  PerfDatum d;
+  d.label = "time";
+  d.value = seconds;
+  d.uom = "s";
+  d.warn = make_range("1", 0, 1);
+  d.crit = make_range("2", 0, 2);
+  d.min = 0.0;
+  return d;
+}
+
+inline PerfDatum size_datum(double bytes) {
+  PerfDatum d;
+  d.label = "size";
+  d.value = bytes;
+  d.uom = "B";
+  d.min = 0.0;
+  return d;
+}
+
+// A target the way check_cf_access reports one.
+inline Result app_result(std::string name, State state, std::string reason, std::string message,
+                         std::optional<double> seconds, std::int64_t status) {
+  Result r;
+  r.name = std::move(name);
+  r.state = state;
+  r.reason = std::move(reason);
+  r.message = std::move(message);
+  r.perfdata.push_back(time_datum(seconds));
+  r.perfdata.push_back(size_datum(5120));
+  r.tags = {{"server", "https://" + r.name + ".example.com/health"}, {"result", r.reason}};
+  r.fields.push_back({"response_time", seconds ? FieldValue{*seconds} : FieldValue{std::nan("")}, "time"});
+  r.fields.push_back({"http_response_code", FieldValue{status}, ""});
+  r.fields.push_back({"result_code", FieldValue{std::int64_t{0}}, "-"});
+  r.fields.push_back({"token_accepted", FieldValue{state == State::ok}, ""});
+  return r;
+}
+
+inline Report base_report() {
+  Report report;
+  report.label = "CF-ACCESS";
+  report.measurement = "cf_access";
+  report.timestamp_ns = 1700000000000000000;
+  return report;
+}
+
+inline Report single_ok_report() {
+  Report report = base_report();
+  report.root.message = "1 app: 1 ok";
+  report.root.reason = "ok";
+  report.root.children.push_back(
+      app_result("app1", State::ok, "token_accepted", "HTTP 200 in 0.123s", 0.123456789, 200));
+  report.root.aggregate_from_children();
+  return report;
+}
+
+inline Report mixed_report() {
+  Report report = base_report();
+  report.root.message = "4 apps: 1 critical, 1 warning, 1 unknown, 1 ok";
+  report.root.reason = "critical";
+  auto& c = report.root.children;
+  c.push_back(app_result("wiki", State::ok, "token_accepted", "HTTP 200 in 0.080s", 0.08, 200));
+  c.push_back(app_result("grafana", State::critical, "login_redirect",
+                         "redirected to the Access login page: token rejected", 0.2, 302));
+  c.push_back(app_result("jira", State::unknown, "timeout", "no answer within 10s", std::nullopt, 0));
+  c.push_back(app_result("ci", State::warning, "slow", "HTTP 200 in 1.500s (> 1s)", 1.5, 200));
+  report.root.aggregate_from_children();
+  return report;
+}
+
+// Names and messages that try to break every format.
+inline Report nasty_report() {
+  Report report = base_report();
+  report.label = "CF|ACCESS\n";
+  report.root.message = "8 apps | 2 critical\nsecond line";
+  PerfDatum total;
+  total.label = "total 'time'|=\n";
+  total.value = 1.5;
+  total.uom = "s";
+  report.root.perfdata.push_back(total);
+  auto& c = report.root.children;
+  c.push_back(app_result("my app", State::ok, "token_accepted", "HTTP 200 | fine", 0.1, 200));
+  c.push_back(app_result("a,b=c", State::critical, "origin_down", "HTTP 502\r\nBad Gateway", 0.2, 502));
+  c.push_back(app_result("quote's \"dq\"", State::warning, "slow", "took 'long' \"very\"", 1.25, 200));
+  c.push_back(app_result("pipe|name", State::ok, "token_accepted", "ok", 0.3, 200));
+  c.push_back(app_result("pipename", State::ok, "token_accepted", "collides with pipe|name", 0.4, 200));
+  c.push_back(app_result("new\nline", State::critical, "tls_error", "certificate\tverify failed", 0.5, 0));
+  c.push_back(app_result("ünïcødé ✓", State::ok, "token_accepted", "zoë says \xff invalid", 0.6, 200));
+  c.push_back(app_result("back\\slash\\", State::unknown, "dns_error", "C:\\path\\ end\\", std::nullopt, 0));
+  c[0].tags.emplace_back("path", "/a b,c=d");
+  c[0].tags.emplace_back("empty", "");
+  c[0].tags.emplace_back("", "no key");
+  c[1].fields.push_back({"body", FieldValue{std::string("<h1>\"Bad\"\\ Gateway</h1>\nline 2")}, ""});
+  c[1].fields.push_back({"field with space,comma=eq", FieldValue{std::int64_t{-7}}, "field.key"});
+  report.root.aggregate_from_children();
+  return report;
+}
+
+// A configuration error: nothing was probed.
+inline Report unknown_root_report() {
+  Report report = base_report();
+  report.root.state = State::unknown;
+  report.root.reason = "config_error";
+  report.root.message = "missing CF_ACCESS_CLIENT_ID (set it in the environment or --env-file)";
+  return report;
+}
+
+// A root without children that carries its own perfdata, with undeterminable values.
+inline Report u_values_report() {
+  Report report = base_report();
+  report.timestamp_ns = 0;
+  report.root.name = "app1";
+  report.root.state = State::critical;
+  report.root.reason = "timeout";
+  report.root.message = "no answer within 10s";
+  report.root.perfdata.push_back(time_datum(std::nullopt));
+  PerfDatum nan = size_datum(0);
+  nan.value = std::numeric_limits<double>::quiet_NaN();
+  nan.max = std::numeric_limits<double>::infinity();
+  report.root.perfdata.push_back(nan);
+  report.root.fields.push_back({"response_time", FieldValue{std::numeric_limits<double>::quiet_NaN()}, ""});
+  report.root.fields.push_back({"timeout", FieldValue{true}, ""});
+  return report;
+}
+
+// Every threshold shape Nagios knows, plus min/max.
+inline Report thresholds_report() {
+  Report report = base_report();
+  report.root.message = "2 apps: 2 ok";
+  report.root.children.push_back(
+      app_result("app1", State::ok, "token_accepted", "HTTP 200 in 0.001s", 0.0012345678, 200));
+  report.root.children.push_back(
+      app_result("app2", State::ok, "token_accepted", "HTTP 200 in 12.500s", 12.5, 200));
+  auto& p = report.root.children[0].perfdata;
+  PerfDatum pct;
+  pct.label = "cert days left";
+  pct.value = 42;
+  pct.uom = "%";
+  pct.warn = make_range("~:10", -kInf, 10);
+  pct.crit = make_range("@10:20", 10, 20, true);
+  pct.min = 0;
+  pct.max = 100;
+  p.push_back(pct);
+  PerfDatum only_crit;
+  only_crit.label = "errors";
+  only_crit.value = 3;
+  only_crit.uom = "c";
+  only_crit.crit = make_range("10:", 10, kInf);
+  p.push_back(only_crit);
+  PerfDatum neg;
+  neg.label = "skew";
+  neg.value = -0.0000004;
+  neg.uom = "s";
+  neg.warn = make_range("-5:5", -5, 5);
+  p.push_back(neg);
+  report.root.aggregate_from_children();
+  return report;
+}
+
+// Enough targets to overflow Nagios' 8 KB output buffer.
+inline Report many_targets_report(int count) {
+  Report report = base_report();
+  report.root.message = std::to_string(count) + " apps: 2 critical, " + std::to_string(count - 2) + " ok";
+  for (int i = 0; i < count; ++i) {
+    const bool bad = i == 7 || i == count - 3;
+    report.root.children.push_back(app_result(
+        "application-number-" + std::to_string(i), bad ? State::critical : State::ok,
+        bad ? "origin_down" : "token_accepted",
+        bad ? "HTTP 503 from the origin behind the tunnel" : "HTTP 200 in 0.050s",
+        0.05 + i / 1000.0, bad ? 503 : 200));
+  }
+  report.root.aggregate_from_children();
+  return report;
+}
+
+}  // namespace cfmon::testing
