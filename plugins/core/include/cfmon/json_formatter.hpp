@@ -2,6 +2,10 @@
 #include "cfmon/result.hpp"
 
 namespace cfmon {
-// The whole result tree as one JSON document (exit code = overall state).
+// The whole result tree as one JSON document (exit code = overall state), indented by 2:
+//   {"label", "name", "state", "state_text", "reason", "message",
+//    "perfdata": [{"label","value","uom","warn","crit","min","max"}], "tags": {}, "fields": {},
+//    "children": [<same node shape without "label">]}
+// Missing or non-finite numbers and missing ranges are null; invalid UTF-8 becomes U+FFFD.
 FormattedOutput format_json(const Report& report);
 }  // namespace cfmon
