@@ -1,0 +1,74 @@
+#pragma once
+// The emulator's configuration file (JSON; see README.md and default-config.json).
+// Parsed once at start and immutable afterwards, so request threads share it freely.
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "time_format.hpp"
+#include "token_store.hpp"
+
+namespace cfmon::emulator {
+
+// A config problem, as one printable line. Never contains a secret.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "legacy": orgs before 2026-10-05; "strict": strict_service_token_auth.
+enum class Behaviour { legacy, strict };
+
+// What the application behind Access answers once a request gets through.
+struct OriginConfig {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds delay{0};
+  std::optional<int> cf_error;     // 530 only: the 1xxx error Cloudflare names (1033)
+  std::optional<int> retry_after;  // seconds, sent as Retry-After
+  bool echo_request_headers = false;  // body = the request headers as received
+};
+
+struct AppConfig {
+  std::string name;
+  std::string host;  // lowercase, no port
+  Behaviour behaviour = Behaviour::legacy;
+  bool is_protected = true;               // false = no Access in front
+  bool identity_login = false;            // app also has identity (Allow) policies
+  bool service_auth_401_redirect = false; // Service-Auth-only apps answer 401, not 403
+  std::vector<std::string> service_auth_tokens;  // token ids, or "*" = any valid token
+  std::optional<std::string> token_header;       // read_service_tokens_from_header
+  std::string aud;
+  bool waf_block = false;  // a WAF rule answers 403 "error code: 1010" before Access
+  OriginConfig origin;
+
+  // True when a Service Auth policy of this app names the token.
+  [[nodiscard]] bool service_auth_allows(std::string_view token_id) const;
+};
+
+struct EmulatorConfig {
+  std::string team_domain;  // "acme.cloudflareaccess.com"
+  std::string colo;         // suffix of cf-ray, e.g. "AMS"
+  std::vector<ServiceToken> tokens;
+  std::vector<AppConfig> apps;
+
+  // Host header value (any case, optional :port) -> app, or nullptr.
+  [[nodiscard]] const AppConfig* find_app(std::string_view host_header) const;
+  // Every app host, for the server certificate's subjectAltName.
+  [[nodiscard]] std::vector<std::string> app_hosts() const;
+};
+
+// Parses and validates; `now` stamps created_at/updated_at of tokens that lack them.
+// Throws ConfigError. JSON comments are accepted.
+EmulatorConfig parse_config(std::string_view json_text, TimePoint now);
+EmulatorConfig load_config_file(const std::string& path, TimePoint now);
+
+// "ok.cfemu.test:8443" -> "ok.cfemu.test"; "[::1]:443" -> "::1"; lowercased.
+std::string normalize_host(std::string_view host_header);
+
+}  // namespace cfmon::emulator
