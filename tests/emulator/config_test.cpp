@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace cfmon::emulator {
 namespace {
@@ -41,6 +43,19 @@ TEST(Config, DefaultConfigHasEveryDocumentedApp) {
   std::set<std::string> tokens;
   for (const auto& token : config.tokens) tokens.insert(token.name);
   EXPECT_EQ(tokens, (std::set<std::string>{"monitoring", "other-team", "expired", "disabled"}));
+}
+
+// demo.env must hold the "monitoring" token of default-config.json, or the demo fails.
+TEST(Config, DemoEnvMatchesTheMonitoringToken) {
+  const auto config = load_config_file(CFEMU_DEFAULT_CONFIG, kNow);
+  const auto& monitoring = config.tokens.at(0);
+  ASSERT_EQ(monitoring.name, "monitoring");
+  std::ifstream env(CFEMU_DEMO_ENV);
+  std::stringstream text;
+  text << env.rdbuf();
+  EXPECT_NE(text.str().find("\nCF_SERVICE_TOKEN_CLIENT_ID=" + monitoring.client_id + "\n"), std::string::npos);
+  EXPECT_NE(text.str().find("\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + monitoring.client_secret + "\n"),
+            std::string::npos);
 }
 
 TEST(Config, DefaultsAndNormalisation) {
