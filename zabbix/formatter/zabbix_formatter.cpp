@@ -1,0 +1,89 @@
+#include "zabbix_formatter.hpp"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cfmon::zabbix {
+namespace {
+
+// Ordered: the fixed keys come first, fields in the check's order.
+using Json = nlohmann::ordered_json;
+
+void collect_leaves(const Result& r, std::vector<const Result*>& out) {
+  if (r.children.empty()) {
+    out.push_back(&r);
+    return;
+  }
+  for (const auto& c : r.children) collect_leaves(c, out);
+}
+
+Json leaf_object(const Result& r) {
+  Json o = Json::object();
+  o["name"] = r.name;
+  o["state"] = static_cast<int>(r.state);
+  o["state_text"] = std::string(state_name(r.state));
+  o["result"] = r.reason;
+  o["message"] = r.message;
+  for (const auto& f : r.fields) {
+    const std::string& key = f.zabbix_key.empty() ? f.key : f.zabbix_key;
+    // First value wins: a field must never overwrite the fixed keys JSONPath items rely on.
+    if (key.empty() || key == "-" || o.contains(key)) continue;
+    o[key] = std::visit([](const auto& v) { return Json(v); }, f.value);  // NaN dumps as null
+  }
+  return o;
+}
+
+// replace: invalid UTF-8 from a response body becomes U+FFFD instead of throwing.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"; }
+
+}  // namespace
+
+std::string discovery_macro(std::string_view name) {
+  if (name.size() >= 3 && name.substr(0, 2) == "{#" && name.back() == '}') {
+    name = name.substr(2, name.size() - 3);
+  }
+  if (name.empty()) return {};
+  std::string out = "{#";
+  for (char c : name) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    const bool valid = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    out += valid ? c : '_';
+  }
+  out += '}';
+  return out;
+}
+
+FormattedOutput format(const Report& report) {
+  try {
+    std::vector<const Result*> leaves;
+    collect_leaves(report.root, leaves);
+    if (leaves.size() == 1) return {dump(leaf_object(*leaves.front())), 0};
+    Json array = Json::array();
+    for (const Result* leaf : leaves) array.push_back(leaf_object(*leaf));
+    return {dump(array), 0};
+  } catch (...) {
+    return {"{\"state\":3}\n", 0};  // Only allocation can fail; a short literal needs none (SSO).
+  }
+}
+
+FormattedOutput format_discovery(const std::vector<std::vector<std::pair<std::string, std::string>>>& entries) {
+  try {
+    Json array = Json::array();
+    for (const auto& entry : entries) {
+      Json o = Json::object();
+      for (const auto& [name, value] : entry) {
+        std::string macro = discovery_macro(name);
+        if (macro.empty() || o.contains(macro)) continue;  // first value wins
+        o[macro] = value;
+      }
+      array.push_back(std::move(o));
+    }
+    return {dump(array), 0};
+  } catch (...) {
+    return {"[]\n", 0};
+  }
+}
+
+}  // namespace cfmon::zabbix
