@@ -55,8 +55,7 @@ std::string truncate_utf8(std::string s, std::size_t max_bytes) {
 }
 
 std::string more_targets_line(std::size_t n) {
-  return std::string(kEllipsis) + " " + std::to_string(n) + (n == 1 ? " more target" : " more targets") +
-         " not shown";
+  return std::string(kEllipsis) + " " + std::to_string(n) + (n == 1 ? " more target" : " more targets") + " not shown";
 }
 
 // Perfdata labels must be unique per output or graphers merge series.
@@ -79,10 +78,10 @@ class PerfdataCollector {
 };
 
 struct Parts {
-  std::string head;                 // "LABEL STATE - text"
-  std::vector<std::string> perf;    // whole perfdata items
-  std::vector<std::string> lines;   // long output, worst first
-  std::size_t problem_lines = 0;    // leading lines whose target is not OK
+  std::string head;                // "LABEL STATE - text"
+  std::vector<std::string> perf;   // whole perfdata items
+  std::vector<std::string> lines;  // long output, worst first
+  std::size_t problem_lines = 0;   // leading lines whose target is not OK
 };
 
 Parts build_parts(const Report& report) {
@@ -103,9 +102,8 @@ Parts build_parts(const Report& report) {
     std::vector<const Result*> order;
     order.reserve(root.children.size());
     for (const auto& c : root.children) order.push_back(&c);
-    std::stable_sort(order.begin(), order.end(), [](const Result* a, const Result* b) {
-      return severity(a->state) > severity(b->state);
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Result* a, const Result* b) { return severity(a->state) > severity(b->state); });
     for (const Result* c : order) {
       parts.lines.push_back("[" + std::string(state_name(c->state)) + "] " + describe(*c));
       if (c->state != State::ok) ++parts.problem_lines;

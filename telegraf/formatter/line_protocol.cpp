@@ -119,7 +119,9 @@ std::string escape_measurement(std::string_view s) {
   return out;
 }
 
-std::string escape_key(std::string_view s) { return escape_with(s, ", ="); }
+std::string escape_key(std::string_view s) {
+  return escape_with(s, ", =");
+}
 
 std::string escape_string_field(std::string_view s) {
   std::string out;

@@ -36,7 +36,9 @@ Json leaf_object(const Result& r) {
 }
 
 // replace: invalid UTF-8 from a response body becomes U+FFFD instead of throwing.
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"; }
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace
 

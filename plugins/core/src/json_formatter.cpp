@@ -10,9 +10,13 @@ namespace {
 // Ordered: keys keep the documented order, which makes the output diffable.
 using Json = nlohmann::ordered_json;
 
-Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+Json optional_number(const std::optional<double>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
 
-Json optional_range(const std::optional<Range>& r) { return r ? Json(r->text) : Json(nullptr); }
+Json optional_range(const std::optional<Range>& r) {
+  return r ? Json(r->text) : Json(nullptr);
+}
 
 Json node_json(const Result& r) {
   Json node = Json::object();

@@ -14,7 +14,9 @@ bool is_control(char c) noexcept {
   return u < 0x20 || u == 0x7f;
 }
 
-bool is_ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // UOMs are a short fixed vocabulary (s, ms, %, B, KB, c, ...): anything else,
 // digits in particular, would merge into the value or the next field.
@@ -47,8 +49,7 @@ std::string format_number(double value) {
   if (!std::isfinite(value)) return "U";
   // DBL_MAX in fixed notation has 309 integer digits; 6 decimals, sign and '.' fit easily.
   std::array<char, 400> buf{};
-  const auto [end, ec] =
-      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed, 6);
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed, 6);
   if (ec != std::errc{}) return "U";
   std::string s(buf.data(), end);
   // Microsecond resolution is what Nagios tools print for seconds; trailing zeros add nothing.

@@ -73,13 +73,27 @@ void expect_case(const std::string& name, const Report& report, int exit_code) {
   expect_golden("nagios", name, out.text);
 }
 
-TEST(NagiosFormatter, SingleOkTarget) { expect_case("single_ok", single_ok_report(), 0); }
-TEST(NagiosFormatter, MixedStatesWorstFirst) { expect_case("mixed", mixed_report(), 2); }
-TEST(NagiosFormatter, NastyNames) { expect_case("nasty", nasty_report(), 2); }
-TEST(NagiosFormatter, UnknownRootWithoutChildren) { expect_case("unknown_root", unknown_root_report(), 3); }
-TEST(NagiosFormatter, UndeterminableValues) { expect_case("u_values", u_values_report(), 2); }
-TEST(NagiosFormatter, Thresholds) { expect_case("thresholds", thresholds_report(), 0); }
-TEST(NagiosFormatter, TruncatesAt8KB) { expect_case("truncated", many_targets_report(120), 2); }
+TEST(NagiosFormatter, SingleOkTarget) {
+  expect_case("single_ok", single_ok_report(), 0);
+}
+TEST(NagiosFormatter, MixedStatesWorstFirst) {
+  expect_case("mixed", mixed_report(), 2);
+}
+TEST(NagiosFormatter, NastyNames) {
+  expect_case("nasty", nasty_report(), 2);
+}
+TEST(NagiosFormatter, UnknownRootWithoutChildren) {
+  expect_case("unknown_root", unknown_root_report(), 3);
+}
+TEST(NagiosFormatter, UndeterminableValues) {
+  expect_case("u_values", u_values_report(), 2);
+}
+TEST(NagiosFormatter, Thresholds) {
+  expect_case("thresholds", thresholds_report(), 0);
+}
+TEST(NagiosFormatter, TruncatesAt8KB) {
+  expect_case("truncated", many_targets_report(120), 2);
+}
 
 TEST(NagiosFormatter, LongOutputIsWorstFirstThenInputOrder) {
   const auto lines = split_lines(format(mixed_report()).text);
@@ -113,8 +127,8 @@ TEST(NagiosFormatter, TruncationKeepsProblemsAndCountsTheRest) {
     EXPECT_EQ(lines[1].rfind("[CRITICAL] application-number-7:", 0), 0U) << count;
     EXPECT_EQ(lines[2].rfind("[CRITICAL] application-number-" + std::to_string(count - 3) + ":", 0), 0U);
     const std::size_t shown = lines.size() - 2;  // minus first line and the "more" line
-    EXPECT_EQ(lines.back(), "\u2026 " + std::to_string(static_cast<std::size_t>(count) - shown) +
-                                " more targets not shown");
+    EXPECT_EQ(lines.back(),
+              "\u2026 " + std::to_string(static_cast<std::size_t>(count) - shown) + " more targets not shown");
     EXPECT_GE(shown, 2U);
   }
 }
@@ -152,8 +166,7 @@ TEST(NagiosFormatter, SummaryWhenTheCheckGaveNone) {
 TEST(NagiosFormatter, NoPerfdataNoBar) {
   Report report = unknown_root_report();
   report.label.clear();
-  EXPECT_EQ(format(report).text,
-            "UNKNOWN - missing CF_ACCESS_CLIENT_ID (set it in the environment or --env-file)\n");
+  EXPECT_EQ(format(report).text, "UNKNOWN - missing CF_ACCESS_CLIENT_ID (set it in the environment or --env-file)\n");
 }
 
 TEST(NagiosSanitizeText, ReplacesPipeAndControls) {

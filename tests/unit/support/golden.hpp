@@ -29,9 +29,8 @@ inline std::string first_difference(const std::string& expected, const std::stri
   while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
   const std::size_t from = i > 40 ? i - 40 : 0;
   std::ostringstream os;
-  os << "first difference at byte " << i << " (expected " << expected.size() << " bytes, got "
-     << actual.size() << ")\n  expected: ..." << expected.substr(from, 80) << "\n  actual:   ..."
-     << actual.substr(from, 80);
+  os << "first difference at byte " << i << " (expected " << expected.size() << " bytes, got " << actual.size()
+     << ")\n  expected: ..." << expected.substr(from, 80) << "\n  actual:   ..." << actual.substr(from, 80);
   return os.str();
 }
 
@@ -45,8 +44,7 @@ inline void expect_golden(std::string_view format, std::string_view name, const 
     return;
   }
   std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path
-                         << " (run with CFMON_UPDATE_GOLDEN=1 to create it)";
+  ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with CFMON_UPDATE_GOLDEN=1 to create it)";
   const std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(expected == actual) << path.string() << ": " << first_difference(expected, actual)
                                   << "\n(run with CFMON_UPDATE_GOLDEN=1 to accept the new output)";

@@ -153,8 +153,7 @@ inline Report thresholds_report() {
   report.root.message = "2 apps: 2 ok";
   report.root.children.push_back(
       app_result("app1", State::ok, "token_accepted", "HTTP 200 in 0.001s", 0.0012345678, 200));
-  report.root.children.push_back(
-      app_result("app2", State::ok, "token_accepted", "HTTP 200 in 12.500s", 12.5, 200));
+  report.root.children.push_back(app_result("app2", State::ok, "token_accepted", "HTTP 200 in 12.500s", 12.5, 200));
   auto& p = report.root.children[0].perfdata;
   PerfDatum pct;
   pct.label = "cert days left";
@@ -187,11 +186,10 @@ inline Report many_targets_report(int count) {
   report.root.message = std::to_string(count) + " apps: 2 critical, " + std::to_string(count - 2) + " ok";
   for (int i = 0; i < count; ++i) {
     const bool bad = i == 7 || i == count - 3;
-    report.root.children.push_back(app_result(
-        "application-number-" + std::to_string(i), bad ? State::critical : State::ok,
-        bad ? "origin_down" : "token_accepted",
-        bad ? "HTTP 503 from the origin behind the tunnel" : "HTTP 200 in 0.050s",
-        0.05 + i / 1000.0, bad ? 503 : 200));
+    report.root.children.push_back(app_result("application-number-" + std::to_string(i),
+                                              bad ? State::critical : State::ok, bad ? "origin_down" : "token_accepted",
+                                              bad ? "HTTP 503 from the origin behind the tunnel" : "HTTP 200 in 0.050s",
+                                              0.05 + i / 1000.0, bad ? 503 : 200));
   }
   report.root.aggregate_from_children();
   return report;

@@ -138,20 +138,33 @@ void expect_case(const std::string& name, const Report& report) {
   expect_golden("telegraf", name, out.text);
 }
 
-TEST(LineProtocol, SingleOkTarget) { expect_case("single_ok", single_ok_report()); }
-TEST(LineProtocol, MixedStates) { expect_case("mixed", mixed_report()); }
-TEST(LineProtocol, NastyNames) { expect_case("nasty", nasty_report()); }
-TEST(LineProtocol, UnknownRootWithoutChildren) { expect_case("unknown_root", unknown_root_report()); }
-TEST(LineProtocol, UndeterminableValues) { expect_case("u_values", u_values_report()); }
-TEST(LineProtocol, Thresholds) { expect_case("thresholds", thresholds_report()); }
+TEST(LineProtocol, SingleOkTarget) {
+  expect_case("single_ok", single_ok_report());
+}
+TEST(LineProtocol, MixedStates) {
+  expect_case("mixed", mixed_report());
+}
+TEST(LineProtocol, NastyNames) {
+  expect_case("nasty", nasty_report());
+}
+TEST(LineProtocol, UnknownRootWithoutChildren) {
+  expect_case("unknown_root", unknown_root_report());
+}
+TEST(LineProtocol, UndeterminableValues) {
+  expect_case("u_values", u_values_report());
+}
+TEST(LineProtocol, Thresholds) {
+  expect_case("thresholds", thresholds_report());
+}
 
 TEST(LineProtocol, LineShape) {
   const auto lines = read_all(format(single_ok_report()).text);
   ASSERT_EQ(lines.size(), 1U);
   const Line& l = lines[0];
   EXPECT_EQ(l.measurement, "cf_access");
-  EXPECT_EQ(l.tags, (std::vector<std::pair<std::string, std::string>>{
-                        {"result", "token_accepted"}, {"server", "https://app1.example.com/health"}, {"target", "app1"}}));
+  EXPECT_EQ(l.tags,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"result", "token_accepted"}, {"server", "https://app1.example.com/health"}, {"target", "app1"}}));
   EXPECT_EQ(l.fields, (std::vector<std::pair<std::string, std::string>>{{"state", "0i"},
                                                                         {"response_time", "0.123456789"},
                                                                         {"http_response_code", "200i"},
@@ -175,9 +188,9 @@ TEST(LineProtocol, NastyValuesRoundTrip) {
   EXPECT_NE(std::find(c0.begin(), c0.end(), std::pair<std::string, std::string>{"path", "/a b,c=d"}), c0.end());
   for (const auto& [k, v] : c0) EXPECT_NE(k, "empty");
   const auto& f1 = lines[1].fields;
-  EXPECT_NE(std::find(f1.begin(), f1.end(),
-                      std::pair<std::string, std::string>{"body", "<h1>\"Bad\"\\ Gateway</h1> line 2"}),
-            f1.end());
+  EXPECT_NE(
+      std::find(f1.begin(), f1.end(), std::pair<std::string, std::string>{"body", "<h1>\"Bad\"\\ Gateway</h1> line 2"}),
+      f1.end());
   EXPECT_NE(std::find(f1.begin(), f1.end(), std::pair<std::string, std::string>{"field with space,comma=eq", "-7i"}),
             f1.end());
 }
@@ -193,10 +206,12 @@ TEST(LineProtocol, NonFiniteFieldsAndDuplicateKeysAreSkipped) {
 TEST(LineProtocol, DoublesAreShortestWithoutExponent) {
   Report report = unknown_root_report();
   report.timestamp_ns = 0;
-  report.root.fields = {{"a", FieldValue{1e-7}, ""}, {"b", FieldValue{1e21}, ""}, {"c", FieldValue{200.0}, ""},
-                        {"d", FieldValue{0.1}, ""},  {"e", FieldValue{-2.5}, ""}};
-  EXPECT_EQ(format(report).text,
-            "cf_access state=3i,a=0.0000001,b=1000000000000000000000,c=200,d=0.1,e=-2.5\n");
+  report.root.fields = {{"a", FieldValue{1e-7}, ""},
+                        {"b", FieldValue{1e21}, ""},
+                        {"c", FieldValue{200.0}, ""},
+                        {"d", FieldValue{0.1}, ""},
+                        {"e", FieldValue{-2.5}, ""}};
+  EXPECT_EQ(format(report).text, "cf_access state=3i,a=0.0000001,b=1000000000000000000000,c=200,d=0.1,e=-2.5\n");
 }
 
 TEST(LineProtocol, EmptyMeasurementFallsBack) {

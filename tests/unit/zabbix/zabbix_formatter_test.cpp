@@ -34,12 +34,24 @@ void expect_case(const std::string& name, const Report& report) {
   expect_golden("zabbix", name, out.text);
 }
 
-TEST(ZabbixFormatter, SingleOkTarget) { expect_case("single_ok", single_ok_report()); }
-TEST(ZabbixFormatter, MixedStates) { expect_case("mixed", mixed_report()); }
-TEST(ZabbixFormatter, NastyNames) { expect_case("nasty", nasty_report()); }
-TEST(ZabbixFormatter, UnknownRootWithoutChildren) { expect_case("unknown_root", unknown_root_report()); }
-TEST(ZabbixFormatter, UndeterminableValues) { expect_case("u_values", u_values_report()); }
-TEST(ZabbixFormatter, Thresholds) { expect_case("thresholds", thresholds_report()); }
+TEST(ZabbixFormatter, SingleOkTarget) {
+  expect_case("single_ok", single_ok_report());
+}
+TEST(ZabbixFormatter, MixedStates) {
+  expect_case("mixed", mixed_report());
+}
+TEST(ZabbixFormatter, NastyNames) {
+  expect_case("nasty", nasty_report());
+}
+TEST(ZabbixFormatter, UnknownRootWithoutChildren) {
+  expect_case("unknown_root", unknown_root_report());
+}
+TEST(ZabbixFormatter, UndeterminableValues) {
+  expect_case("u_values", u_values_report());
+}
+TEST(ZabbixFormatter, Thresholds) {
+  expect_case("thresholds", thresholds_report());
+}
 
 TEST(ZabbixFormatter, ObjectShapeForOneTarget) {
   const json doc = parse(format(single_ok_report()));
