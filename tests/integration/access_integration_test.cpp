@@ -111,8 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"ok", "wrong-secret", 2, "token_rejected", "token rejected by Access"},
         Case{"unprotected", "monitoring", 0, "token_accepted", "(HTTP 200)"},
         Case{"waf-blocked", "monitoring", 2, "forbidden_waf", "not by Access"}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = std::string(info.param.app) + "_" + info.param.token;
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      std::string name = std::string(param_info.param.app) + "_" + param_info.param.token;
       for (char& ch : name) {
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       }

@@ -70,8 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"500", response(500), State::warning, "unexpected_status", true},
         Row{"527", response(527), State::warning, "unexpected_status", true},
         Row{"429", response(429), State::warning, "unexpected_status", true}),
-    [](const ::testing::TestParamInfo<Row>& info) {
-      std::string name = info.param.name;
+    [](const ::testing::TestParamInfo<Row>& param_info) {
+      std::string name = param_info.param.name;
       for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       }
