@@ -17,6 +17,9 @@ struct AuthEvent {
   std::string client_id;  // as presented (never the secret); may be empty or unknown
   std::string token_id;   // the token's id when the client_id is known, else empty
   bool success = false;   // token valid AND a Service Auth policy of the app names it
+  // False when half a pair or unparsable JSON was sent. Strict orgs log only failures
+  // with a known client id and well-formed headers: a GraphQL emulator filters on this.
+  bool well_formed = true;
   std::string source_ip;
   std::string cf_ray;     // "<16 hex>-<COLO>", the same value the response carried
   std::string app_host;

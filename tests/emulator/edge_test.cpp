@@ -140,6 +140,7 @@ TEST_F(EdgeTest, LegacyValidTokenGetsOriginAndCookie) {
   EXPECT_EQ(response.auth_event->cf_ray, "0123456789abcdef-AMS");
   EXPECT_EQ(response.auth_event->app_host, "ok.cfemu.test");
   EXPECT_EQ(response.auth_event->datetime, kNow);
+  EXPECT_TRUE(response.auth_event->well_formed);
 }
 
 TEST_F(EdgeTest, LegacyCookieIsJwtShapedForThisApp) {
@@ -256,6 +257,7 @@ TEST_F(EdgeTest, HalfAPairIsAnInvalidToken) {
   ASSERT_TRUE(legacy.auth_event);
   EXPECT_EQ(legacy.auth_event->token_id, kMonitoring.id);
   EXPECT_FALSE(legacy.auth_event->success);
+  EXPECT_FALSE(legacy.auth_event->well_formed);
   expect_access_denial(send("strict-ok", {{"CF-Access-Client-Secret", kMonitoring.secret}}), 401,
                        "strict-ok");
 }
@@ -392,6 +394,29 @@ TEST_F(EdgeTest, EchoReturnsEveryRequestHeaderVerbatim) {
   EXPECT_NE(response.body.find("User-Agent: probe/1.0\n"), std::string::npos);
   EXPECT_NE(response.body.find("Host: echo.cfemu.test\n"), std::string::npos);
   expect_access_denial(send_token("echo", kExpired), 403, "echo");
+}
+
+TEST_F(EdgeTest, OriginHeadersAndContentType) {
+  AppConfig custom = app("ok");
+  custom.name = "custom";
+  custom.host = "custom.cfemu.test";
+  custom.origin.headers = {{"Content-Type", "application/json"}, {"X-App", "1"}};
+  custom.origin.body = "{}";
+  config.apps.push_back(custom);
+  const auto json = send_token("custom", kMonitoring);
+  EXPECT_EQ(header(json, "Content-Type"), "application/json");
+  EXPECT_EQ(header(json, "X-App"), "1");
+  EXPECT_EQ(json.body, "{}");
+
+  // A Cloudflare page keeps its own Content-Type: exactly one is sent.
+  config.apps.back().origin.status = 522;
+  config.apps.back().origin.body.clear();
+  const auto page = send_token("custom", kMonitoring);
+  EXPECT_EQ(std::count_if(page.headers.begin(), page.headers.end(),
+                          [](const auto& h) { return h.first == "Content-Type"; }),
+            1);
+  EXPECT_NE(header(page, "Content-Type").find("text/html"), std::string::npos);
+  EXPECT_EQ(header(page, "X-App"), "1");
 }
 
 TEST(UrlEncode, KeepsOnlyUnreserved) {
