@@ -11,7 +11,9 @@ namespace {
 bool is_key_start(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
-bool is_key_char(char c) noexcept { return is_key_start(c) || (c >= '0' && c <= '9') || c == '.'; }
+bool is_key_char(char c) noexcept {
+  return is_key_start(c) || (c >= '0' && c <= '9') || c == '.';
+}
 
 // A cursor over the whole text: double-quoted values may cross line ends, so
 // the parser cannot work on one line at a time.
@@ -69,8 +71,7 @@ class DotenvParser {
       next_line();
       return Entry{};
     }
-    if (text_.substr(pos_, 6) == "export" && pos_ + 6 < text_.size() &&
-        detail::is_blank(text_[pos_ + 6])) {
+    if (text_.substr(pos_, 6) == "export" && pos_ + 6 < text_.size() && detail::is_blank(text_[pos_ + 6])) {
       pos_ += 6;
       skip_blanks();
       if (at_line_end()) return fail(line, "'export' without KEY=VALUE");
@@ -82,11 +83,9 @@ class DotenvParser {
     while (!at_end() && is_key_char(peek())) ++pos_;
     const std::string_view key = text_.substr(key_begin, pos_ - key_begin);
     if (key.empty()) {
-      return fail(line, !at_end() && peek() == '=' ? "missing key before '='"
-                                                    : "expected KEY=VALUE");
+      return fail(line, !at_end() && peek() == '=' ? "missing key before '='" : "expected KEY=VALUE");
     }
-    if (!is_key_start(key.front()) ||
-        !(at_line_end() || peek() == '=' || detail::is_blank(peek()))) {
+    if (!is_key_start(key.front()) || !(at_line_end() || peek() == '=' || detail::is_blank(peek()))) {
       return fail(line,
                   "invalid key (use letters, digits, '_' and '.', not starting with a digit "
                   "or '.')");
@@ -160,12 +159,24 @@ class DotenvParser {
         if (at_end()) return false;
         const char e = text_[pos_];
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '$': out += '$'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '$':
+            out += '$';
+            break;
           default:
             // Unknown escape: keep the backslash; the next character is read
             // normally (so a line end after it is still counted).
@@ -193,8 +204,7 @@ Expected<DotenvMap> parse_dotenv(std::string_view text) {
   text = detail::strip_bom(text);
   // NUL cannot live in an environment variable; refuse instead of truncating.
   if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return make_error("line " + std::to_string(detail::line_of_offset(text, nul)) +
-                      ": contains a NUL byte");
+    return make_error("line " + std::to_string(detail::line_of_offset(text, nul)) + ": contains a NUL byte");
   }
   return DotenvParser(text).run();
 }
@@ -204,8 +214,7 @@ Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_by
   if (!text) return text.error();
   auto parsed = parse_dotenv(*text);
   if (!parsed) {
-    return make_error("env file '" + detail::printable(path, 200) + "': " +
-                      parsed.error().message);
+    return make_error("env file '" + detail::printable(path, 200) + "': " + parsed.error().message);
   }
   return parsed;
 }

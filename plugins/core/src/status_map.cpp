@@ -29,8 +29,7 @@ Expected<int> parse_code(std::string_view s) {
   if (s.size() != 3) return make_error("status code " + quoted + " is outside 100-599");
   int code = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), code);
-  if (ec != std::errc{} || ptr != s.data() + s.size() || code < min_status ||
-      code > max_status) {
+  if (ec != std::errc{} || ptr != s.data() + s.size() || code < min_status || code > max_status) {
     return make_error("status code " + quoted + " is outside 100-599");
   }
   return code;
@@ -66,8 +65,7 @@ Expected<StatusMapEntry> parse_key(std::string_view key) {
   }
 
   if (!all_digits(key)) {
-    return make_error("'" + detail::printable(key) +
-                      "' is not a status code (404), class (5xx) or range (200-299)");
+    return make_error("'" + detail::printable(key) + "' is not a status code (404), class (5xx) or range (200-299)");
   }
   auto code = parse_code(key);
   if (!code) return code.error();
@@ -91,8 +89,7 @@ Expected<StatusMap> StatusMap::parse(std::string_view text) {
       return make_error("invalid status map item '" + detail::printable(item) + "': " + why);
     };
     if (item.empty()) {
-      return make_error("invalid status map: item " + std::to_string(index) +
-                        " is empty (stray ',')");
+      return make_error("invalid status map: item " + std::to_string(index) + " is empty (stray ',')");
     }
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) return fail("expected CODE=STATE, as in 404=ok");
@@ -102,8 +99,7 @@ Expected<StatusMap> StatusMap::parse(std::string_view text) {
     const std::string_view state_text = detail::trim_blanks(item.substr(eq + 1));
     const auto state = parse_state(state_text);
     if (!state) {
-      return fail("'" + detail::printable(state_text) +
-                  "' is not a state (ok, warning, critical, unknown)");
+      return fail("'" + detail::printable(state_text) + "' is not a state (ok, warning, critical, unknown)");
     }
     entry->state = *state;
     map.entries_.push_back(*entry);

@@ -14,7 +14,9 @@
 
 namespace cfmon::detail {
 
-inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+inline bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 inline std::string_view trim_blanks(std::string_view s) noexcept {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -90,8 +92,7 @@ inline std::size_t line_of_offset(std::string_view s, std::size_t offset) noexce
 // Reads a small configuration text file. `what` names the file's role
 // ("env file", "targets file") so the one-line error tells the user which
 // option to fix. Never echoes file content (it may hold secrets).
-inline Expected<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
-                                            std::string_view what) {
+inline Expected<std::string> read_text_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
   const std::string prefix = std::string(what) + " '" + printable(path, 200) + "': ";
   if (path.empty()) return make_error(std::string(what) + ": empty path");
 
@@ -100,13 +101,19 @@ inline Expected<std::string> read_text_file(const std::string& path, std::size_t
   if (fd < 0) {
     const int err = errno;
     switch (err) {
-      case ENOENT: return make_error(prefix + "no such file");
-      case ENOTDIR: return make_error(prefix + "no such file (a parent is not a directory)");
+      case ENOENT:
+        return make_error(prefix + "no such file");
+      case ENOTDIR:
+        return make_error(prefix + "no such file (a parent is not a directory)");
       case EACCES:
-      case EPERM: return make_error(prefix + "permission denied");
-      case ELOOP: return make_error(prefix + "too many symbolic links");
-      case ENAMETOOLONG: return make_error(prefix + "path too long");
-      default: return make_error(prefix + "cannot open (errno " + std::to_string(err) + ")");
+      case EPERM:
+        return make_error(prefix + "permission denied");
+      case ELOOP:
+        return make_error(prefix + "too many symbolic links");
+      case ENAMETOOLONG:
+        return make_error(prefix + "path too long");
+      default:
+        return make_error(prefix + "cannot open (errno " + std::to_string(err) + ")");
     }
   }
   struct FdCloser {
@@ -145,11 +152,14 @@ inline Expected<std::string> read_text_file(const std::string& path, std::size_t
   if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF") {
     return make_error(prefix + "is UTF-16 text; save it as UTF-8");
   }
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+  // Report whichever problem comes first: that is the line a user would inspect.
+  const std::size_t nul = text.find('\0');
+  const std::size_t bad = find_invalid_utf8(text);
+  if (nul != std::string_view::npos && (bad == std::string_view::npos || nul < bad)) {
     return make_error(prefix + "line " + std::to_string(line_of_offset(text, nul)) +
                       ": contains a NUL byte (binary file?)");
   }
-  if (const auto bad = find_invalid_utf8(text); bad != std::string_view::npos) {
+  if (bad != std::string_view::npos) {
     return make_error(prefix + "line " + std::to_string(line_of_offset(text, bad)) +
                       ": not valid UTF-8 text (binary file?)");
   }

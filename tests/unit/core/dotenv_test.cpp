@@ -35,7 +35,10 @@ struct ValueCase {
   const char* value;
 };
 
-void PrintTo(const ValueCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.line); }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const ValueCase& c, std::ostream* os) {
+  *os << ::testing::PrintToString(c.line);
+}
 
 class DotenvValue : public ::testing::TestWithParam<ValueCase> {};
 
@@ -51,32 +54,25 @@ INSTANTIATE_TEST_SUITE_P(
     Forms, DotenvValue,
     ::testing::Values(
         // Plain and spaced.
-        ValueCase{"KEY=value", "KEY", "value"},
-        ValueCase{"KEY = value", "KEY", "value"},
-        ValueCase{"  KEY\t=\tvalue  ", "KEY", "value"},
-        ValueCase{"KEY=two words", "KEY", "two words"},
+        ValueCase{"KEY=value", "KEY", "value"}, ValueCase{"KEY = value", "KEY", "value"},
+        ValueCase{"  KEY\t=\tvalue  ", "KEY", "value"}, ValueCase{"KEY=two words", "KEY", "two words"},
         ValueCase{"URL=https://x.example/?a=b&c=d", "URL", "https://x.example/?a=b&c=d"},
         // Empty values.
-        ValueCase{"KEY=", "KEY", ""}, ValueCase{"KEY=   ", "KEY", ""},
-        ValueCase{"KEY=''", "KEY", ""}, ValueCase{"KEY=\"\"", "KEY", ""},
-        ValueCase{"KEY= # only a comment", "KEY", ""},
+        ValueCase{"KEY=", "KEY", ""}, ValueCase{"KEY=   ", "KEY", ""}, ValueCase{"KEY=''", "KEY", ""},
+        ValueCase{"KEY=\"\"", "KEY", ""}, ValueCase{"KEY= # only a comment", "KEY", ""},
         // export prefix.
-        ValueCase{"export KEY=value", "KEY", "value"},
-        ValueCase{"export\t  KEY=value", "KEY", "value"},
+        ValueCase{"export KEY=value", "KEY", "value"}, ValueCase{"export\t  KEY=value", "KEY", "value"},
         ValueCase{"exported=1", "exported", "1"},
         // Keys.
         ValueCase{"_k=1", "_k", "1"}, ValueCase{"a.b_C9=1", "a.b_C9", "1"},
         // Comments after unquoted values need a blank before '#'.
-        ValueCase{"KEY=value # note", "KEY", "value"},
-        ValueCase{"KEY=value\t#note", "KEY", "value"},
+        ValueCase{"KEY=value # note", "KEY", "value"}, ValueCase{"KEY=value\t#note", "KEY", "value"},
         ValueCase{"KEY=val#ue", "KEY", "val#ue"}, ValueCase{"KEY=#value", "KEY", "#value"},
         // Quotes inside an unquoted value are literal.
         ValueCase{"KEY=it's \"fine\"", "KEY", "it's \"fine\""},
         // Single quotes: literal, keep blanks, '#', backslashes and '$'.
-        ValueCase{"KEY=' padded '", "KEY", " padded "},
-        ValueCase{"KEY='a # b'", "KEY", "a # b"},
-        ValueCase{"KEY='a\\nb'", "KEY", "a\\nb"},
-        ValueCase{"KEY='a\"b'", "KEY", "a\"b"},
+        ValueCase{"KEY=' padded '", "KEY", " padded "}, ValueCase{"KEY='a # b'", "KEY", "a # b"},
+        ValueCase{"KEY='a\\nb'", "KEY", "a\\nb"}, ValueCase{"KEY='a\"b'", "KEY", "a\"b"},
         ValueCase{"KEY='x' # note", "KEY", "x"},
         // Double quotes: the documented escapes.
         ValueCase{"KEY=\"a\\nb\"", "KEY", "a\nb"}, ValueCase{"KEY=\"a\\tb\"", "KEY", "a\tb"},
@@ -85,13 +81,11 @@ INSTANTIATE_TEST_SUITE_P(
         ValueCase{"KEY=\"ends\\\\\"", "KEY", "ends\\"},
         // Unknown escapes are kept as written.
         ValueCase{"KEY=\"a\\qb\"", "KEY", "a\\qb"}, ValueCase{"KEY=\"C:\\dir\"", "KEY", "C:\\dir"},
-        ValueCase{"KEY=\"a\\'b\"", "KEY", "a\\'b"},
-        ValueCase{"KEY=\" a # b \" # note", "KEY", " a # b "},
+        ValueCase{"KEY=\"a\\'b\"", "KEY", "a\\'b"}, ValueCase{"KEY=\" a # b \" # note", "KEY", " a # b "},
         ValueCase{"KEY=\"x\"# note", "KEY", "x"},
         // Nothing is expanded or executed, in any quoting.
-        ValueCase{"KEY=$(rm -rf /)", "KEY", "$(rm -rf /)"},
-        ValueCase{"KEY=`id`", "KEY", "`id`"}, ValueCase{"KEY=${HOME}", "KEY", "${HOME}"},
-        ValueCase{"KEY=$HOME", "KEY", "$HOME"},
+        ValueCase{"KEY=$(rm -rf /)", "KEY", "$(rm -rf /)"}, ValueCase{"KEY=`id`", "KEY", "`id`"},
+        ValueCase{"KEY=${HOME}", "KEY", "${HOME}"}, ValueCase{"KEY=$HOME", "KEY", "$HOME"},
         ValueCase{"KEY=\"$(id) `id` ${HOME} $HOME\"", "KEY", "$(id) `id` ${HOME} $HOME"},
         ValueCase{"KEY='$(id) ${HOME}'", "KEY", "$(id) ${HOME}"}));
 
@@ -178,7 +172,10 @@ struct ErrorCase {
   const char* message;  // exact: users read these
 };
 
-void PrintTo(const ErrorCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.text); }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << ::testing::PrintToString(c.text);
+}
 
 class DotenvError : public ::testing::TestWithParam<ErrorCase> {};
 
@@ -188,28 +185,29 @@ TEST_P(DotenvError, NamesTheLineAndTheProblem) {
 
 INSTANTIATE_TEST_SUITE_P(
     Messages, DotenvError,
-    ::testing::Values(
-        ErrorCase{"A=1\nB=2\nC=\"oops\n", "line 3: unterminated double quote in the value of C"},
-        ErrorCase{"A='oops\nB=2'\n", "line 1: unterminated single quote in the value of A"},
-        ErrorCase{"A=1\n=value\n", "line 2: missing key before '='"},
-        ErrorCase{"JUSTAWORD\n", "line 1: expected KEY=VALUE, found no '='"},
-        ErrorCase{"export\n", "line 1: expected KEY=VALUE, found no '='"},
-        ErrorCase{"export   \n", "line 1: 'export' without KEY=VALUE"},
-        ErrorCase{"A=1\n\n\"quoted\"=x\n", "line 3: expected KEY=VALUE"},
-        ErrorCase{"FOO-BAR=1\n",
-                  "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
-                  "digit or '.')"},
-        ErrorCase{"1ABC=1\n",
-                  "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
-                  "digit or '.')"},
-        ErrorCase{".A=1\n",
-                  "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
-                  "digit or '.')"},
-        ErrorCase{"FOO BAR=1\n", "line 1: expected '=' after the key"},
-        ErrorCase{"A='x'y\n", "line 1: unexpected text after the closing quote of A"},
-        ErrorCase{"A=\"x\ny\" z\n", "line 2: unexpected text after the closing quote of A"},
-        ErrorCase{"A=\"trailing backslash\\", "line 1: unterminated double quote in the value of A"},
-        ErrorCase{"A=1\n\xEF\xBB\xBF" "B=2\n", "line 2: expected KEY=VALUE"}));
+    ::testing::Values(ErrorCase{"A=1\nB=2\nC=\"oops\n", "line 3: unterminated double quote in the value of C"},
+                      ErrorCase{"A='oops\nB=2'\n", "line 1: unterminated single quote in the value of A"},
+                      ErrorCase{"A=1\n=value\n", "line 2: missing key before '='"},
+                      ErrorCase{"JUSTAWORD\n", "line 1: expected KEY=VALUE, found no '='"},
+                      ErrorCase{"export\n", "line 1: expected KEY=VALUE, found no '='"},
+                      ErrorCase{"export   \n", "line 1: 'export' without KEY=VALUE"},
+                      ErrorCase{"A=1\n\n\"quoted\"=x\n", "line 3: expected KEY=VALUE"},
+                      ErrorCase{"FOO-BAR=1\n",
+                                "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
+                                "digit or '.')"},
+                      ErrorCase{"1ABC=1\n",
+                                "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
+                                "digit or '.')"},
+                      ErrorCase{".A=1\n",
+                                "line 1: invalid key (use letters, digits, '_' and '.', not starting with a "
+                                "digit or '.')"},
+                      ErrorCase{"FOO BAR=1\n", "line 1: expected '=' after the key"},
+                      ErrorCase{"A='x'y\n", "line 1: unexpected text after the closing quote of A"},
+                      ErrorCase{"A=\"x\ny\" z\n", "line 2: unexpected text after the closing quote of A"},
+                      ErrorCase{"A=\"trailing backslash\\", "line 1: unterminated double quote in the value of A"},
+                      ErrorCase{"A=1\n\xEF\xBB\xBF"
+                                "B=2\n",
+                                "line 2: expected KEY=VALUE"}));
 
 TEST(Dotenv, RejectsNulBytes) {
   using namespace std::string_literals;
@@ -219,11 +217,16 @@ TEST(Dotenv, RejectsNulBytes) {
 TEST(Dotenv, ErrorsNeverContainTheValue) {
   // Each malformed line holds the canary where a value (or a pasted secret) would be.
   const std::vector<std::string> inputs = {
-      "SECRET=\"CANARY-s3cr3t",        "SECRET='CANARY-s3cr3t",
-      "SECRET=\"CANARY-s3cr3t\" junk", "SECRET='CANARY-s3cr3t'junk",
-      "CANARY-s3cr3t",                 "CANARY-s3cr3t=1",
-      "=CANARY-s3cr3t",                "SE CRET=CANARY-s3cr3t",
-      "\"CANARY-s3cr3t\"",             "CANARYs3cr3t",
+      "SECRET=\"CANARY-s3cr3t",
+      "SECRET='CANARY-s3cr3t",
+      "SECRET=\"CANARY-s3cr3t\" junk",
+      "SECRET='CANARY-s3cr3t'junk",
+      "CANARY-s3cr3t",
+      "CANARY-s3cr3t=1",
+      "=CANARY-s3cr3t",
+      "SE CRET=CANARY-s3cr3t",
+      "\"CANARY-s3cr3t\"",
+      "CANARYs3cr3t",
   };
   for (const std::string& input : inputs) {
     const auto parsed = parse_dotenv(input);
@@ -268,8 +271,7 @@ TEST_F(DotenvFile, MissingParentDirectory) {
   const std::string path = dir_.write("plain", "A=1\n") + "/child.env";
   const auto env = read_dotenv_file(path);
   ASSERT_FALSE(env.has_value());
-  EXPECT_EQ(env.error().message,
-            "env file '" + path + "': no such file (a parent is not a directory)");
+  EXPECT_EQ(env.error().message, "env file '" + path + "': no such file (a parent is not a directory)");
 }
 
 TEST_F(DotenvFile, Directory) {
@@ -306,24 +308,42 @@ TEST_F(DotenvFile, DefaultLimitIsOneMebibyte) {
 
 TEST_F(DotenvFile, BinaryWithNulBytes) {
   using namespace std::string_literals;
-  const std::string path = dir_.write("junk.bin", "A=1\n\x7f" "ELF\0\0\x01\x02"s);
+  const std::string path = dir_.write("junk.bin",
+                                      "A=1\n\x7f"
+                                      "ELF\0\0\x01\x02"s);
   const auto env = read_dotenv_file(path);
   ASSERT_FALSE(env.has_value());
-  EXPECT_EQ(env.error().message,
-            "env file '" + path + "': line 2: contains a NUL byte (binary file?)");
+  EXPECT_EQ(env.error().message, "env file '" + path + "': line 2: contains a NUL byte (binary file?)");
 }
 
 TEST_F(DotenvFile, BinaryWithoutNulBytes) {
   const std::string path = dir_.write("junk.bin", "A=1\nB=\xff\xd8\xff\xe0\n");
   const auto env = read_dotenv_file(path);
   ASSERT_FALSE(env.has_value());
-  EXPECT_EQ(env.error().message,
-            "env file '" + path + "': line 2: not valid UTF-8 text (binary file?)");
+  EXPECT_EQ(env.error().message, "env file '" + path + "': line 2: not valid UTF-8 text (binary file?)");
+}
+
+TEST_F(DotenvFile, AcceptsAnyValidUtf8AndRejectsMalformedSequences) {
+  const std::string good = dir_.write("good.env", "A=\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \xEF\xBF\xBF\n");
+  const auto env = read_dotenv_file(good);
+  ASSERT_TRUE(env.has_value()) << env.error().message;
+  EXPECT_EQ(env->at("A"), "\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \xEF\xBF\xBF");
+  // Latin-1, overlong, surrogate, beyond U+10FFFF, truncated, stray continuation.
+  for (const char* bad : {"A=caf\xE9\n", "A=\xC0\x80\n", "A=\xED\xA0\x80\n", "A=\xF4\x90\x80\x80\n", "A=\xE2\x82\n",
+                          "A=\x80\n", "A=\xE0\x80\xAF\n", "A=\xF0\x80\x80\xAF\n"}) {
+    const std::string path = dir_.write("bad.env", bad);
+    const auto parsed = read_dotenv_file(path);
+    ASSERT_FALSE(parsed.has_value()) << ::testing::PrintToString(bad);
+    EXPECT_EQ(parsed.error().message, "env file '" + path + "': line 1: not valid UTF-8 text (binary file?)");
+  }
 }
 
 TEST_F(DotenvFile, Utf16SavedByAWindowsEditor) {
   using namespace std::string_literals;
-  const std::string path = dir_.write("win.env", "\xff\xfe" "A\0=\0" "1\0"s);
+  const std::string path = dir_.write("win.env",
+                                      "\xff\xfe"
+                                      "A\0=\0"
+                                      "1\0"s);
   const auto env = read_dotenv_file(path);
   ASSERT_FALSE(env.has_value());
   EXPECT_EQ(env.error().message, "env file '" + path + "': is UTF-16 text; save it as UTF-8");
@@ -333,8 +353,7 @@ TEST_F(DotenvFile, ParseErrorsNameThePathAndLineButNotTheValue) {
   const std::string path = dir_.write("bad.env", "OK=1\nSECRET=\"CANARY\n");
   const auto env = read_dotenv_file(path);
   ASSERT_FALSE(env.has_value());
-  EXPECT_EQ(env.error().message,
-            "env file '" + path + "': line 2: unterminated double quote in the value of SECRET");
+  EXPECT_EQ(env.error().message, "env file '" + path + "': line 2: unterminated double quote in the value of SECRET");
 }
 
 TEST_F(DotenvFile, PathWithControlCharactersStaysOneLine) {

@@ -20,7 +20,10 @@ struct AlertCase {
   bool alerts;
 };
 
-void PrintTo(const AlertCase& c, std::ostream* os) { *os << c.range << " @ " << c.value; }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const AlertCase& c, std::ostream* os) {
+  *os << c.range << " @ " << c.value;
+}
 
 // The Nagios threshold table: every documented form at and around its edges.
 class RangeAlerts : public ::testing::TestWithParam<AlertCase> {};
@@ -36,41 +39,35 @@ INSTANTIATE_TEST_SUITE_P(
     Grammar, RangeAlerts,
     ::testing::Values(
         // "10": outside 0..10, ends inclusive.
-        AlertCase{"10", -0.001, true}, AlertCase{"10", 0, false}, AlertCase{"10", 5, false},
-        AlertCase{"10", 10, false}, AlertCase{"10", 10.001, true},
+        AlertCase{"10", -0.001, true}, AlertCase{"10", 0, false}, AlertCase{"10", 5, false}, AlertCase{"10", 10, false},
+        AlertCase{"10", 10.001, true},
         // "10:": below 10.
-        AlertCase{"10:", 9.999, true}, AlertCase{"10:", 10, false},
-        AlertCase{"10:", 1e300, false}, AlertCase{"10:", inf, false},
+        AlertCase{"10:", 9.999, true}, AlertCase{"10:", 10, false}, AlertCase{"10:", 1e300, false},
+        AlertCase{"10:", inf, false},
         // "~:10": above 10.
-        AlertCase{"~:10", -1e300, false}, AlertCase{"~:10", -inf, false},
-        AlertCase{"~:10", 10, false}, AlertCase{"~:10", 10.5, true},
+        AlertCase{"~:10", -1e300, false}, AlertCase{"~:10", -inf, false}, AlertCase{"~:10", 10, false},
+        AlertCase{"~:10", 10.5, true},
         // "10:20": outside.
         AlertCase{"10:20", 9, true}, AlertCase{"10:20", 10, false}, AlertCase{"10:20", 15, false},
         AlertCase{"10:20", 20, false}, AlertCase{"10:20", 21, true},
         // "@10:20": inside, inclusive.
-        AlertCase{"@10:20", 9.99, false}, AlertCase{"@10:20", 10, true},
-        AlertCase{"@10:20", 15, true}, AlertCase{"@10:20", 20, true},
-        AlertCase{"@10:20", 20.01, false},
+        AlertCase{"@10:20", 9.99, false}, AlertCase{"@10:20", 10, true}, AlertCase{"@10:20", 15, true},
+        AlertCase{"@10:20", 20, true}, AlertCase{"@10:20", 20.01, false},
         // "@10": inside 0..10.
         AlertCase{"@10", 0, true}, AlertCase{"@10", -1, false}, AlertCase{"@10", 11, false},
         // Decimals.
-        AlertCase{"0.5", 0.5, false}, AlertCase{"0.5", 0.51, true},
-        AlertCase{"0.25:0.75", 0.2, true}, AlertCase{".5", 0.6, true},
-        AlertCase{"+0.5", 0.6, true},
+        AlertCase{"0.5", 0.5, false}, AlertCase{"0.5", 0.51, true}, AlertCase{"0.25:0.75", 0.2, true},
+        AlertCase{".5", 0.6, true}, AlertCase{"+0.5", 0.6, true},
         // Negative numbers.
-        AlertCase{"-5:5", -5, false}, AlertCase{"-5:5", -5.1, true},
-        AlertCase{"-10:-5", -7, false}, AlertCase{"-10:-5", -4, true},
-        AlertCase{"~:-5", -6, false}, AlertCase{"~:-5", -4, true},
+        AlertCase{"-5:5", -5, false}, AlertCase{"-5:5", -5.1, true}, AlertCase{"-10:-5", -7, false},
+        AlertCase{"-10:-5", -4, true}, AlertCase{"~:-5", -6, false}, AlertCase{"~:-5", -4, true},
         AlertCase{"-5:", -6, true}, AlertCase{"@-5:-1", -3, true},
         // Exponents.
-        AlertCase{"1e3", 1000, false}, AlertCase{"1e3", 1001, true},
-        AlertCase{"1.5E-3", 0.002, true},
+        AlertCase{"1e3", 1000, false}, AlertCase{"1e3", 1001, true}, AlertCase{"1.5E-3", 0.002, true},
         // Degenerate but valid: a single point.
-        AlertCase{"5:5", 5, false}, AlertCase{"5:5", 5.0001, true},
-        AlertCase{"@5:5", 5, true},
+        AlertCase{"5:5", 5, false}, AlertCase{"5:5", 5.0001, true}, AlertCase{"@5:5", 5, true},
         // "~:" has no bounds at all: never alerts, and '@' makes it always alert.
-        AlertCase{"~:", -1e9, false}, AlertCase{"~:", 1e9, false},
-        AlertCase{"@~:", 42, true},
+        AlertCase{"~:", -1e9, false}, AlertCase{"~:", 1e9, false}, AlertCase{"@~:", 42, true},
         // Surrounding whitespace from config files is tolerated.
         AlertCase{" 10 ", 11, true}, AlertCase{"\t@10:20\t", 15, true}));
 
@@ -124,7 +121,10 @@ struct RejectCase {
   const char* message_part;  // what the user reads to fix it
 };
 
-void PrintTo(const RejectCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.text); }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const RejectCase& c, std::ostream* os) {
+  *os << ::testing::PrintToString(c.text);
+}
 
 class RangeRejects : public ::testing::TestWithParam<RejectCase> {};
 
@@ -141,29 +141,19 @@ TEST_P(RangeRejects, WithAOneLineReason) {
 INSTANTIATE_TEST_SUITE_P(
     Grammar, RangeRejects,
     ::testing::Values(
-        RejectCase{"", "empty"}, RejectCase{"   ", "empty"},
-        RejectCase{"abc", "'abc' is not a finite number"},
-        RejectCase{"20:10", "start is greater than end"},
-        RejectCase{"@20:10", "start is greater than end"},
-        RejectCase{"-5", "cannot be negative"},
-        RejectCase{"10:20x", "'20x' is not a finite number"},
-        RejectCase{"10x:20", "'10x' is not a finite number"},
-        RejectCase{"@", "'@' must be followed by a range"},
-        RejectCase{"@@10", "'@10' is not a finite number"},
-        RejectCase{"nan", "not a finite number"}, RejectCase{"NaN:1", "not a finite number"},
-        RejectCase{"inf", "not a finite number"}, RejectCase{"0:inf", "not a finite number"},
-        RejectCase{"-infinity:0", "not a finite number"},
-        RejectCase{"1e999", "not a finite number"},
-        RejectCase{":", "missing start"}, RejectCase{":10", "missing start"},
-        RejectCase{"~", "'~' only stands for a start"},
-        RejectCase{"10:~", "'~' is not a finite number"},
-        RejectCase{"10:20:30", "'20:30' is not a finite number"},
-        RejectCase{"10 :20", "'10 ' is not a finite number"},
-        RejectCase{"1,5", "'1,5' is not a finite number"},
-        RejectCase{"0x10", "'0x10' is not a finite number"},
-        RejectCase{"+-5", "'+-5' is not a finite number"},
-        RejectCase{"--5", "'--5' is not a finite number"},
-        RejectCase{"1e", "'1e' is not a finite number"}));
+        RejectCase{"", "empty"}, RejectCase{"   ", "empty"}, RejectCase{"abc", "'abc' is not a finite number"},
+        RejectCase{"20:10", "start is greater than end"}, RejectCase{"@20:10", "start is greater than end"},
+        RejectCase{"-5", "cannot be negative"}, RejectCase{"10:20x", "'20x' is not a finite number"},
+        RejectCase{"10x:20", "'10x' is not a finite number"}, RejectCase{"@", "'@' must be followed by a range"},
+        RejectCase{"@@10", "'@10' is not a finite number"}, RejectCase{"nan", "not a finite number"},
+        RejectCase{"NaN:1", "not a finite number"}, RejectCase{"inf", "not a finite number"},
+        RejectCase{"0:inf", "not a finite number"}, RejectCase{"-infinity:0", "not a finite number"},
+        RejectCase{"1e999", "not a finite number"}, RejectCase{":", "missing start"},
+        RejectCase{":10", "missing start"}, RejectCase{"~", "'~' only stands for a start"},
+        RejectCase{"10:~", "'~' is not a finite number"}, RejectCase{"10:20:30", "'20:30' is not a finite number"},
+        RejectCase{"10 :20", "'10 ' is not a finite number"}, RejectCase{"1,5", "'1,5' is not a finite number"},
+        RejectCase{"0x10", "'0x10' is not a finite number"}, RejectCase{"+-5", "'+-5' is not a finite number"},
+        RejectCase{"--5", "'--5' is not a finite number"}, RejectCase{"1e", "'1e' is not a finite number"}));
 
 TEST(Range, ErrorQuotesInputWithoutControlCharacters) {
   const auto r = parse_range("10\n|x");
@@ -175,8 +165,7 @@ TEST(Range, ErrorQuotesInputWithoutControlCharacters) {
 TEST(Range, IgnoresTheProcessLocale) {
   // A German locale uses ',' as decimal separator; "0.5" must still parse.
   const std::string saved = std::setlocale(LC_ALL, nullptr);
-  const bool switched = std::setlocale(LC_ALL, "de_DE.UTF-8") != nullptr ||
-                        std::setlocale(LC_ALL, "de_DE") != nullptr;
+  const bool switched = std::setlocale(LC_ALL, "de_DE.UTF-8") != nullptr || std::setlocale(LC_ALL, "de_DE") != nullptr;
   const auto r = parse_range("0.5:1.5");
   std::setlocale(LC_ALL, saved.c_str());
   ASSERT_TRUE(r.has_value()) << r.error().message;

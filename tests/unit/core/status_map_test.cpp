@@ -32,8 +32,9 @@ TEST(StatusMap, TheDocumentedExample) {
 }
 
 TEST(StatusMap, EveryStateNameAndAlias) {
-  const StatusMap map = parse_ok("401=OK,402=Warning,403=CRITICAL,404=unknown,405=warn,406=crit,"
-                                 "407=0,408=1,409=2,410=3");
+  const StatusMap map = parse_ok(
+      "401=OK,402=Warning,403=CRITICAL,404=unknown,405=warn,406=crit,"
+      "407=0,408=1,409=2,410=3");
   EXPECT_EQ(map.lookup(401), State::ok);
   EXPECT_EQ(map.lookup(402), State::warning);
   EXPECT_EQ(map.lookup(403), State::critical);
@@ -96,7 +97,10 @@ struct PrecedenceCase {
   State expected;
 };
 
-void PrintTo(const PrecedenceCase& c, std::ostream* os) { *os << c.map << " @ " << c.status; }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const PrecedenceCase& c, std::ostream* os) {
+  *os << c.map << " @ " << c.status;
+}
 
 class StatusMapPrecedence : public ::testing::TestWithParam<PrecedenceCase> {};
 
@@ -105,31 +109,30 @@ TEST_P(StatusMapPrecedence, MostSpecificThenLatestWins) {
   EXPECT_EQ(parse_ok(c.map).lookup(c.status), c.expected) << c.map << " for " << c.status;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Order, StatusMapPrecedence,
-    ::testing::Values(
-        // Exact beats class, in either order.
-        PrecedenceCase{"503=warning,5xx=critical", 503, State::warning},
-        PrecedenceCase{"5xx=critical,503=warning", 503, State::warning},
-        PrecedenceCase{"5xx=critical,503=warning", 500, State::critical},
-        // Exact beats range, in either order.
-        PrecedenceCase{"404=ok,400-499=critical", 404, State::ok},
-        PrecedenceCase{"400-499=critical,404=ok", 404, State::ok},
-        // Range beats class, in either order, even when it spans the whole class.
-        PrecedenceCase{"500-599=warning,5xx=critical", 550, State::warning},
-        PrecedenceCase{"5xx=critical,500-599=warning", 550, State::warning},
-        PrecedenceCase{"5xx=critical,502-504=unknown", 503, State::unknown},
-        PrecedenceCase{"5xx=critical,502-504=unknown", 501, State::critical},
-        // Exact beats range beats class all at once.
-        PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 504, State::ok},
-        PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 503, State::warning},
-        PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 505, State::critical},
-        // Among equals the later entry wins.
-        PrecedenceCase{"404=ok,404=critical", 404, State::critical},
-        PrecedenceCase{"4xx=ok,4xx=warning", 404, State::warning},
-        PrecedenceCase{"400-450=ok,420-499=critical", 430, State::critical},
-        PrecedenceCase{"420-499=critical,400-450=ok", 430, State::ok},
-        PrecedenceCase{"420-499=critical,400-450=ok", 460, State::critical}));
+INSTANTIATE_TEST_SUITE_P(Order, StatusMapPrecedence,
+                         ::testing::Values(
+                             // Exact beats class, in either order.
+                             PrecedenceCase{"503=warning,5xx=critical", 503, State::warning},
+                             PrecedenceCase{"5xx=critical,503=warning", 503, State::warning},
+                             PrecedenceCase{"5xx=critical,503=warning", 500, State::critical},
+                             // Exact beats range, in either order.
+                             PrecedenceCase{"404=ok,400-499=critical", 404, State::ok},
+                             PrecedenceCase{"400-499=critical,404=ok", 404, State::ok},
+                             // Range beats class, in either order, even when it spans the whole class.
+                             PrecedenceCase{"500-599=warning,5xx=critical", 550, State::warning},
+                             PrecedenceCase{"5xx=critical,500-599=warning", 550, State::warning},
+                             PrecedenceCase{"5xx=critical,502-504=unknown", 503, State::unknown},
+                             PrecedenceCase{"5xx=critical,502-504=unknown", 501, State::critical},
+                             // Exact beats range beats class all at once.
+                             PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 504, State::ok},
+                             PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 503, State::warning},
+                             PrecedenceCase{"504=ok,5xx=critical,500-504=warning", 505, State::critical},
+                             // Among equals the later entry wins.
+                             PrecedenceCase{"404=ok,404=critical", 404, State::critical},
+                             PrecedenceCase{"4xx=ok,4xx=warning", 404, State::warning},
+                             PrecedenceCase{"400-450=ok,420-499=critical", 430, State::critical},
+                             PrecedenceCase{"420-499=critical,400-450=ok", 430, State::ok},
+                             PrecedenceCase{"420-499=critical,400-450=ok", 460, State::critical}));
 
 TEST(StatusMap, ExposesEntriesInTheOrderWritten) {
   const StatusMap map = parse_ok("5xx=critical,200-204=ok,404=warning");
@@ -150,7 +153,10 @@ struct RejectCase {
   const char* message;  // exact: users read these
 };
 
-void PrintTo(const RejectCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.text); }
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const RejectCase& c, std::ostream* os) {
+  *os << ::testing::PrintToString(c.text);
+}
 
 class StatusMapRejects : public ::testing::TestWithParam<RejectCase> {};
 
@@ -162,50 +168,54 @@ TEST_P(StatusMapRejects, WithAMessageNamingTheItem) {
 
 INSTANTIATE_TEST_SUITE_P(
     Messages, StatusMapRejects,
-    ::testing::Values(
-        RejectCase{"99=ok", "invalid status map item '99=ok': status code '99' is outside 100-599"},
-        RejectCase{"600=ok",
-                   "invalid status map item '600=ok': status code '600' is outside 100-599"},
-        RejectCase{"0404=ok",
-                   "invalid status map item '0404=ok': status code '0404' is outside 100-599"},
-        RejectCase{"99999999999999=ok",
-                   "invalid status map item '99999999999999=ok': status code '99999999999999' "
-                   "is outside 100-599"},
-        RejectCase{"6xx=ok", "invalid status map item '6xx=ok': '6xx' is not a status class "
-                             "(1xx to 5xx)"},
-        RejectCase{"0xx=ok", "invalid status map item '0xx=ok': '0xx' is not a status class "
-                             "(1xx to 5xx)"},
-        RejectCase{"abc=ok", "invalid status map item 'abc=ok': 'abc' is not a status code "
-                             "(404), class (5xx) or range (200-299)"},
-        RejectCase{"5x=ok", "invalid status map item '5x=ok': '5x' is not a status code (404), "
-                            "class (5xx) or range (200-299)"},
-        RejectCase{"404=bad",
-                   "invalid status map item '404=bad': 'bad' is not a state (ok, warning, "
-                   "critical, unknown)"},
-        RejectCase{"404=", "invalid status map item '404=': '' is not a state (ok, warning, "
-                           "critical, unknown)"},
-        RejectCase{"404", "invalid status map item '404': expected CODE=STATE, as in 404=ok"},
-        RejectCase{"=ok", "invalid status map item '=ok': missing status code before '='"},
-        RejectCase{"404=ok=critical",
-                   "invalid status map item '404=ok=critical': 'ok=critical' is not a state "
-                   "(ok, warning, critical, unknown)"},
-        RejectCase{"299-200=ok",
-                   "invalid status map item '299-200=ok': range '299-200' has LOW greater than "
-                   "HIGH"},
-        RejectCase{"200-=ok", "invalid status map item '200-=ok': '' is not a status code"},
-        RejectCase{"200-700=ok",
-                   "invalid status map item '200-700=ok': status code '700' is outside 100-599"},
-        RejectCase{"2xx-3xx=ok", "invalid status map item '2xx-3xx=ok': '2xx' is not a status "
+    ::testing::Values(RejectCase{"99=ok", "invalid status map item '99=ok': status code '99' is outside 100-599"},
+                      RejectCase{"600=ok", "invalid status map item '600=ok': status code '600' is outside 100-599"},
+                      RejectCase{"0404=ok", "invalid status map item '0404=ok': status code '0404' is outside 100-599"},
+                      RejectCase{"99999999999999=ok",
+                                 "invalid status map item '99999999999999=ok': status code '99999999999999' "
+                                 "is outside 100-599"},
+                      RejectCase{"6xx=ok",
+                                 "invalid status map item '6xx=ok': '6xx' is not a status class "
+                                 "(1xx to 5xx)"},
+                      RejectCase{"0xx=ok",
+                                 "invalid status map item '0xx=ok': '0xx' is not a status class "
+                                 "(1xx to 5xx)"},
+                      RejectCase{"abc=ok",
+                                 "invalid status map item 'abc=ok': 'abc' is not a status code "
+                                 "(404), class (5xx) or range (200-299)"},
+                      RejectCase{"5x=ok",
+                                 "invalid status map item '5x=ok': '5x' is not a status code (404), "
+                                 "class (5xx) or range (200-299)"},
+                      RejectCase{"404=bad",
+                                 "invalid status map item '404=bad': 'bad' is not a state (ok, warning, "
+                                 "critical, unknown)"},
+                      RejectCase{"404=",
+                                 "invalid status map item '404=': '' is not a state (ok, warning, "
+                                 "critical, unknown)"},
+                      RejectCase{"404", "invalid status map item '404': expected CODE=STATE, as in 404=ok"},
+                      RejectCase{"=ok", "invalid status map item '=ok': missing status code before '='"},
+                      RejectCase{"404=ok=critical",
+                                 "invalid status map item '404=ok=critical': 'ok=critical' is not a state "
+                                 "(ok, warning, critical, unknown)"},
+                      RejectCase{"299-200=ok",
+                                 "invalid status map item '299-200=ok': range '299-200' has LOW greater than "
+                                 "HIGH"},
+                      RejectCase{"200-=ok", "invalid status map item '200-=ok': '' is not a status code"},
+                      RejectCase{"200-700=ok",
+                                 "invalid status map item '200-700=ok': status code '700' is outside 100-599"},
+                      RejectCase{"2xx-3xx=ok",
+                                 "invalid status map item '2xx-3xx=ok': '2xx' is not a status "
                                  "code"},
-        RejectCase{"404=ok,,500=critical", "invalid status map: item 2 is empty (stray ',')"},
-        RejectCase{"404=ok,", "invalid status map: item 2 is empty (stray ',')"},
-        RejectCase{",404=ok", "invalid status map: item 1 is empty (stray ',')"},
-        RejectCase{"404=ok, ,500=ok", "invalid status map: item 2 is empty (stray ',')"},
-        RejectCase{"404=ok;500=critical",
-                   "invalid status map item '404=ok;500=critical': 'ok;500=critical' is not a "
-                   "state (ok, warning, critical, unknown)"},
-        RejectCase{"404=o\nk", "invalid status map item '404=o?k': 'o?k' is not a state (ok, "
-                               "warning, critical, unknown)"}));
+                      RejectCase{"404=ok,,500=critical", "invalid status map: item 2 is empty (stray ',')"},
+                      RejectCase{"404=ok,", "invalid status map: item 2 is empty (stray ',')"},
+                      RejectCase{",404=ok", "invalid status map: item 1 is empty (stray ',')"},
+                      RejectCase{"404=ok, ,500=ok", "invalid status map: item 2 is empty (stray ',')"},
+                      RejectCase{"404=ok;500=critical",
+                                 "invalid status map item '404=ok;500=critical': 'ok;500=critical' is not a "
+                                 "state (ok, warning, critical, unknown)"},
+                      RejectCase{"404=o\nk",
+                                 "invalid status map item '404=o?k': 'o?k' is not a state (ok, "
+                                 "warning, critical, unknown)"}));
 
 }  // namespace
 }  // namespace cfmon

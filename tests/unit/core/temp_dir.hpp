@@ -19,8 +19,7 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/cfmon_test_XXXXXX";
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/cfmon_test_XXXXXX";
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   TempDir(const TempDir&) = delete;
@@ -30,8 +29,7 @@ class TempDir {
     std::error_code ec;
     // chmod 000 entries would stop remove_all for a non-root user.
     for (const auto& e : std::filesystem::recursive_directory_iterator(path_, ec)) {
-      std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all,
-                                   std::filesystem::perm_options::add, ec);
+      std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
     }
     std::filesystem::remove_all(path_, ec);
   }
@@ -41,7 +39,7 @@ class TempDir {
 
   // Writes bytes verbatim (binary mode) and returns the file's path.
   std::string write(const std::string& name, std::string_view bytes) const {
-    const std::string p = path_ + "/" + name;
+    std::string p = path_ + "/" + name;
     std::ofstream out(p, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return p;

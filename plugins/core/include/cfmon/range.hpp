@@ -20,10 +20,10 @@
 namespace cfmon {
 
 struct Range {
-  double start = 0.0;       // -inf when written "~"
-  double end = 0.0;         // +inf when omitted after ':'
-  bool inside = false;      // '@': alert when inside instead of outside
-  std::string text;         // as given (trimmed), for perfdata
+  double start = 0.0;   // -inf when written "~"
+  double end = 0.0;     // +inf when omitted after ':'
+  bool inside = false;  // '@': alert when inside instead of outside
+  std::string text;     // as given (trimmed), for perfdata
 
   // True when value should raise the alert this range stands for. Both ends
   // are inclusive. NaN always alerts: a value we cannot judge must not pass.

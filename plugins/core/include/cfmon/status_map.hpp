@@ -22,8 +22,8 @@ namespace cfmon {
 
 struct StatusMapEntry {
   enum class Kind { status_class = 0, range = 1, exact = 2 };  // ascending precedence
-  int low = 0;    // inclusive
-  int high = 0;   // inclusive
+  int low = 0;                                                 // inclusive
+  int high = 0;                                                // inclusive
   State state = State::unknown;
   Kind kind = Kind::exact;
 };
