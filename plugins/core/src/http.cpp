@@ -216,7 +216,15 @@ void configure(Transfer& t) {
   setopt(easy, CURLOPT_WRITEDATA, static_cast<void*>(&t));
   setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
   setopt(easy, CURLOPT_HEADERDATA, static_cast<void*>(&t));
-  if (r.method == "HEAD") setopt(easy, CURLOPT_NOBODY, 1L);
+  if (r.method == "HEAD") {
+    setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (r.method != "GET") {
+    setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+    setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    setopt(easy, CURLOPT_POSTFIELDS, r.body.c_str());
+  }
   if (!r.user_agent.empty()) setopt(easy, CURLOPT_USERAGENT, r.user_agent.c_str());
   if (!r.ca_file.empty()) setopt(easy, CURLOPT_CAINFO, r.ca_file.c_str());
   if (r.insecure) {

@@ -28,7 +28,8 @@ struct Timings {
 
 struct Request {
   std::string url;
-  std::string method = "GET";                                      // GET or HEAD
+  std::string method = "GET";                                      // GET, HEAD, POST, PUT, DELETE, ...
+  std::string body;                                                // request body (POST/PUT)
   std::vector<std::pair<std::string, std::string>> headers;        // public headers
   std::vector<std::pair<std::string, Secret>> secret_headers;      // redacted in every log
   std::chrono::milliseconds timeout{10000};                        // whole transfer, connect included
