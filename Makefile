@@ -15,7 +15,9 @@ release: deps
 
 # Starts the Cloudflare Access emulator, runs check_cf_access against one app per
 # outcome in every output format, stops the emulator.
-demo: release
+demo: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target check_cf_access cf-access-emulator
 	@bash tests/demo/run-demo.sh build/release
 
 # The whole test suite (warnings are errors), as CI runs it.
