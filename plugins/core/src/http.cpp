@@ -258,6 +258,16 @@ std::string one_line(std::string text) {
   return std::string(trim(text));
 }
 
+std::string http_version_name(long version) {
+  switch (version) {
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_1_1: return "1.1";
+    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_3: return "3";
+    default: return {};
+  }
+}
+
 Outcome finish(Transfer& t, CURLcode code) {
   CURL* easy = t.easy.get();
   const Timings timings = read_timings(easy);
@@ -283,13 +293,7 @@ Outcome finish(Transfer& t, CURLcode code) {
   response.status = status;
   long version = 0;
   curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
-  switch (version) {
-    case CURL_HTTP_VERSION_1_0: response.http_version = "1.0"; break;
-    case CURL_HTTP_VERSION_1_1: response.http_version = "1.1"; break;
-    case CURL_HTTP_VERSION_2_0: response.http_version = "2"; break;
-    case CURL_HTTP_VERSION_3: response.http_version = "3"; break;
-    default: break;
-  }
+  response.http_version = http_version_name(version);
   response.body_bytes = response.body.size();
   response.timings = timings;
   return response;
