@@ -164,7 +164,7 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
 std::string summary(const Result& root) {
   std::map<int, std::size_t> counts;
   for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
-  std::string text = std::to_string(root.children.size()) + " apps:";
+  std::string text = std::to_string(root.children.size()) + (root.children.size() == 1 ? " app:" : " apps:");
   bool first = true;
   for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
     const auto it = counts.find(static_cast<int>(s));
