@@ -1,10 +1,25 @@
 #include "access_options.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace po = boost::program_options;
 
 namespace cfmon::access {
+
+namespace {
+
+// A --target value goes into a one-line error: keep it short and printable.
+std::string printable_name(const std::string& name) {
+  std::string out;
+  for (const char c : name.substr(0, 80)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f || c == '|') ? '?' : c;
+  }
+  return out;
+}
+
+}  // namespace
 
 const char* const kUsage =
     "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE | -H HOST [--path P]\n"
@@ -32,6 +47,8 @@ po::options_description access_options(AccessOptions& o) {
   group.add_options()
     ("url,u", po::value(&o.urls)->composing(), "URL of an Access-protected app (repeatable)")
     ("targets-file", po::value<std::string>(), "file of targets, one 'NAME URL' per line")
+    ("target", po::value(&o.target_names)->composing(),
+       "probe only the target NAME of the targets (repeatable; e.g. one Zabbix item per app)")
     ("hostname,H", po::value(&o.hostname), "app hostname (URL https://HOST[:PORT]/PATH)")
     ("port,p", po::value(&o.port), "port for -H (default 443)")
     ("path", po::value(&o.path)->default_value("/"), "path for -H")
@@ -87,7 +104,22 @@ Expected<std::vector<Target>> resolve_targets(const AccessOptions& o) {
       if (targets[i].name == targets[j].name) return make_error("target '" + targets[i].name + "' given twice");
     }
   }
-  return targets;
+  if (o.target_names.empty()) return targets;
+  // A name selects rather than filters silently: an unknown one is a configuration error
+  // (a Zabbix key naming a removed app must not look like a healthy empty result).
+  std::vector<Target> selected;
+  for (const auto& name : o.target_names) {
+    const auto found = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.name == name; });
+    if (found == targets.end()) {
+      return make_error("--target: no target named '" + printable_name(name) + "'" +
+                        (o.targets_file ? " in " + *o.targets_file : std::string()));
+    }
+    if (std::find_if(selected.begin(), selected.end(), [&](const Target& t) { return t.name == name; }) ==
+        selected.end()) {
+      selected.push_back(*found);
+    }
+  }
+  return selected;
 }
 
 Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,

@@ -14,6 +14,7 @@ namespace cfmon::access {
 struct AccessOptions {
   std::vector<std::string> urls;
   std::optional<std::string> targets_file;
+  std::vector<std::string> target_names;  // --target: keep only these (in this order)
   std::string hostname;
   std::string path = "/";
   int port = 0;
