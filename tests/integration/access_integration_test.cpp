@@ -263,6 +263,15 @@ TEST(AccessEndToEnd, BadArgumentsAreUnknownWithAOneLineReason) {
   }
 }
 
+TEST(AccessEndToEnd, SendsAnExplicitUserAgentNamingThePlugin) {
+  auto& emu = shared_emulator();
+  std::vector<std::string> args{"-u", emu.url("echo"), "-vvv"};
+  for (auto& a : emu.connection_args("echo")) args.push_back(a);
+  const auto r = run(CFMON_CHECK_CF_ACCESS, args, token_env(emu, "monitoring"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("> User-Agent: check_cf_access/"), std::string::npos) << r.err;
+}
+
 TEST(AccessEndToEnd, HelpAndVersion) {
   const auto help = run(CFMON_CHECK_CF_ACCESS, {"--help"});
   EXPECT_EQ(help.exit_code, 3);

@@ -103,6 +103,8 @@ int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common
       return 3;
     }
     if (vm.count("env-file") != 0U) common.env_file = vm["env-file"].as<std::string>();
+    // Always an explicit User-Agent: Cloudflare error 1010 blocks some default signatures.
+    if (common.user_agent.empty()) common.user_agent = info.program + "/" + kVersion + " (cfmon)";
     if (auto error = validate_common(common)) return print_unknown(info, format, "usage_error", error->message);
     format = common.format;
 
