@@ -10,11 +10,12 @@ struct Error {
   std::string message;  // one line, safe to print (never holds a secret)
 };
 
-template <class T>
+// E is the error type: Error by default, something richer where callers branch on it.
+template <class T, class E = Error>
 class [[nodiscard]] Expected {
  public:
   Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
-  Expected(Error error) : v_(std::in_place_index<1>, std::move(error)) {}     // NOLINT
+  Expected(E error) : v_(std::in_place_index<1>, std::move(error)) {}         // NOLINT
 
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -25,10 +26,10 @@ class [[nodiscard]] Expected {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  [[nodiscard]] const Error& error() const { return std::get<1>(v_); }
+  [[nodiscard]] const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }
