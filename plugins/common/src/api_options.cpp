@@ -1,0 +1,70 @@
+#include "cfmon/api_options.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace po = boost::program_options;
+
+namespace cfmon::plugin {
+
+const char* const kApiCredentialsHelp =
+    "Cloudflare API credentials (there is no option that takes the API token itself):\n"
+    "  API token:  --api-token-file, then CF_API_TOKEN in --env-file, then the environment\n"
+    "  account ID: --account-id, then CF_ACCOUNT_ID in --env-file, then the environment\n"
+    "The token needs Access: Service Tokens Read (Write for changes).\n";
+
+po::options_description api_options(ApiOptions& o) {
+  po::options_description group("Cloudflare API options");
+  // clang-format off
+  group.add_options()
+    ("api-token-file", po::value<std::string>(), "file holding only the Cloudflare API token")
+    ("account-id", po::value<std::string>(), "Cloudflare account ID (else CF_ACCOUNT_ID)")
+    ("api-url", po::value(&o.api_url)->default_value(std::string(cloudflare::kDefaultApiUrl)),
+       "API base URL")
+    ("per-page", po::value(&o.per_page)->default_value(100), "list page size: 1 5 10 20 25 50 100 1000")
+    ("cache-ttl", po::value(&o.cache_ttl_seconds)->default_value(0, "0"),
+       "keep successful API reads on disk this many seconds (0 = no cache)")
+    ("cache-dir", po::value(&o.cache_dir), "cache directory (default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon)");
+  // clang-format on
+  return group;
+}
+
+void api_options_from(const po::variables_map& vm, ApiOptions& o) {
+  if (vm.count("api-token-file") != 0U) o.api_token_file = vm["api-token-file"].as<std::string>();
+  if (vm.count("account-id") != 0U) o.account_id = vm["account-id"].as<std::string>();
+}
+
+Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const CommonConfig& common,
+                                                    const EnvLookup& env, std::vector<std::string>* warnings) {
+  cloudflare::ApiSettings s;
+  s.base_url = o.api_url;
+  s.per_page = o.per_page;
+  if (!std::isfinite(o.cache_ttl_seconds) || o.cache_ttl_seconds < 0 || o.cache_ttl_seconds > 86400) {
+    return make_error("--cache-ttl must be between 0 and 86400 seconds");
+  }
+  s.cache.ttl = std::chrono::seconds(static_cast<long long>(std::llround(o.cache_ttl_seconds)));
+  if (s.cache.ttl.count() > 0) {
+    s.cache.dir = o.cache_dir.empty() ? cloudflare::default_cache_dir(env) : o.cache_dir;
+    if (s.cache.dir.empty()) return make_error("--cache-ttl needs --cache-dir (neither XDG_CACHE_HOME nor HOME is set)");
+    if (s.cache.dir.front() != '/') return make_error("--cache-dir must be an absolute path");
+  }
+
+  cloudflare::ApiCredentialSources sources;
+  sources.api_token_file = o.api_token_file;
+  sources.account_id = o.account_id;
+  sources.env_file = common.env_file;
+  auto credentials = cloudflare::resolve_api_credentials(sources, env, warnings);
+  if (!credentials) return credentials.error();
+  s.credentials = std::move(*credentials);
+
+  s.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));
+  s.resolve = common.resolve;
+  s.ca_file = common.ca_file;
+  s.insecure = common.insecure;
+  s.ip_version = common.ipv4 ? 4 : (common.ipv6 ? 6 : 0);
+  s.user_agent = common.user_agent;
+  if (auto error = cloudflare::validate_settings(s)) return *error;
+  return s;
+}
+
+}  // namespace cfmon::plugin

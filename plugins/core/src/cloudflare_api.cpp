@@ -1,0 +1,1005 @@
+#include "cfmon/cloudflare_api.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+#include <set>
+#include <thread>
+
+#include "cache_store.hpp"
+#include "cfmon/dotenv.hpp"
+#include "text_util.hpp"
+
+namespace cfmon::cloudflare {
+namespace {
+
+using SteadyPoint = std::chrono::steady_clock::time_point;
+using Json = nlohmann::json;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string seconds_text(double s) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", s);
+  return buffer;
+}
+
+// Reads exactly `width` digits at text[pos]; advances pos.
+std::optional<int> read_fixed_number(std::string_view text, std::size_t& pos, std::size_t width) {
+  if (pos + width > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    const char c = text[pos + i];
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  pos += width;
+  return value;
+}
+
+bool expect_char(std::string_view text, std::size_t& pos, char lower_or_symbol) {
+  if (pos >= text.size()) return false;
+  const auto c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[pos])));
+  if (c != lower_or_symbol) return false;
+  ++pos;
+  return true;
+}
+
+// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+std::string url_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 0x0f];
+    }
+  }
+  return out;
+}
+
+// An id goes into a URL path: anything beyond these characters is refused
+// before a request is sent (a '/' or '?' would silently address something else).
+bool is_safe_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+  });
+}
+
+ApiError make_api_error(ApiErrorKind kind, std::string message, long status = 0) {
+  ApiError e;
+  e.kind = kind;
+  e.message = std::move(message);
+  e.http_status = status;
+  return e;
+}
+
+// What an operation is, for its error messages.
+struct Op {
+  std::string permission;  // "Access: Service Tokens Read"
+  std::string object;      // "service token 1234…", "" for lists
+  bool write = false;
+};
+
+std::string per_page_list() {
+  std::string text;
+  for (const unsigned v : kAllowedPerPage) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return text;
+}
+
+// The API's own text, made safe for one printed line.
+std::string api_text(std::string_view message, const Secret& token) {
+  return detail::printable(redact(std::string(message), {&token}), 160);
+}
+
+// One clear line per known code; unknown codes keep the API's words.
+ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& op, const Secret& token,
+                        std::string_view account_id) {
+  ApiError e;
+  e.http_status = status;
+  e.errors = std::move(errors);
+  const std::string what = op.object.empty() ? "the object" : op.object;
+  for (const auto& m : e.errors) {
+    const std::string suffix = " (Cloudflare error " + std::to_string(m.code) +
+                               (m.message.empty() ? "" : ": " + api_text(m.message, token)) + ")";
+    switch (m.code) {
+      case 10000:
+        e.kind = ApiErrorKind::forbidden;
+        e.message = "the API token lacks " + op.permission + suffix;
+        return e;
+      case 9109:
+        e.kind = ApiErrorKind::unauthorized;
+        e.message = "the API token is invalid or revoked, or not allowed on account " + std::string(account_id) + suffix;
+        return e;
+      case 1000:
+        e.kind = ApiErrorKind::unauthorized;
+        e.message = "invalid API token" + suffix;
+        return e;
+      case 9999:
+        e.kind = ApiErrorKind::no_organization;
+        e.message = "account " + std::string(account_id) + " has no Access organization (Zero Trust not set up)" + suffix;
+        return e;
+      case 7003:
+        e.kind = ApiErrorKind::bad_request;
+        e.message = "the API does not know this path: bad --api-url or account ID, or a malformed ID" + suffix;
+        return e;
+      case 12135:
+      case 11021:
+        e.kind = ApiErrorKind::not_found;
+        e.message = what + " not found" + suffix;
+        return e;
+      case 12091:
+        e.kind = ApiErrorKind::bad_request;
+        e.message = "the API refused a parameter value (per_page must be one of " + per_page_list() + ")" + suffix;
+        return e;
+      default:
+        break;
+    }
+  }
+  // No known code: classify by HTTP status, keep the API's first message.
+  std::string detail;
+  if (!e.errors.empty()) {
+    detail = "Cloudflare error " + std::to_string(e.errors.front().code);
+    if (!e.errors.front().message.empty()) detail += ": " + api_text(e.errors.front().message, token);
+  } else {
+    detail = "HTTP " + std::to_string(status);
+  }
+  if (status == 401) {
+    e.kind = ApiErrorKind::unauthorized;
+    e.message = "the API refused the API token (" + detail + ")";
+  } else if (status == 403) {
+    e.kind = ApiErrorKind::forbidden;
+    e.message = "the API token is not allowed to do this; it needs " + op.permission + " (" + detail + ")";
+  } else if (status == 404) {
+    e.kind = ApiErrorKind::not_found;
+    e.message = what + " not found (" + detail + ")";
+  } else if (status >= 500) {
+    e.kind = ApiErrorKind::server_error;
+    e.message = "the Cloudflare API failed (" + detail + "); try again later";
+  } else if (status == 400) {
+    e.kind = ApiErrorKind::bad_request;
+    e.message = "the API refused the request (" + detail + ")";
+  } else {
+    e.kind = ApiErrorKind::api_error;
+    e.message = "the API reported an error (" + detail + ")";
+  }
+  return e;
+}
+
+std::vector<ApiMessage> parse_messages(const Json& array) {
+  std::vector<ApiMessage> out;
+  if (!array.is_array()) return out;
+  for (const auto& item : array) {
+    if (!item.is_object()) continue;
+    ApiMessage m;
+    if (auto it = item.find("code"); it != item.end() && it->is_number_integer()) m.code = it->get<std::int64_t>();
+    if (auto it = item.find("message"); it != item.end() && it->is_string()) m.message = it->get<std::string>();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+// Wipes a string that held a secret (response bodies of create/rotate).
+void wipe(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+// The Go zero time (0001-01-01) and the epoch mean "never" in some answers.
+std::optional<TimePoint> meaningful(std::optional<TimePoint> t) {
+  using namespace std::chrono;
+  if (t && *t <= TimePoint{} + seconds{86400}) return std::nullopt;
+  return t;
+}
+
+Expected<std::optional<TimePoint>> time_field(const Json& object, const char* key, bool required_valid) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::optional<TimePoint>{};
+  if (it->is_string()) {
+    const auto& text = it->get_ref<const std::string&>();
+    if (text.empty()) return std::optional<TimePoint>{};
+    if (auto t = parse_rfc3339(text)) return meaningful(t);
+  }
+  if (!required_valid) return std::optional<TimePoint>{};
+  return make_error(std::string("malformed ") + key + " in a service token");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- small helpers
+
+bool is_allowed_per_page(unsigned per_page) noexcept {
+  return std::find(std::begin(kAllowedPerPage), std::end(kAllowedPerPage), per_page) != std::end(kAllowedPerPage);
+}
+
+std::string_view api_error_kind_name(ApiErrorKind kind) noexcept {
+  switch (kind) {
+    case ApiErrorKind::config: return "config_error";
+    case ApiErrorKind::transport: return "api_unreachable";
+    case ApiErrorKind::timeout: return "api_timeout";
+    case ApiErrorKind::rate_limited: return "api_rate_limited";
+    case ApiErrorKind::unauthorized: return "api_unauthorized";
+    case ApiErrorKind::forbidden: return "api_forbidden";
+    case ApiErrorKind::no_organization: return "api_no_organization";
+    case ApiErrorKind::not_found: return "api_not_found";
+    case ApiErrorKind::bad_request: return "api_bad_request";
+    case ApiErrorKind::server_error: return "api_server_error";
+    case ApiErrorKind::bad_response: return "api_bad_response";
+    case ApiErrorKind::api_error: return "api_error";
+  }
+  return "api_error";
+}
+
+std::optional<TimePoint> parse_rfc3339(std::string_view text) {
+  using namespace std::chrono;
+  std::size_t pos = 0;
+  const auto y = read_fixed_number(text, pos, 4);
+  if (!y || !expect_char(text, pos, '-')) return std::nullopt;
+  const auto mo = read_fixed_number(text, pos, 2);
+  if (!mo || !expect_char(text, pos, '-')) return std::nullopt;
+  const auto d = read_fixed_number(text, pos, 2);
+  if (!d || !expect_char(text, pos, 't')) return std::nullopt;
+  const auto h = read_fixed_number(text, pos, 2);
+  if (!h || !expect_char(text, pos, ':')) return std::nullopt;
+  const auto mi = read_fixed_number(text, pos, 2);
+  if (!mi || !expect_char(text, pos, ':')) return std::nullopt;
+  const auto s = read_fixed_number(text, pos, 2);
+  if (!s) return std::nullopt;
+  nanoseconds fraction{0};
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    if (pos >= text.size() || !is_digit(text[pos])) return std::nullopt;
+    std::int64_t nanos = 0;
+    int digits = 0;
+    while (pos < text.size() && is_digit(text[pos])) {
+      if (digits < 9) {
+        nanos = nanos * 10 + (text[pos] - '0');
+        ++digits;
+      }
+      ++pos;
+    }
+    for (; digits < 9; ++digits) nanos *= 10;
+    fraction = nanoseconds{nanos};
+  }
+  minutes offset{0};
+  if (!expect_char(text, pos, 'z')) {
+    if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
+    const int sign = text[pos] == '-' ? -1 : 1;
+    ++pos;
+    const auto oh = read_fixed_number(text, pos, 2);
+    if (!oh || !expect_char(text, pos, ':')) return std::nullopt;
+    const auto om = read_fixed_number(text, pos, 2);
+    if (!om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = minutes{sign * (*oh * 60 + *om)};
+  }
+  if (pos != text.size()) return std::nullopt;
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+  if (!date.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+  const auto local = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} + fraction;
+  return time_point_cast<TimePoint::duration>(local - offset);
+}
+
+std::string format_rfc3339(TimePoint time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  std::array<char, 32> buffer{};
+  const auto n = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(buffer.data(), n);
+}
+
+std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
+  struct Unit {
+    std::string_view name;
+    double nanoseconds;
+  };
+  // Longest names first so "ms" is not read as "m" followed by garbage.
+  static constexpr std::array<Unit, 7> units{
+      {{"ns", 1.0}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9}}};
+  if (text.empty()) return std::nullopt;
+  if (text == "0") return std::chrono::nanoseconds{0};
+  double total = 0.0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    while (pos < text.size() && (is_digit(text[pos]) || text[pos] == '.')) ++pos;
+    if (pos == start) return std::nullopt;
+    double number = 0.0;
+    const auto parsed = std::from_chars(text.data() + start, text.data() + pos, number);
+    if (parsed.ec != std::errc{} || parsed.ptr != text.data() + pos) return std::nullopt;
+    const Unit* matched = nullptr;
+    for (const auto& unit : units) {
+      if (text.substr(pos).starts_with(unit.name)) {
+        matched = &unit;
+        break;
+      }
+    }
+    if (matched == nullptr) return std::nullopt;
+    pos += matched->name.size();
+    total += number * matched->nanoseconds;
+  }
+  if (!std::isfinite(total) || total > 9.2e18) return std::nullopt;
+  return std::chrono::nanoseconds{static_cast<std::int64_t>(total)};
+}
+
+std::optional<std::chrono::seconds> retry_after_of(const http::Response& response, TimePoint now) {
+  using namespace std::chrono;
+  auto whole_seconds = [](std::string_view text) -> std::optional<long long> {
+    text = detail::trim_blanks(text);
+    long long value = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || value < 0) return std::nullopt;
+    return value;
+  };
+  if (auto header = response.header("retry-after")) {
+    if (auto s = whole_seconds(*header)) return seconds{*s};
+    // HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
+    std::tm tm{};
+    const std::string text(detail::trim_blanks(*header));
+    const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end != nullptr && *end == '\0') {
+      const auto at = system_clock::from_time_t(timegm(&tm));
+      return at > now ? duration_cast<seconds>(at - now) : seconds{0};
+    }
+  }
+  if (auto header = response.header("ratelimit")) {
+    // `"default";r=0;t=30`: t is the seconds until the window resets.
+    std::string_view rest = *header;
+    while (!rest.empty()) {
+      const auto semi = rest.find(';');
+      const auto part = detail::trim_blanks(rest.substr(0, semi));
+      if (part.starts_with("t=")) {
+        if (auto s = whole_seconds(part.substr(2))) return seconds{*s};
+      }
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+  }
+  if (auto header = response.header("x-ratelimit-reset")) {
+    if (auto s = whole_seconds(*header)) {
+      // Either seconds to wait or a Unix time: a value past 2001 is a time.
+      if (*s > 1'000'000'000) {
+        const auto at = system_clock::time_point{seconds{*s}};
+        return at > now ? duration_cast<seconds>(at - now) : seconds{0};
+      }
+      return seconds{*s};
+    }
+  }
+  return std::nullopt;
+}
+
+Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
+  if (!object.is_object()) return make_error("a service token in the answer is not a JSON object");
+  ServiceTokenInfo info;
+  auto text = [&](const char* key) -> std::string {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  info.id = text("id");
+  info.client_id = text("client_id");
+  info.name = text("name");
+  info.duration = text("duration");
+  if (info.id.empty()) return make_error("a service token in the answer has no id");
+  if (info.client_id.empty()) return make_error("service token " + info.id + " has no client_id in the answer");
+  auto expires = time_field(object, "expires_at", true);
+  if (!expires) return expires.error();
+  info.expires_at = *expires;
+  auto seen = time_field(object, "last_seen_at", true);
+  if (!seen) return seen.error();
+  info.last_seen_at = *seen;
+  info.created_at = time_field(object, "created_at", false).value();
+  info.updated_at = time_field(object, "updated_at", false).value();
+  if (const auto it = object.find("enabled"); it != object.end() && it->is_boolean()) info.enabled = it->get<bool>();
+  return info;
+}
+
+// ---------------------------------------------------------------- credentials
+
+Expected<ApiCredentials> resolve_api_credentials(const ApiCredentialSources& sources, const EnvLookup& env,
+                                                 std::vector<std::string>* warnings) {
+  const std::string token_var(kApiTokenVariable);
+  const std::string account_var(kAccountIdVariable);
+  DotenvMap file_values;
+  if (sources.env_file) {
+    auto parsed = read_dotenv_file(*sources.env_file);
+    if (!parsed) return parsed.error();
+    file_values = std::move(*parsed);
+    if (warnings != nullptr) {
+      if (auto w = permission_warning(*sources.env_file)) warnings->push_back(*w);
+    }
+  }
+  auto from_file = [&](const std::string& var) -> std::optional<std::string> {
+    if (auto it = file_values.find(var); it != file_values.end() && !it->second.empty()) return it->second;
+    return std::nullopt;
+  };
+  auto from_env = [&](const std::string& var) -> std::optional<std::string> {
+    auto value = env ? env(var) : std::nullopt;
+    if (value && value->empty()) return std::nullopt;
+    return value;
+  };
+
+  ApiCredentials credentials;
+  std::vector<std::string> missing;
+  if (sources.api_token_file) {
+    auto text = detail::read_text_file(*sources.api_token_file, 64 * 1024, "API token file");
+    if (!text) return text.error();
+    std::string value = std::move(*text);
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' || value.back() == '\t')) {
+      value.pop_back();
+    }
+    if (value.empty()) {
+      wipe(value);
+      return make_error("API token file '" + *sources.api_token_file + "' is empty");
+    }
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      wipe(value);
+      return make_error("API token file '" + *sources.api_token_file + "' must hold the token alone on one line");
+    }
+    credentials.api_token = Secret(value);
+    wipe(value);
+    if (warnings != nullptr) {
+      if (auto w = permission_warning(*sources.api_token_file)) warnings->push_back(*w);
+    }
+  } else if (auto v = from_file(token_var)) {
+    credentials.api_token = Secret(std::move(*v));
+  } else if (auto e = from_env(token_var)) {
+    credentials.api_token = Secret(std::move(*e));
+  } else {
+    std::string where = "--api-token-file";
+    if (sources.env_file) where += ", " + token_var + " in " + *sources.env_file;
+    missing.push_back("API token (looked in " + where + ", environment variable " + token_var + ")");
+  }
+
+  if (sources.account_id && !sources.account_id->empty()) {
+    credentials.account_id = *sources.account_id;
+  } else if (auto v = from_file(account_var)) {
+    credentials.account_id = *v;
+  } else if (auto e = from_env(account_var)) {
+    credentials.account_id = *e;
+  } else {
+    std::string where = "--account-id";
+    if (sources.env_file) where += ", " + account_var + " in " + *sources.env_file;
+    missing.push_back("account ID (looked in " + where + ", environment variable " + account_var + ")");
+  }
+  if (!missing.empty()) {
+    std::string message = "missing Cloudflare ";
+    for (std::size_t i = 0; i < missing.size(); ++i) message += (i ? " and " : "") + missing[i];
+    return make_error(message);
+  }
+  return credentials;
+}
+
+std::string default_cache_dir(const EnvLookup& env) {
+  auto get = [&](const char* name) -> std::string {
+    auto v = env ? env(name) : std::nullopt;
+    return v ? *v : std::string();
+  };
+  // XDG: a relative XDG_CACHE_HOME is invalid and must be ignored.
+  if (const auto xdg = get("XDG_CACHE_HOME"); !xdg.empty() && xdg.front() == '/') return xdg + "/cfmon";
+  if (const auto home = get("HOME"); !home.empty() && home.front() == '/') return home + "/.cache/cfmon";
+  return {};
+}
+
+std::optional<Error> validate_settings(const ApiSettings& s) {
+  if (!is_allowed_per_page(s.per_page)) {
+    return Error{"--per-page must be one of " + per_page_list() + " (the values Access accepts)"};
+  }
+  if (s.max_pages < 1) return Error{"the page limit must be at least 1"};
+  if (s.timeout <= std::chrono::milliseconds::zero()) return Error{"the API timeout must be positive"};
+  const std::string_view url = s.base_url;
+  if (!url.starts_with("https://") || url.size() <= 8) {
+    // The API token travels in a header: never in clear text.
+    return Error{"--api-url must be an https:// URL, not '" + detail::printable(url) + "'"};
+  }
+  if (url.find_first_of(" \t\r\n?#") != std::string_view::npos) {
+    return Error{"--api-url must be a base URL without spaces, query or fragment"};
+  }
+  const auto& account = s.credentials.account_id;
+  if (account.empty()) return Error{"missing Cloudflare account ID"};
+  if (account.size() > 64 || !std::all_of(account.begin(), account.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return Error{"the account ID must be letters and digits (32 hex characters), not '" +
+                 detail::printable(account) + "'"};
+  }
+  const auto token = s.credentials.api_token.reveal();
+  if (token.empty()) return Error{"missing Cloudflare API token"};
+  if (std::any_of(token.begin(), token.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x21 || u == 0x7f;
+      })) {
+    return Error{"the API token contains spaces or control characters"};
+  }
+  if (s.max_response_bytes < 1024) return Error{"the response size cap must be at least 1024 bytes"};
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- the client
+
+struct ApiClient::Impl {
+  http::Client& http;
+  ApiSettings settings;
+  ApiHooks hooks;
+  std::atomic<std::size_t> sent{0};
+  std::atomic<std::size_t> hits{0};
+  std::optional<detail::CacheStore> cache;
+  std::string base;  // base_url without trailing '/'
+
+  Impl(http::Client& client, ApiSettings s, ApiHooks h) : http(client), settings(std::move(s)), hooks(std::move(h)) {
+    if (!hooks.steady_now) hooks.steady_now = [] { return std::chrono::steady_clock::now(); };
+    if (!hooks.wall_now) hooks.wall_now = [] { return std::chrono::system_clock::now(); };
+    if (!hooks.sleep) hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    base = settings.base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (settings.cache.ttl > std::chrono::seconds::zero() && !settings.cache.dir.empty()) {
+      // Scope: one API, one account, one API token (by hash: the token never
+      // reaches the disk, yet two tokens with different permissions never share).
+      const std::string scope = sha256_hex(base + "\n" + settings.credentials.account_id + "\n" +
+                                           sha256_hex(settings.credentials.api_token.reveal()));
+      cache.emplace(settings.cache.dir, scope.substr(0, 16), settings.cache.ttl);
+    }
+  }
+
+  void log(const std::string& line) const {
+    if (hooks.log) hooks.log(line);
+  }
+
+  [[nodiscard]] std::string account_path() const { return base + "/accounts/" + settings.credentials.account_id; }
+
+  std::optional<ApiError> check_config() const {
+    if (auto e = validate_settings(settings)) return make_api_error(ApiErrorKind::config, e->message);
+    return std::nullopt;
+  }
+
+  struct Envelope {
+    Json result;
+    Json result_info;
+  };
+
+  http::Request make_request(const std::string& method, const std::string& url, std::string body,
+                             std::chrono::milliseconds timeout) const {
+    http::Request r;
+    r.url = url;
+    r.method = method;
+    r.body = std::move(body);
+    r.headers.emplace_back("Accept", "application/json");
+    if (!r.body.empty()) r.headers.emplace_back("Content-Type", "application/json");
+    r.secret_headers.emplace_back("Authorization",
+                                  Secret("Bearer " + std::string(settings.credentials.api_token.reveal())));
+    r.timeout = timeout;
+    r.resolve = settings.resolve;
+    r.ca_file = settings.ca_file;
+    r.insecure = settings.insecure;
+    r.ip_version = settings.ip_version;
+    r.user_agent = settings.user_agent;
+    r.max_body_bytes = settings.max_response_bytes;
+    return r;
+  }
+
+  // One HTTP exchange, with 429 waits that fit before `deadline`. Returns the raw
+  // response (any status) or a transport/timeout/rate-limit error.
+  ApiResult<http::Response> exchange(const std::string& method, const std::string& url, const std::string& body,
+                                     SteadyPoint deadline) {
+    using namespace std::chrono;
+    unsigned retries = 0;
+    for (;;) {
+      const auto remaining = duration_cast<milliseconds>(deadline - hooks.steady_now());
+      if (remaining <= milliseconds::zero()) {
+        return make_api_error(ApiErrorKind::timeout, "no answer from the Cloudflare API within " +
+                                                         seconds_text(duration<double>(settings.timeout).count()) +
+                                                         " s");
+      }
+      auto request = make_request(method, url, body, remaining);
+      ++sent;
+      auto outcomes = http.perform({request}, 1);
+      if (outcomes.empty()) return make_api_error(ApiErrorKind::transport, "the HTTP client returned nothing");
+      auto& outcome = outcomes.front();
+      if (auto* error = std::get_if<http::TransportError>(&outcome)) {
+        log(method + " " + url + " -> " + std::string(http::error_kind_name(error->kind)));
+        const Secret& token = settings.credentials.api_token;
+        const std::string detail = detail::printable(redact(error->message, {&token}), 200);
+        if (error->kind == http::ErrorKind::timeout) {
+          return make_api_error(ApiErrorKind::timeout,
+                                "no complete answer from the Cloudflare API in time (" + detail + ")");
+        }
+        return make_api_error(ApiErrorKind::transport, "cannot reach the Cloudflare API at " + base + ": " +
+                                                           std::string(http::error_kind_name(error->kind)) + " (" +
+                                                           detail + ")");
+      }
+      auto& response = std::get<http::Response>(outcome);
+      log(method + " " + url + " -> " + std::to_string(response.status) + " in " +
+          seconds_text(response.timings.total) + " s");
+      if (response.status != 429) return std::move(response);
+
+      const auto wait = retry_after_of(response, hooks.wall_now());
+      ApiError e = make_api_error(ApiErrorKind::rate_limited, "", 429);
+      e.retry_after = wait;
+      const std::string limit = "rate limited by the Cloudflare API (1200 requests per 5 minutes per API token)";
+      if (!wait) {
+        e.message = limit + " and it did not say for how long; use --cache-ttl to spend fewer requests";
+        return e;
+      }
+      const auto left = duration_cast<milliseconds>(deadline - hooks.steady_now());
+      // The retry itself needs time too: only wait when some remains afterwards.
+      const auto margin = std::min(milliseconds{1000}, duration_cast<milliseconds>(settings.timeout) / 4);
+      if (retries >= settings.max_rate_limit_retries || duration_cast<milliseconds>(*wait) + margin > left) {
+        e.message = limit + ": retry in " + std::to_string(wait->count()) + " s, beyond this run's " +
+                    seconds_text(duration<double>(settings.timeout).count()) +
+                    " s budget; use --cache-ttl to spend fewer requests";
+        return e;
+      }
+      ++retries;
+      log("rate limited: waiting " + std::to_string(wait->count()) + " s as the API asked");
+      hooks.sleep(duration_cast<milliseconds>(*wait));
+    }
+  }
+
+  // The envelope checks every answer goes through.
+  ApiResult<Envelope> envelope_of(http::Response& response, const Op& op) const {
+    const long status = response.status;
+    const Secret& token = settings.credentials.api_token;
+    if (response.body_truncated) {
+      return make_api_error(ApiErrorKind::bad_response,
+                            "the API answer is larger than " + std::to_string(settings.max_response_bytes) +
+                                " bytes (HTTP " + std::to_string(status) + "); refusing to use it",
+                            status);
+    }
+    Json json = Json::parse(response.body, nullptr, false);
+    if (json.is_discarded()) {
+      const auto type = response.header("content-type").value_or("");
+      const auto first = response.body.find_first_not_of(" \t\r\n");
+      const bool html = lower(type).find("html") != std::string::npos ||
+                        (first != std::string::npos && response.body[first] == '<');
+      if (status >= 500) {
+        return make_api_error(ApiErrorKind::server_error,
+                              "the Cloudflare API failed (HTTP " + std::to_string(status) + ", " +
+                                  (html ? "an HTML page" : "not JSON") + "); try again later",
+                              status);
+      }
+      if (status == 401 || status == 403) {
+        // A proxy or WAF in front of --api-url, not the API itself.
+        return make_api_error(status == 401 ? ApiErrorKind::unauthorized : ApiErrorKind::forbidden,
+                              "HTTP " + std::to_string(status) + " without an API answer (" +
+                                  (html ? "an HTML page" : "not JSON") + "): is --api-url right?",
+                              status);
+      }
+      return make_api_error(ApiErrorKind::bad_response,
+                            "the API answered HTTP " + std::to_string(status) + " with " +
+                                (html ? "an HTML page" : response.body.empty() ? "an empty body" : "invalid or truncated JSON") +
+                                ", not an API answer",
+                            status);
+    }
+    if (!json.is_object() || !json.contains("success") || !json["success"].is_boolean()) {
+      if (status >= 500) {
+        return make_api_error(ApiErrorKind::server_error,
+                              "the Cloudflare API failed (HTTP " + std::to_string(status) + "); try again later",
+                              status);
+      }
+      return make_api_error(ApiErrorKind::bad_response,
+                            "the API answered HTTP " + std::to_string(status) +
+                                " with JSON that is not a v4 envelope (no boolean 'success')",
+                            status);
+    }
+    auto errors = parse_messages(json.value("errors", Json::array()));
+    const bool success = json["success"].get<bool>();
+    const bool ok_status = status >= 200 && status < 300;
+    if (!success || !ok_status) {
+      if (ok_status && errors.empty()) {
+        return make_api_error(ApiErrorKind::bad_response,
+                              "the API answered success:false without saying why (HTTP " + std::to_string(status) + ")",
+                              status);
+      }
+      return map_api_errors(status, std::move(errors), op, token, settings.credentials.account_id);
+    }
+    Envelope env;
+    if (auto it = json.find("result"); it != json.end()) env.result = std::move(*it);
+    if (auto it = json.find("result_info"); it != json.end()) env.result_info = std::move(*it);
+    return env;
+  }
+
+  ApiResult<Envelope> call(const std::string& method, const std::string& url, const std::string& body, const Op& op,
+                           SteadyPoint deadline) {
+    auto response = exchange(method, url, body, deadline);
+    if (!response) return response.error();
+    auto env = envelope_of(*response, op);
+    wipe(response->body);  // create/rotate bodies hold a secret
+    return env;
+  }
+
+  // A read through the cache: `fetch` runs only on a miss.
+  template <class Fetch>
+  ApiResult<Json> cached_read(const std::string& descriptor, SteadyPoint deadline, Fetch&& fetch) {
+    if (!cache) return fetch();
+    const auto now = hooks.wall_now();
+    std::string problem;
+    if (auto hit = cache->read(descriptor, now, &problem)) {
+      ++hits;
+      log("cache hit: " + descriptor);
+      return std::move(*hit);
+    }
+    if (!problem.empty()) log("cache: " + problem);
+    // Miss: one process refreshes, the others wait for it and read its answer.
+    const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - hooks.steady_now());
+    auto lock = cache->lock(descriptor, budget, &problem);
+    if (!lock) {
+      log("cache: " + problem + "; asking the API directly");
+      return fetch();
+    }
+    if (auto hit = cache->read(descriptor, hooks.wall_now(), &problem)) {
+      ++hits;
+      log("cache hit after waiting: " + descriptor);
+      return std::move(*hit);
+    }
+    auto fresh = fetch();
+    if (fresh) {
+      if (!cache->write(descriptor, *fresh, hooks.wall_now(), &problem)) log("cache: " + problem);
+    }
+    return fresh;
+  }
+
+  void after_write() {
+    if (!cache) return;
+    std::string problem;
+    if (!cache->invalidate_scope(&problem)) log("cache: " + problem);
+  }
+
+  SteadyPoint deadline() const { return hooks.steady_now() + settings.timeout; }
+
+  std::string tokens_path() const { return account_path() + "/access/service_tokens"; }
+
+  Op read_op(std::string object = {}) const { return Op{"Access: Service Tokens Read", std::move(object), false}; }
+  Op write_op(std::string object = {}) const { return Op{"Access: Service Tokens Write", std::move(object), true}; }
+
+  ApiResult<Json> list_raw(const ListQuery& query, SteadyPoint deadline_at) {
+    const unsigned per_page = settings.per_page;
+    Json items = Json::array();
+    std::set<std::string> seen_ids;
+    for (unsigned page = 1;; ++page) {
+      if (page > settings.max_pages) {
+        return make_api_error(ApiErrorKind::bad_response,
+                              "the API kept paginating past " + std::to_string(settings.max_pages) + " pages of " +
+                                  std::to_string(per_page) + "; gave up");
+      }
+      std::string url = tokens_path() + "?page=" + std::to_string(page) + "&per_page=" + std::to_string(per_page);
+      if (!query.name.empty()) url += "&name=" + url_encode(query.name);
+      if (!query.search.empty()) url += "&search=" + url_encode(query.search);
+      auto env = call("GET", url, "", read_op(), deadline_at);
+      if (!env) return env.error();
+      if (!env->result.is_array()) {
+        return make_api_error(ApiErrorKind::bad_response, "the service token list answer has no result array");
+      }
+      const std::size_t n = env->result.size();
+      std::size_t fresh = 0;
+      for (auto& item : env->result) {
+        std::string id = item.is_object() ? item.value("id", std::string()) : std::string();
+        if (seen_ids.insert(id).second) ++fresh;
+        items.push_back(std::move(item));
+      }
+      if (n > 0 && fresh == 0) {
+        // An API that ignores `page` would otherwise be asked until the page cap.
+        return make_api_error(ApiErrorKind::bad_response,
+                              "the API returned the same service tokens again on page " + std::to_string(page) +
+                                  " (pagination does not advance)");
+      }
+      if (n < per_page) break;
+      const Json& info = env->result_info;
+      if (info.is_object()) {
+        auto number = [&](const char* key) -> std::optional<std::int64_t> {
+          auto it = info.find(key);
+          if (it == info.end() || !it->is_number_integer()) return std::nullopt;
+          return it->get<std::int64_t>();
+        };
+        if (auto total_pages = number("total_pages"); total_pages && page >= *total_pages) break;
+        if (auto total = number("total_count"); total && items.size() >= static_cast<std::size_t>(std::max<std::int64_t>(*total, 0))) {
+          break;
+        }
+        if (auto count = number("count"); count && *count < static_cast<std::int64_t>(per_page)) break;
+      }
+    }
+    return items;
+  }
+};
+
+ApiClient::ApiClient(http::Client& http, ApiSettings settings, ApiHooks hooks)
+    : impl_(std::make_unique<Impl>(http, std::move(settings), std::move(hooks))) {}
+
+ApiClient::~ApiClient() = default;
+
+std::size_t ApiClient::requests_sent() const noexcept { return impl_->sent.load(); }
+std::size_t ApiClient::cache_hits() const noexcept { return impl_->hits.load(); }
+
+namespace {
+
+ApiResult<ServiceTokenInfo> token_from(const Json& result) {
+  auto info = parse_service_token(result);
+  if (!info) return make_api_error(ApiErrorKind::bad_response, "the API answer is unusable: " + info.error().message);
+  return std::move(*info);
+}
+
+ApiResult<CreatedToken> created_from(Json& result, std::string_view what) {
+  auto info = token_from(result);
+  if (!info) return info.error();
+  auto it = result.find("client_secret");
+  if (it == result.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return make_api_error(ApiErrorKind::bad_response,
+                          "the " + std::string(what) + " answer carries no client_secret");
+  }
+  CreatedToken created{std::move(*info), Secret(it->get<std::string>())};
+  wipe(it->get_ref<std::string&>());
+  return created;
+}
+
+std::string short_object(std::string_view id) { return "service token " + detail::printable(id, 64); }
+
+}  // namespace
+
+ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const ListQuery& query) {
+  if (auto e = impl_->check_config()) return *e;
+  const auto deadline = impl_->deadline();
+  const std::string descriptor = "list service_tokens name=" + query.name + " search=" + query.search +
+                                 " per_page=" + std::to_string(impl_->settings.per_page);
+  auto raw = impl_->cached_read(descriptor, deadline, [&] { return impl_->list_raw(query, deadline); });
+  if (!raw) return raw.error();
+  std::vector<ServiceTokenInfo> tokens;
+  for (const auto& item : *raw) {
+    auto info = token_from(item);
+    if (!info) return info.error();
+    tokens.push_back(std::move(*info));
+  }
+  return tokens;
+}
+
+ApiResult<ServiceTokenInfo> ApiClient::get_service_token(std::string_view id) {
+  if (auto e = impl_->check_config()) return *e;
+  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  const auto deadline = impl_->deadline();
+  const std::string url = impl_->tokens_path() + "/" + std::string(id);
+  auto raw = impl_->cached_read("get service_token " + std::string(id), deadline, [&]() -> ApiResult<Json> {
+    auto env = impl_->call("GET", url, "", impl_->read_op(short_object(id)), deadline);
+    if (!env) return env.error();
+    return std::move(env->result);
+  });
+  if (!raw) return raw.error();
+  return token_from(*raw);
+}
+
+ApiResult<CreatedToken> ApiClient::create_service_token(std::string_view name,
+                                                        const std::optional<std::string>& duration) {
+  if (auto e = impl_->check_config()) return *e;
+  if (name.empty()) return make_api_error(ApiErrorKind::bad_request, "a service token needs a name");
+  Json body = {{"name", std::string(name)}};
+  if (duration) body["duration"] = *duration;
+  auto env = impl_->call("POST", impl_->tokens_path(), body.dump(), impl_->write_op("service token '" + detail::printable(name) + "'"),
+                         impl_->deadline());
+  if (!env) return env.error();
+  impl_->after_write();
+  return created_from(env->result, "create");
+}
+
+ApiResult<ServiceTokenInfo> ApiClient::update_service_token(std::string_view id, const TokenUpdate& update) {
+  if (auto e = impl_->check_config()) return *e;
+  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  Json body = Json::object();
+  if (update.name) body["name"] = *update.name;
+  if (update.duration) body["duration"] = *update.duration;
+  if (update.enabled) body["enabled"] = *update.enabled;
+  auto env = impl_->call("PUT", impl_->tokens_path() + "/" + std::string(id), body.dump(),
+                         impl_->write_op(short_object(id)), impl_->deadline());
+  if (!env) return env.error();
+  impl_->after_write();
+  return token_from(env->result);
+}
+
+ApiResult<CreatedToken> ApiClient::rotate_service_token(
+    std::string_view id, const std::optional<TimePoint>& previous_client_secret_expires_at) {
+  if (auto e = impl_->check_config()) return *e;
+  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  Json body = Json::object();
+  if (previous_client_secret_expires_at) {
+    body["previous_client_secret_expires_at"] = format_rfc3339(*previous_client_secret_expires_at);
+  }
+  auto env = impl_->call("POST", impl_->tokens_path() + "/" + std::string(id) + "/rotate", body.dump(),
+                         impl_->write_op(short_object(id)), impl_->deadline());
+  if (!env) return env.error();
+  impl_->after_write();
+  return created_from(env->result, "rotate");
+}
+
+ApiResult<ServiceTokenInfo> ApiClient::refresh_service_token(std::string_view id) {
+  if (auto e = impl_->check_config()) return *e;
+  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  auto env = impl_->call("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "{}",
+                         impl_->write_op(short_object(id)), impl_->deadline());
+  if (!env) return env.error();
+  impl_->after_write();
+  return token_from(env->result);
+}
+
+ApiResult<ServiceTokenInfo> ApiClient::delete_service_token(std::string_view id) {
+  if (auto e = impl_->check_config()) return *e;
+  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  auto env = impl_->call("DELETE", impl_->tokens_path() + "/" + std::string(id), "", impl_->write_op(short_object(id)),
+                         impl_->deadline());
+  if (!env) return env.error();
+  impl_->after_write();
+  return token_from(env->result);
+}
+
+ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohmann::json& variables) {
+  if (auto e = impl_->check_config()) return *e;
+  const Json body = {{"query", std::string(query)}, {"variables", variables}};
+  const Op op{"Account Analytics Read", "", false};
+  auto response = impl_->exchange("POST", impl_->base + "/graphql", body.dump(), impl_->deadline());
+  if (!response) return response.error();
+  const long status = response->status;
+  Json json = response->body_truncated ? Json(Json::value_t::discarded) : Json::parse(response->body, nullptr, false);
+  // GraphQL has its own shape ({data, errors}); failures before it (auth) use the v4 envelope.
+  if (json.is_object() && json.contains("success") && json["success"].is_boolean() && !json.contains("data")) {
+    auto env = impl_->envelope_of(*response, op);
+    if (!env) return env.error();
+    return make_api_error(ApiErrorKind::bad_response, "the GraphQL answer has no data");
+  }
+  if (json.is_discarded() || !json.is_object()) {
+    auto env = impl_->envelope_of(*response, op);  // words the failure like any other
+    if (!env) return env.error();
+    return make_api_error(ApiErrorKind::bad_response, "the GraphQL answer is not a JSON object", status);
+  }
+  if (auto it = json.find("errors"); it != json.end() && it->is_array() && !it->empty()) {
+    const Json& first = it->front();
+    std::string message = first.is_object() ? first.value("message", std::string("unknown error")) : "unknown error";
+    const std::string text = lower(message);
+    ApiError e;
+    e.http_status = status;
+    e.errors = parse_messages(*it);
+    if (text.find("not authorized") != std::string::npos || text.find("authz") != std::string::npos ||
+        text.find("permission") != std::string::npos) {
+      e.kind = ApiErrorKind::forbidden;
+      e.message = "the API token lacks Account Analytics Read (GraphQL: " +
+                  api_text(message, impl_->settings.credentials.api_token) + ")";
+    } else {
+      e.kind = ApiErrorKind::api_error;
+      e.message = "the GraphQL query failed: " + api_text(message, impl_->settings.credentials.api_token);
+    }
+    return e;
+  }
+  if (status < 200 || status >= 300) {
+    return map_api_errors(status, {}, op, impl_->settings.credentials.api_token, impl_->settings.credentials.account_id);
+  }
+  auto data = json.find("data");
+  if (data == json.end() || data->is_null()) {
+    return make_api_error(ApiErrorKind::bad_response, "the GraphQL answer has no data", status);
+  }
+  return std::move(*data);
+}
+
+}  // namespace cfmon::cloudflare
