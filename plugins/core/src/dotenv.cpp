@@ -21,12 +21,12 @@ class DotenvParser {
  public:
   explicit DotenvParser(std::string_view text) : text_(text) {}
 
-  Expected<DotenvMap> run() {
-    DotenvMap out;
+  Expected<std::vector<DotenvEntry>> run() {
+    std::vector<DotenvEntry> out;
     while (pos_ < text_.size()) {
       auto entry = parse_line();
       if (!entry) return entry.error();
-      if (entry->has_key) out.insert_or_assign(std::move(entry->key), std::move(entry->value));
+      if (entry->has_key) out.push_back(std::move(entry->located));
     }
     return out;
   }
@@ -34,8 +34,7 @@ class DotenvParser {
  private:
   struct Entry {
     bool has_key = false;
-    std::string key;
-    std::string value;
+    DotenvEntry located;
   };
 
   Error fail(std::size_t line, std::string_view why) const {
@@ -66,6 +65,7 @@ class DotenvParser {
 
   Expected<Entry> parse_line() {
     const std::size_t line = line_;
+    const std::size_t line_begin = pos_;
     skip_blanks();
     if (at_line_end() || peek() == '#') {
       next_line();
@@ -102,9 +102,14 @@ class DotenvParser {
 
     Entry entry;
     entry.has_key = true;
-    entry.key = key_name;
+    DotenvEntry& located = entry.located;
+    located.key = key_name;
+    located.begin = line_begin;
+    located.value_begin = pos_;
+    located.value_end = pos_;
     if (at_line_end()) {
       next_line();
+      located.end = pos_;
       return entry;
     }
     const char first = peek();
@@ -115,16 +120,18 @@ class DotenvParser {
       if (close == std::string_view::npos || (nl != std::string_view::npos && nl < close)) {
         return fail(line, "unterminated single quote in the value of " + key_name);
       }
-      entry.value = std::string(text_.substr(pos_, close - pos_));
+      located.value = std::string(text_.substr(pos_, close - pos_));
       pos_ = close + 1;
+      located.value_end = pos_;
       if (!only_comment_left()) {
         return fail(line_, "unexpected text after the closing quote of " + key_name);
       }
     } else if (first == '"') {
       ++pos_;
-      if (!read_double_quoted(entry.value)) {
+      if (!read_double_quoted(located.value)) {
         return fail(line, "unterminated double quote in the value of " + key_name);
       }
+      located.value_end = pos_;
       if (!only_comment_left()) {
         return fail(line_, "unexpected text after the closing quote of " + key_name);
       }
@@ -142,10 +149,12 @@ class DotenvParser {
           break;
         }
       }
-      entry.value = std::string(detail::trim_blanks(raw));
+      located.value = std::string(detail::trim_blanks(raw));
+      located.value_end = begin + located.value.size();  // blanks before it were skipped
       pos_ = end;
     }
     next_line();
+    located.end = pos_;
     return entry;
   }
 
@@ -200,13 +209,30 @@ class DotenvParser {
 
 }  // namespace
 
-Expected<DotenvMap> parse_dotenv(std::string_view text) {
-  text = detail::strip_bom(text);
+Expected<std::vector<DotenvEntry>> scan_dotenv(std::string_view text) {
+  const std::string_view body = detail::strip_bom(text);
+  const std::size_t shift = text.size() - body.size();
   // NUL cannot live in an environment variable; refuse instead of truncating.
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return make_error("line " + std::to_string(detail::line_of_offset(text, nul)) + ": contains a NUL byte");
+  if (const auto nul = body.find('\0'); nul != std::string_view::npos) {
+    return make_error("line " + std::to_string(detail::line_of_offset(body, nul)) + ": contains a NUL byte");
   }
-  return DotenvParser(text).run();
+  auto entries = DotenvParser(body).run();
+  if (!entries) return entries.error();
+  for (auto& e : *entries) {
+    e.begin += shift;
+    e.value_begin += shift;
+    e.value_end += shift;
+    e.end += shift;
+  }
+  return entries;
+}
+
+Expected<DotenvMap> parse_dotenv(std::string_view text) {
+  auto entries = scan_dotenv(text);
+  if (!entries) return entries.error();
+  DotenvMap out;
+  for (auto& e : *entries) out.insert_or_assign(std::move(e.key), std::move(e.value));
+  return out;
 }
 
 Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_bytes) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cfmon/expected.hpp"
 
@@ -28,6 +29,22 @@ using DotenvMap = std::map<std::string, std::string, std::less<>>;
 
 // Parses text; an error reads "line N: ..." and never contains a value.
 Expected<DotenvMap> parse_dotenv(std::string_view text);
+
+// One KEY=VALUE entry and where it sits in the text, for tools that edit a file
+// without disturbing any other byte. Offsets index the text as given (a BOM
+// included); [begin, end) is the whole entry with its line end.
+struct DotenvEntry {
+  std::string key;
+  std::string value;            // decoded
+  std::size_t begin = 0;        // start of the line: indentation and `export ` included
+  std::size_t value_begin = 0;  // first byte of the value as written (an opening quote)
+  std::size_t value_end = 0;    // one past the value as written (a closing quote)
+  std::size_t end = 0;          // one past the line end (LF or CRLF), or the end of the text
+};
+
+// The entries of text in file order, duplicates included; same grammar and
+// errors as parse_dotenv.
+Expected<std::vector<DotenvEntry>> scan_dotenv(std::string_view text);
 
 // Reads and parses a file. Errors are one line, start with "env file 'PATH': "
 // and cover: no such file, permission denied, a directory, larger than
