@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
     if (!plan) return plan.error();
     if (common.verbosity >= 1) {
       for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
+      std::cerr << "credentials: " << plan->token.origin << '\n';
+    }
+    if (common.verbosity >= 2) {
+      for (const auto& t : plan->targets) std::cerr << "target " << t.name << ": " << t.url << '\n';
     }
     return plugin::Parsed{[plan = std::move(*plan), verbosity = common.verbosity]() {
                             http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);

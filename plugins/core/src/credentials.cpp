@@ -98,12 +98,17 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
   ServiceToken token;
   std::vector<std::string> looked;
 
+  std::string id_origin;
+  std::string secret_origin;
   if (sources.client_id && !sources.client_id->empty()) {
     token.client_id = *sources.client_id;
+    id_origin = "--client-id";
   } else if (auto v = from_file(id_var)) {
     token.client_id = *v;
+    id_origin = id_var + " in " + *sources.env_file;
   } else if (auto e = from_env(id_var)) {
     token.client_id = *e;
+    id_origin = "environment variable " + id_var;
   } else {
     std::string where = "--client-id";
     if (sources.env_file) where += ", " + id_var + " in " + *sources.env_file;
@@ -115,10 +120,13 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
     auto secret = read_secret_file(*sources.client_secret_file, warnings);
     if (!secret) return secret.error();
     token.client_secret = std::move(*secret);
+    secret_origin = *sources.client_secret_file;
   } else if (auto v = from_file(secret_var)) {
     token.client_secret = Secret(std::move(*v));
+    secret_origin = secret_var + " in " + *sources.env_file;
   } else if (auto e = from_env(secret_var)) {
     token.client_secret = Secret(std::move(*e));
+    secret_origin = "environment variable " + secret_var;
   } else {
     std::string where = "--client-secret-file";
     if (sources.env_file) where += ", " + secret_var + " in " + *sources.env_file;
@@ -131,6 +139,7 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
     for (std::size_t i = 0; i < looked.size(); ++i) message += (i ? " and " : "") + looked[i];
     return make_error(message);
   }
+  token.origin = "client ID from " + id_origin + ", client secret from " + secret_origin;
   return token;
 }
 

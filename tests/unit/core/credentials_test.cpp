@@ -75,6 +75,8 @@ TEST_F(Credentials, OptionsBeatFilesAndSecretFileIsTrimmed) {
   ASSERT_TRUE(token.has_value()) << token.error().message;
   EXPECT_EQ(token->client_id, "cli.access");
   EXPECT_EQ(token->client_secret.reveal(), "from-file");
+  // -v tells where each part came from, never the values.
+  EXPECT_EQ(token->origin, "client ID from --client-id, client secret from " + secret);
 }
 
 TEST_F(Credentials, MissingCredentialsNameEveryPlaceLooked) {

@@ -18,6 +18,7 @@ namespace cfmon {
 struct ServiceToken {
   std::string client_id;
   Secret client_secret;
+  std::string origin;  // where each part came from, for -v (never a value)
 };
 
 struct CredentialSources {
