@@ -1,0 +1,299 @@
+// The shipped Icinga 2 configuration (nagios/icinga2/) in a real Icinga 2: validated with
+// `icinga2 daemon -C`, then run against the emulator; state, output and perfdata are read
+// back from the daemon's REST API.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon_support.hpp"
+#include "harness.hpp"
+#include "perfdata_parse.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+const std::string kIcinga = "/usr/sbin/icinga2";
+const std::string kShipped = source_dir() + "/nagios/icinga2";
+
+// A private Icinga 2 tree: every path the daemon writes is redirected into it.
+struct IcingaTree {
+  TempDir dir;
+  std::string conf_d = dir.path() + "/conf.d";
+  std::string main_conf = dir.path() + "/icinga2.conf";
+
+  IcingaTree() {
+    for (const char* sub : {"/conf.d", "/data", "/data/certs", "/log", "/cache", "/spool", "/run", "/cfmon"}) {
+      std::filesystem::create_directories(dir.path() + sub);
+    }
+  }
+
+  [[nodiscard]] std::vector<std::string> args(const std::string& mode) const {
+    const std::string& d = dir.path();
+    std::vector<std::string> a{kIcinga, "daemon"};
+    if (!mode.empty()) a.push_back(mode);
+    for (const std::string& define : std::vector<std::string>{"Configuration.DataDir=" + d + "/data", "Configuration.LogDir=" + d + "/log",
+          "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
+          "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
+          "Configuration.RunAsUser=root", "Configuration.RunAsGroup=root"}) {
+      a.push_back("-D" + define);
+    }
+    a.push_back("-c");
+    a.push_back(main_conf);
+    return a;
+  }
+
+  // The shipped files, as they are but for the paths of a real installation.
+  void copy_shipped(bool with_example_hosts) const {
+    const std::map<std::string, std::string> paths{{"/etc/icinga2/cfmon", dir.path() + "/cfmon"}};
+    copy_with_paths(kShipped + "/cfmon-commands.conf", conf_d + "/cfmon-commands.conf", paths);
+    copy_with_paths(kShipped + "/cfmon-services.conf", conf_d + "/cfmon-services.conf", paths);
+    if (with_example_hosts) {
+      copy_with_paths(kShipped + "/cfmon-hosts.conf.example", conf_d + "/cfmon-hosts.conf", paths);
+    }
+  }
+
+  // What Debian's icinga2.conf and constants.conf provide, reduced to this node.
+  void write_main(const std::string& extra) const {
+    spit(main_conf, "const PluginDir = \"" + std::string(CFMON_PLUGIN_BUILD_DIR) +
+                        "\"\n"
+                        "const NodeName = \"cfmon-test\"\n"
+                        "const ZoneName = \"cfmon-test\"\n"
+                        "include <itl>\n" +
+                        extra + "include_recursive \"conf.d\"\n");
+  }
+};
+
+RunResult validate(const IcingaTree& tree) {
+  const auto a = tree.args("-C");
+  return run(a.front(), std::vector<std::string>(a.begin() + 1, a.end()), {}, std::chrono::seconds(60));
+}
+
+TEST(Icinga2Config, ShippedFilesValidate) {
+  CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
+  IcingaTree tree;
+  tree.copy_shipped(true);
+  tree.write_main("");
+  const auto r = validate(tree);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The example host's three apps and its targets-file service.
+  EXPECT_NE(r.out.find("Instantiated 4 Services"), std::string::npos) << r.out;
+}
+
+TEST(Icinga2Config, ValidationCatchesABrokenCommand) {
+  // The check above can fail: a CheckCommand with a misspelt attribute is refused.
+  CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
+  IcingaTree tree;
+  tree.copy_shipped(true);
+  spit(tree.conf_d + "/cfmon-commands.conf",
+       replace_all(slurp(tree.conf_d + "/cfmon-commands.conf"), "repeat_key = true", "repeat_keys = true"));
+  tree.write_main("");
+  EXPECT_NE(validate(tree).exit_code, 0);
+}
+
+// Every long option of --help is an argument, with a description; flags use set_if;
+// no custom var goes both to env and to an argument.
+TEST(Icinga2Config, EveryOptionOfTheCheckIsMappedOnce) {
+  const std::string conf = slurp(kShipped + "/cfmon-commands.conf");
+  const auto help = run(CFMON_CHECK_CF_ACCESS, {"--help"});
+  std::set<std::string> options;
+  const std::regex long_option(R"(--([a-z0-9][a-z0-9-]*))");
+  for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), long_option); it != std::sregex_iterator(); ++it) {
+    options.insert((*it)[1]);
+  }
+  ASSERT_GT(options.size(), 20U) << help.out;
+  for (const auto& option : options) {
+    if (option == "help" || option == "version") continue;
+    const std::string key = "\"--" + option + "\" = {";
+    const auto at = conf.find(key);
+    ASSERT_NE(at, std::string::npos) << "--" << option << " is not mapped in cfmon-commands.conf";
+    const std::string block = conf.substr(at, conf.find('}', at) - at);
+    EXPECT_NE(block.find("description = \""), std::string::npos) << "--" << option << " has no description";
+    std::string var = option;
+    for (char& c : var) c = c == '-' ? '_' : c;
+    EXPECT_NE(block.find("$cf_access_" + var + "$"), std::string::npos) << "--" << option << " is not cf_access_" << var;
+  }
+  for (const char* flag : {"expect-protected", "insecure", "ipv4", "ipv6", "discover", "verbose"}) {
+    const auto at = conf.find("\"--" + std::string(flag) + "\" = {");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_NE(conf.substr(at, conf.find('}', at) - at).find("set_if"), std::string::npos) << flag << " is a flag";
+  }
+  for (const char* repeatable : {"url", "target", "resolve"}) {
+    const auto at = conf.find("\"--" + std::string(repeatable) + "\" = {");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_NE(conf.substr(at, conf.find('}', at) - at).find("repeat_key = true"), std::string::npos) << repeatable;
+  }
+  const auto env_at = conf.find("env = {");
+  ASSERT_NE(env_at, std::string::npos);
+  const std::string env_block = conf.substr(env_at, conf.find('}', env_at) - env_at);
+  const std::string arguments = conf.substr(0, env_at);
+  const std::regex macro(R"(\$([a-z0-9_]+)\$)");
+  int env_vars = 0;
+  for (auto it = std::sregex_iterator(env_block.begin(), env_block.end(), macro); it != std::sregex_iterator(); ++it) {
+    ++env_vars;
+    EXPECT_EQ(arguments.find("$" + (*it)[1].str() + "$"), std::string::npos) << (*it)[1] << " is both env and argument";
+  }
+  EXPECT_EQ(env_vars, 2);
+}
+
+// The API as the test's window into the daemon.
+class IcingaApi {
+ public:
+  IcingaApi(int port, std::string password, std::string ca) : port_(port), password_(std::move(password)), ca_(std::move(ca)) {}
+
+  HttpAnswer call(const std::string& method, const std::string& path, const std::string& body = "") const {
+    HttpCall c;
+    c.method = method;
+    c.url = "https://127.0.0.1:" + std::to_string(port_) + path;
+    c.body = body;
+    c.headers = {"Accept: application/json"};
+    if (method == "POST") c.headers.emplace_back("Content-Type: application/json");
+    c.user_password = "cfmon-test:" + password_;
+    c.ca_file = ca_;
+    return http(c);
+  }
+
+ private:
+  int port_;
+  std::string password_;
+  std::string ca_;
+};
+
+TEST(Icinga2Daemon, DISABLED_ChecksOkWarningCriticalAppsAgainstTheEmulator) {
+  CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
+  auto& emu = shared_emulator();
+  IcingaTree tree;
+  const std::string& d = tree.dir.path();
+  tree.copy_shipped(false);
+
+  // The API listener always loads DataDir/certs/<NodeName>.crt|.key and ca.crt.
+  const auto cert = run("/usr/bin/openssl",
+                        {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                         d + "/data/certs/cfmon-test.key", "-out", d + "/data/certs/cfmon-test.crt", "-subj",
+                         "/CN=cfmon-test", "-days", "2"});
+  ASSERT_EQ(cert.exit_code, 0) << cert.err;
+  std::filesystem::copy_file(d + "/data/certs/cfmon-test.crt", d + "/data/certs/ca.crt");
+  const std::string password = md5_hex(d + std::to_string(::getpid()));
+
+  const std::string port = std::to_string(emu.port());
+  const std::string env_file = tree.dir.write("cfmon/cf-access.env",
+                                              "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                                  "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  // origin-502 and legacy-403 read the token from the credentials file; ok gets it
+  // through the CheckCommand's env (vars cf_access_token_client_*).
+  std::string host = "object Host \"emulator\" {\n"
+                     "  check_command = \"dummy\"\n"
+                     "  vars.cf_access_ca_file = \"" + emu.ca_file() + "\"\n"
+                     "  vars.cf_access_resolve = [ \"ok.cfemu.test:" + port + ":127.0.0.1\", \"origin-502.cfemu.test:" + port +
+                     ":127.0.0.1\", \"legacy-403.cfemu.test:" + port + ":127.0.0.1\" ]\n"
+                     "  vars.cf_access_apps[\"ok\"] = { cf_access_url = \"" + emu.url("ok") +
+                     "\"; cf_access_token_client_id = \"" + emu.client_id("monitoring") +
+                     "\"; cf_access_token_client_secret = \"" + emu.client_secret("monitoring") + "\" }\n"
+                     "  vars.cf_access_apps[\"origin-502\"] = { cf_access_url = \"" + emu.url("origin-502") +
+                     "\"; cf_access_env_file = \"" + env_file + "\" }\n"
+                     "  vars.cf_access_apps[\"legacy-403\"] = { cf_access_url = \"" + emu.url("legacy-403") +
+                     "\"; cf_access_env_file = \"" + env_file + "\" }\n"
+                     "}\n";
+  spit(tree.conf_d + "/emulator-host.conf", host);
+  tree.write_main("object Endpoint NodeName {}\n"
+                  "object Zone ZoneName { endpoints = [ NodeName ] }\n"
+                  "object CheckerComponent \"checker\" {}\n"
+                  "object ApiListener \"api\" { bind_host = \"127.0.0.1\"; bind_port = 0 }\n"
+                  "object ApiUser \"cfmon-test\" { password = \"" + password + "\"; permissions = [ \"*\" ] }\n");
+  const auto check = validate(tree);
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  const std::string log = d + "/daemon.log";
+  auto daemon_args = tree.args("");
+  daemon_args.insert(daemon_args.begin() + 2, {"-x", "debug"});
+  Daemon icinga(daemon_args, log);
+  // bind_port 0: the kernel picks the port, the log says which.
+  int api_port = 0;
+  const std::regex listener(R"(Started new listener on '\[127\.0\.0\.1\]:([0-9]+)')");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::smatch m;
+        const std::string text = slurp(log);
+        if (std::regex_search(text, m, listener)) api_port = std::stoi(m[1]);
+        return api_port > 0 || !icinga.running();
+      },
+      std::chrono::seconds(30)));
+  ASSERT_GT(api_port, 0) << slurp(log);
+  IcingaApi api(api_port, password, d + "/data/certs/ca.crt");
+
+  // The first check runs at a random point of check_interval: force it.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto r = api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
+        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 3;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(100)))
+      << slurp(log);
+
+  std::map<std::string, nlohmann::json> results;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto r = api.call("GET", "/v1/objects/services?attrs=last_check_result");
+        if (r.status != 200) return false;
+        results.clear();
+        for (const auto& s : nlohmann::json::parse(r.body).at("results")) {
+          if (!s.at("attrs").at("last_check_result").is_null()) results[s.at("name")] = s.at("attrs").at("last_check_result");
+        }
+        return results.size() == 3;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(100)))
+      << slurp(log);
+
+  struct Expect {
+    const char* service;
+    int state;
+    const char* output;
+  };
+  for (const Expect& e : {Expect{"emulator!cf-access-ok", 0, "CF-ACCESS OK - ok.cfemu.test:"},
+                          Expect{"emulator!cf-access-origin-502", 1, "CF-ACCESS WARNING - origin-502.cfemu.test:"},
+                          Expect{"emulator!cf-access-legacy-403", 2, "CF-ACCESS CRITICAL - legacy-403.cfemu.test:"}}) {
+    SCOPED_TRACE(e.service);
+    ASSERT_EQ(results.count(e.service), 1U);
+    const auto& cr = results[e.service];
+    EXPECT_EQ(cr.at("state").get<double>(), e.state) << cr.dump();
+    EXPECT_EQ(cr.at("exit_status").get<double>(), e.state) << cr.dump();
+    const std::string output = cr.at("output");
+    EXPECT_EQ(output.rfind(e.output, 0), 0U) << output;
+    EXPECT_EQ(output.find('|'), std::string::npos) << output;
+
+    std::map<std::string, Perfdata> perf;
+    for (const auto& item : cr.at("performance_data")) {
+      const auto p = parse_perfdata(item.get<std::string>());
+      ASSERT_TRUE(p) << item;
+      perf[p->label] = *p;
+    }
+    ASSERT_EQ(perf.size(), 5U) << cr.at("performance_data").dump();
+    for (const char* label : {"time", "time_connect", "time_tls", "time_firstbyte"}) {
+      ASSERT_EQ(perf.count(label), 1U) << label;
+      EXPECT_EQ(perf[label].uom, "s");
+      EXPECT_GT(perf[label].value, 0.0);
+      EXPECT_LT(perf[label].value, 10.0);
+    }
+    EXPECT_EQ(perf["size"].uom, "B");
+    EXPECT_GT(perf["size"].value, 0.0);
+
+    // What Icinga ran: paths on the command line, never the secret.
+    const std::string command = cr.at("command").dump();
+    EXPECT_EQ(command.find(emu.client_secret("monitoring")), std::string::npos) << command;
+  }
+  EXPECT_NE(results["emulator!cf-access-origin-502"].at("command").dump().find(env_file), std::string::npos);
+
+  icinga.stop();
+  EXPECT_FALSE(icinga.running());
+}
+
+}  // namespace
+}  // namespace cfmon::testing
