@@ -40,10 +40,66 @@ std::string origin_error_name(long status) {
   }
 }
 
+std::string_view skip_spaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+// `"error_code": 1033` in a JSON error body, compact or pretty-printed (Cloudflare's
+// documented samples are), and not 10330.
+bool json_names_error(std::string_view body, std::string_view code) {
+  constexpr std::string_view key = "\"error_code\"";
+  for (auto pos = body.find(key); pos != std::string_view::npos; pos = body.find(key, pos + 1)) {
+    std::string_view rest = skip_spaces(body.substr(pos + key.size()));
+    if (rest.empty() || rest.front() != ':') continue;
+    rest = skip_spaces(rest.substr(1));
+    if (rest.starts_with(code) && (rest.size() == code.size() || rest[code.size()] < '0' || rest[code.size()] > '9')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool body_names_error(const http::Response& r, std::string_view code) {
   return r.body.find(std::string("error code: ") + std::string(code)) != std::string::npos ||
-         r.body.find(std::string("\"error_code\":") + std::string(code)) != std::string::npos ||
+         json_names_error(r.body, code) ||
          r.body.find(std::string("Error ") + std::string(code)) != std::string::npos;
+}
+
+// curl's (and OpenSSL's) words for common failures, as an on-call person would put
+// them; empty when there is nothing plainer to say. curl's own text follows in brackets.
+std::string_view plain_words(std::string_view detail) {
+  struct Hint {
+    std::string_view fragment;
+    std::string_view words;
+  };
+  static constexpr Hint kHints[] = {
+      {"certificate has expired", "certificate expired"},
+      {"unable to get local issuer certificate", "certificate signed by an untrusted CA"},
+      {"self-signed certificate", "self-signed certificate, not trusted"},
+      {"self signed certificate", "self-signed certificate, not trusted"},
+      {"no alternative certificate subject name matches", "certificate is for another host name"},
+      {"does not match target host name", "certificate is for another host name"},
+      {"wrong version number", "the server does not speak TLS there"},
+      {"SSL_connect: SSL_ERROR_SYSCALL", "connection closed during the TLS handshake"},
+      {"Connection reset by peer", "connection reset by the server"},
+      {"HTTP/0.9", "no HTTP status line"},
+      {"Unsupported response code", "malformed HTTP status line"},
+      {"Weird server reply", "malformed HTTP reply"},
+      {"Empty reply from server", "connection closed without an answer"},
+  };
+  for (const auto& hint : kHints) {
+    if (detail.find(hint.fragment) != std::string_view::npos) return hint.words;
+  }
+  return {};
+}
+
+// "what: plain words (curl's detail)" or "what (curl's detail)".
+std::string explained(std::string_view what, const std::string& detail) {
+  const std::string_view words = plain_words(detail);
+  return std::string(what) + (words.empty() ? std::string() : ": " + std::string(words)) + " (" + detail + ")";
 }
 
 Verdict verdict(State state, std::string reason, std::string meaning, std::optional<bool> accepted) {
@@ -126,11 +182,12 @@ Verdict classify_transport_error(const http::TransportError& e, State timeout_st
       return verdict(State::critical, "connect_error", "cannot reach the edge: connection failed (" + detail + ")",
                      std::nullopt);
     case http::ErrorKind::tls:
-      return verdict(State::critical, "tls_error", "cannot reach the edge: TLS failed (" + detail + ")", std::nullopt);
+      return verdict(State::critical, "tls_error", explained("cannot reach the edge: TLS failed", detail),
+                     std::nullopt);
     case http::ErrorKind::timeout:
       return verdict(timeout_state, "timeout", "no complete answer in time (" + detail + ")", std::nullopt);
     case http::ErrorKind::protocol:
-      return verdict(State::critical, "protocol_error", "broken HTTP answer (" + detail + ")", std::nullopt);
+      return verdict(State::critical, "protocol_error", explained("broken HTTP answer", detail), std::nullopt);
     case http::ErrorKind::too_large:
       return verdict(State::critical, "protocol_error", "oversized answer (" + detail + ")", std::nullopt);
     case http::ErrorKind::config:

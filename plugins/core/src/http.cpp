@@ -157,6 +157,12 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.rfind("HTTP/", 0) == 0) {
     // A new response (e.g. after 100 Continue): keep only the final one's headers.
     t->response.headers.clear();
+    t->response.status = 0;
+    return bytes;
+  }
+  if (line == "\r\n" || line == "\n") {
+    // The headers are complete: noted, so a failure in the body can say they had come.
+    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &t->response.status);
     return bytes;
   }
   const auto colon = line.find(':');
@@ -281,7 +287,15 @@ Outcome finish(Transfer& t, CURLcode code) {
       error.message = "response headers larger than " + std::to_string(t.request->max_header_bytes) + " bytes";
     } else {
       error.kind = kind_of(code);
+      // curl says "unsupported protocol" for a scheme it will not use, before any request,
+      // and for a reply that is no HTTP (HTTP/0.9, a non-numeric status): that is the server's.
+      long sent = 0;
+      if (code == CURLE_UNSUPPORTED_PROTOCOL && curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
+          sent > 0) {
+        error.kind = ErrorKind::protocol;
+      }
       std::string detail = t.error_buffer[0] != '\0' ? std::string(t.error_buffer) : curl_easy_strerror(code);
+      if (t.response.status > 0) detail += ", after the HTTP " + std::to_string(t.response.status) + " headers";
       for (const auto& [name, secret] : t.request->secret_headers) detail = redact(std::move(detail), {&secret});
       error.message = one_line(std::move(detail));
     }
@@ -296,6 +310,15 @@ Outcome finish(Transfer& t, CURLcode code) {
   response.http_version = http_version_name(version);
   response.body_bytes = response.body.size();
   response.timings = timings;
+  // A hostile server may reflect our credentials (e.g. in Location, which messages quote):
+  // no field of a Response ever holds them.
+  for (const auto& [secret_name, secret] : t.request->secret_headers) {
+    for (auto& [name, value] : response.headers) {
+      name = redact(std::move(name), {&secret});
+      value = redact(std::move(value), {&secret});
+    }
+    response.body = redact(std::move(response.body), {&secret});
+  }
   return response;
 }
 
