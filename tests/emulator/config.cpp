@@ -136,6 +136,7 @@ ServiceToken parse_token(const json& node, std::size_t index, TimePoint now) {
   token.previous_secret_expires_at = read_time(reader, "previous_client_secret_expires_at");
   token.created_at = read_time(reader, "created_at").value_or(now);
   token.updated_at = read_time(reader, "updated_at").value_or(token.created_at);
+  token.last_seen_at = read_time(reader, "last_seen_at");
   reader.reject_unknown_keys();
   if (!all_of_chars(token.id, is_identifier_char)) reader.fail("\"id\" has invalid characters");
   // Header values cannot carry line breaks; refuse rather than serve a token nobody can send.
@@ -225,6 +226,73 @@ AppConfig parse_app(const json& node, std::size_t index, const std::set<std::str
   return app;
 }
 
+ApiConfig parse_api(const json* node) {
+  ApiConfig api;
+  if (node == nullptr) return api;
+  ObjectReader reader(*node, "api");
+  api.enabled = true;
+  api.host = to_lower(reader.optional_string("host").value_or(api.host));
+  if (!all_of_chars(api.host, is_hostname_char)) reader.fail("\"host\" must be a plain host name");
+  api.account_id = reader.string("account_id");
+  if (!all_of_chars(api.account_id, is_lower_alnum)) reader.fail("\"account_id\" must be lowercase hex");
+  if (const json* list = reader.find("no_access_accounts")) {
+    if (!list->is_array()) reader.fail("\"no_access_accounts\" must be an array of account ids");
+    for (const auto& item : *list) {
+      if (!item.is_string()) reader.fail("\"no_access_accounts\" must hold strings");
+      api.no_access_accounts.push_back(item.get<std::string>());
+    }
+  }
+  if (const json* limit = reader.find("rate_limit")) {
+    ObjectReader lr(*limit, "api.rate_limit");
+    api.rate_limit_requests = lr.optional_integer("requests", 1, 1000000).value_or(api.rate_limit_requests);
+    api.rate_limit_window_seconds =
+        lr.optional_integer("window_seconds", 1, 86400).value_or(api.rate_limit_window_seconds);
+    lr.reject_unknown_keys();
+  }
+  api.default_per_page = reader.optional_integer("default_per_page", 1, 1000).value_or(api.default_per_page);
+  api.slow_delay = std::chrono::milliseconds(reader.optional_integer("slow_delay_ms", 0, 600000).value_or(3000));
+  const json& tokens = reader.array("api_tokens");
+  std::set<std::string> names;
+  std::set<std::string> values;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    ObjectReader tr(tokens[i], "api.api_tokens[" + std::to_string(i) + "]");
+    ApiTokenConfig token;
+    token.name = tr.string("name");
+    token.token = tr.string("token");
+    if (has_line_break(token.token) || token.token.find(' ') != std::string::npos) {
+      tr.fail("\"token\" must not contain spaces or line breaks");
+    }
+    token.can_read = false;
+    token.can_write = false;
+    const json* permissions = tr.find("permissions");
+    if (permissions == nullptr || !permissions->is_array()) {
+      tr.fail("\"permissions\" must be an array of \"read\"/\"write\" (empty: sees nothing)");
+    }
+    for (const auto& p : *permissions) {
+      if (p == "read") {
+        token.can_read = true;
+      } else if (p == "write") {
+        token.can_write = true;
+      } else {
+        tr.fail("\"permissions\" may hold only \"read\" and \"write\"");
+      }
+    }
+    token.account_id = tr.optional_string("account_id").value_or(api.account_id);
+    token.revoked = tr.boolean("revoked", false);
+    if (const auto fault = tr.optional_string("fault")) {
+      const auto parsed = parse_api_fault(*fault);
+      if (!parsed) tr.fail("unknown \"fault\" \"" + *fault + "\"");
+      token.fault = *parsed;
+    }
+    tr.reject_unknown_keys();
+    if (!names.insert(token.name).second) tr.fail("duplicate name \"" + token.name + "\"");
+    if (!values.insert(token.token).second) tr.fail("duplicate token value");
+    api.tokens.push_back(std::move(token));
+  }
+  reader.reject_unknown_keys();
+  return api;
+}
+
 // "at line L, column C" for a 1-based byte offset as nlohmann reports it.
 std::string describe_position(std::string_view text, std::size_t byte) {
   const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
@@ -278,6 +346,44 @@ const AppConfig* EmulatorConfig::find_app(std::string_view host_header) const {
   return it == apps.end() ? nullptr : &*it;
 }
 
+std::optional<ApiFault> parse_api_fault(std::string_view text) {
+  static constexpr ApiFault all[] = {ApiFault::none,    ApiFault::server_error,       ApiFault::invalid_json,
+                                     ApiFault::truncated_json, ApiFault::success_false, ApiFault::html,
+                                     ApiFault::endless_pagination, ApiFault::slow};
+  if (text == "500") return ApiFault::server_error;
+  for (const ApiFault fault : all) {
+    if (api_fault_name(fault) == text) return fault;
+  }
+  return std::nullopt;
+}
+
+std::string_view api_fault_name(ApiFault fault) noexcept {
+  switch (fault) {
+    case ApiFault::none: return "none";
+    case ApiFault::server_error: return "server_error";
+    case ApiFault::invalid_json: return "invalid_json";
+    case ApiFault::truncated_json: return "truncated_json";
+    case ApiFault::success_false: return "success_false";
+    case ApiFault::html: return "html";
+    case ApiFault::endless_pagination: return "endless_pagination";
+    case ApiFault::slow: return "slow";
+  }
+  return "none";
+}
+
+const ApiTokenConfig* ApiConfig::find_token(std::string_view bearer) const {
+  for (const auto& token : tokens) {
+    if (!bearer.empty() && token.token == bearer) return &token;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> EmulatorConfig::certificate_hosts() const {
+  auto hosts = app_hosts();
+  if (api.enabled) hosts.push_back(api.host);
+  return hosts;
+}
+
 std::vector<std::string> EmulatorConfig::app_hosts() const {
   std::vector<std::string> hosts;
   hosts.reserve(apps.size());
@@ -319,6 +425,10 @@ EmulatorConfig parse_config(std::string_view json_text, TimePoint now) {
     if (!hosts.insert(config.apps.back().host).second) {
       throw ConfigError("apps: duplicate host \"" + config.apps.back().host + "\"");
     }
+  }
+  config.api = parse_api(reader.find("api"));
+  if (config.api.enabled && hosts.count(config.api.host) != 0) {
+    throw ConfigError("api: host \"" + config.api.host + "\" is also an app's host");
   }
   reader.reject_unknown_keys();
   return config;

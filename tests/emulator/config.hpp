@@ -51,16 +51,59 @@ struct AppConfig {
   [[nodiscard]] bool service_auth_allows(std::string_view token_id) const;
 };
 
+// Switchable misbehaviour of the v4 API emulator (api.hpp), per API token or global.
+enum class ApiFault {
+  none,
+  server_error,        // 500 with an error envelope
+  invalid_json,        // 200, body is not JSON
+  truncated_json,      // 200, a valid answer cut in half
+  success_false,       // 200, {"success": false, "errors": []}
+  html,                // 200, an HTML page
+  endless_pagination,  // lists never end: every page is full, no totals
+  slow,                // answers after ApiConfig::slow_delay
+};
+
+// "none", "server_error", ... ("500" is accepted as server_error); nullopt if unknown.
+std::optional<ApiFault> parse_api_fault(std::string_view text);
+std::string_view api_fault_name(ApiFault fault) noexcept;
+
+struct ApiTokenConfig {
+  std::string name;        // for logs and the stats endpoint; never the token
+  std::string token;       // the bearer value
+  bool can_read = true;    // permissions contain "read"
+  bool can_write = true;   // permissions contain "write"
+  std::string account_id;  // the account it belongs to (default: ApiConfig::account_id)
+  bool revoked = false;    // 403 / 9109 on every request
+  ApiFault fault = ApiFault::none;
+};
+
+struct ApiConfig {
+  bool enabled = false;               // an "api" section is present
+  std::string host = "api.cfemu.test";
+  std::string account_id;
+  std::vector<std::string> no_access_accounts;  // accounts without Zero Trust: 9999
+  std::vector<ApiTokenConfig> tokens;
+  int rate_limit_requests = 1200;     // per API token and window, as Cloudflare
+  int rate_limit_window_seconds = 300;
+  int default_per_page = 25;
+  std::chrono::milliseconds slow_delay{3000};
+
+  [[nodiscard]] const ApiTokenConfig* find_token(std::string_view bearer) const;
+};
+
 struct EmulatorConfig {
   std::string team_domain;  // "acme.cloudflareaccess.com"
   std::string colo;         // suffix of cf-ray, e.g. "AMS"
   std::vector<ServiceToken> tokens;
   std::vector<AppConfig> apps;
+  ApiConfig api;
 
   // Host header value (any case, optional :port) -> app, or nullptr.
   [[nodiscard]] const AppConfig* find_app(std::string_view host_header) const;
   // Every app host, for the server certificate's subjectAltName.
   [[nodiscard]] std::vector<std::string> app_hosts() const;
+  // app_hosts() plus the API host when the API is enabled.
+  [[nodiscard]] std::vector<std::string> certificate_hosts() const;
 };
 
 // Parses and validates; `now` stamps created_at/updated_at of tokens that lack them.

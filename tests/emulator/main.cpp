@@ -32,6 +32,7 @@ struct CliOptions {
   std::string listen = "127.0.0.1";
   int port = 0;
   std::size_t threads = 256;
+  long long clock_offset = 0;
   bool verbose = false;
   bool help = false;
 };
@@ -46,6 +47,8 @@ po::options_description describe_options(CliOptions& cli) {
       ("port", po::value(&cli.port)->value_name("N")->default_value(cli.port), "TCP port; 0 = ephemeral")
       ("threads", po::value(&cli.threads)->value_name("N")->default_value(cli.threads),
        "worker threads = concurrent connections served")
+      ("clock-offset", po::value(&cli.clock_offset)->value_name("SECONDS")->default_value(0),
+       "start with the clock moved by this many seconds (also POST /__emulator/clock)")
       ("verbose,v", po::bool_switch(&cli.verbose), "log one line per request to stderr")
       ("help,h", po::bool_switch(&cli.help), "show this help");
   return options;
@@ -86,7 +89,7 @@ std::function<void(const std::string&)> stderr_request_log() {
 int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, sigset_t signals) {
   auto tokens = std::make_shared<TokenStore>();
   for (const auto& token : config->tokens) tokens->insert(token);
-  const TlsMaterial tls = TlsMaterial::generate(config->app_hosts(), Clock::now());
+  const TlsMaterial tls = TlsMaterial::generate(config->certificate_hosts(), Clock::now());
   const std::filesystem::path state_dir(cli.state_dir);
   prepare_state_dir(state_dir, tls);
 
@@ -95,6 +98,12 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
   options.port = cli.port;
   options.worker_threads = cli.threads;
   if (cli.verbose) options.request_log = stderr_request_log();
+  // One clock for the edge and the API, so moving it expires tokens in both.
+  auto clock = std::make_shared<ControlledClock>(std::chrono::seconds(cli.clock_offset));
+  options.clock = [clock] { return clock->now(); };
+  if (config->api.enabled) options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
+  const std::string api_note =
+      config->api.enabled ? ", API on https://" + config->api.host + ":<port>/client/v4" : std::string();
   const std::size_t app_count = config->apps.size();
   EdgeServer server(std::move(config), tokens, std::make_shared<AuthLog>(), tls, options);
 
@@ -105,7 +114,7 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
   }
   publish_port(state_dir, *port);
   std::cerr << kProgram << ": listening on https://" << cli.listen << ":" << *port << " ("
-            << app_count << " apps, state dir " << cli.state_dir << ")\n";
+            << app_count << " apps" << api_note << ", state dir " << cli.state_dir << ")\n";
 
   std::thread signal_waiter([&server, signals] {
     int received = 0;

@@ -119,10 +119,37 @@ struct EdgeServer::Impl {
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     const EdgeRequest request = to_edge_request(req);
-    EdgeResponse response =
-        handle_edge_request(*config, request, *tokens, options.clock(), random_ray_id());
-    if (response.auth_event) auth_log->record(*response.auth_event);
+    if (options.api) {
+      const std::string* host = request.header("Host");
+      if (host != nullptr && normalize_host(*host) == options.api->host()) return handle_api(request, req, res);
+    }
+    const TimePoint now = options.clock();
+    EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id());
+    if (response.auth_event) {
+      // What the API reports as last_seen_at.
+      if (response.auth_event->success) tokens->mark_seen(response.auth_event->token_id, now);
+      auth_log->record(*response.auth_event);
+    }
     if (options.request_log) options.request_log(describe(request, response));
+    wait_for_origin(response.delay);
+    res.status = response.status;
+    for (const auto& [name, value] : response.headers) res.set_header(name, value);
+    res.body = std::move(response.body);
+  }
+
+  void handle_api(const EdgeRequest& request, const httplib::Request& req, httplib::Response& res) {
+    ApiHttpRequest api_request;
+    api_request.method = request.method;
+    api_request.target = request.target;
+    api_request.headers = request.headers;
+    api_request.body = req.body;
+    ApiHttpResponse response = options.api->handle(api_request);
+    if (options.request_log) {
+      // The bearer token is a secret: the log names the route and outcome only.
+      options.request_log(request.remote_addr + " " + request.method + " " + options.api->host() +
+                          request.target.substr(0, request.target.find('?')) + " -> " +
+                          std::to_string(response.status) + " " + response.verdict);
+    }
     wait_for_origin(response.delay);
     res.status = response.status;
     for (const auto& [name, value] : response.headers) res.set_header(name, value);

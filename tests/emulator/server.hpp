@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "api.hpp"
 #include "auth_log.hpp"
 #include "config.hpp"
 #include "tls_ca.hpp"
@@ -23,6 +24,8 @@ struct ServerOptions {
   std::function<void(const std::string&)> request_log;
   // Injected so tests can move time; defaults to the system clock.
   std::function<TimePoint()> clock;
+  // When set, requests whose Host is api->host() go to the v4 API emulator.
+  std::shared_ptr<ApiEmulator> api;
 };
 
 class EdgeServer {

@@ -139,6 +139,11 @@ std::optional<ServiceToken> TokenStore::update(std::string_view id,
   return *token;
 }
 
+void TokenStore::mark_seen(std::string_view id, TimePoint now) {
+  std::unique_lock lock(mutex_);
+  if (ServiceToken* token = find_locked(id)) token->last_seen_at = now;
+}
+
 std::optional<ServiceToken> TokenStore::remove(std::string_view id) {
   std::unique_lock lock(mutex_);
   const auto it = std::find_if(tokens_.begin(), tokens_.end(),

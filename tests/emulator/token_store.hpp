@@ -28,6 +28,8 @@ struct ServiceToken {
   TimePoint created_at{};
   TimePoint updated_at{};
   bool enabled = true;
+  // Last successful authentication at the edge (the API's last_seen_at); nullopt = never.
+  std::optional<TimePoint> last_seen_at;
 };
 
 // Why a presented token was (not) accepted; the order of checks is documented in check().
@@ -79,6 +81,9 @@ class TokenStore {
   std::optional<ServiceToken> update(std::string_view id,
                                      const std::function<void(ServiceToken&)>& edit,
                                      TimePoint now);
+
+  // Records a successful authentication (last_seen_at); unknown ids are ignored.
+  void mark_seen(std::string_view id, TimePoint now);
 
   // Deletes (= revokes) a token and returns what was deleted.
   std::optional<ServiceToken> remove(std::string_view id);

@@ -1,0 +1,98 @@
+#pragma once
+// The Cloudflare v4 REST API for service tokens (docs/cloudflare-access.md §2), over
+// the same TokenStore the edge checks: a token created here is accepted by the edge,
+// a rotation retires the old secret (at once or after its grace), a deletion makes
+// the edge refuse it. Time comes from a ControlledClock shared with the edge, so
+// tests can move both forward together (expiry, grace periods, idle days).
+//
+// Beyond the happy path it emulates bearer authentication and its errors, the
+// permission-filter behaviour (an API token without read permission sees an empty
+// list), the per_page restriction, a rate limit with Cloudflare's headers, and
+// switchable faults. Control endpoints under /__emulator/ (no auth: a test tool on
+// loopback) set faults, the clock and the rate limit and report request counts.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config.hpp"
+#include "edge.hpp"
+#include "time_format.hpp"
+#include "token_store.hpp"
+
+namespace cfmon::emulator {
+
+// The system clock plus an offset tests can change while the server runs.
+class ControlledClock {
+ public:
+  explicit ControlledClock(std::chrono::seconds offset = std::chrono::seconds{0}) : offset_s_(offset.count()) {}
+  [[nodiscard]] TimePoint now() const { return Clock::now() + std::chrono::seconds(offset_s_.load()); }
+  [[nodiscard]] std::chrono::seconds offset() const { return std::chrono::seconds(offset_s_.load()); }
+  void set_offset(std::chrono::seconds offset) { offset_s_.store(offset.count()); }
+
+ private:
+  std::atomic<std::int64_t> offset_s_;
+};
+
+struct ApiHttpRequest {
+  std::string method = "GET";
+  std::string target = "/";  // path and query as sent
+  HeaderList headers;
+  std::string body;
+
+  [[nodiscard]] const std::string* header(std::string_view name) const { return find_header(headers, name); }
+};
+
+struct ApiHttpResponse {
+  int status = 200;
+  HeaderList headers;
+  std::string body;
+  std::chrono::milliseconds delay{0};  // answer this much later (fault "slow")
+  std::string verdict;                 // for the -v log: "list 3", "rate_limited", ...
+
+  [[nodiscard]] const std::string* header(std::string_view name) const { return find_header(headers, name); }
+};
+
+class ApiEmulator {
+ public:
+  ApiEmulator(ApiConfig config, std::shared_ptr<TokenStore> tokens, std::shared_ptr<ControlledClock> clock);
+
+  [[nodiscard]] const std::string& host() const { return config_.host; }
+
+  // Everything sent to the API host: /client/v4/... and /__emulator/...
+  ApiHttpResponse handle(const ApiHttpRequest& request);
+
+  // What the control endpoints do, for in-process tests.
+  void set_fault(ApiFault fault, std::optional<std::string> api_token_name = std::nullopt);
+  void set_rate_limit(int requests, int window_seconds);
+  [[nodiscard]] std::size_t api_requests() const;
+
+ private:
+  struct Window {
+    TimePoint start{};
+    int used = 0;
+  };
+
+  ApiHttpResponse control(const ApiHttpRequest& request, std::string_view path);
+  ApiHttpResponse api(const ApiHttpRequest& request, std::string_view path, std::string_view query);
+
+  ApiConfig config_;
+  std::shared_ptr<TokenStore> tokens_;
+  std::shared_ptr<ControlledClock> clock_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  ApiFault global_fault_ = ApiFault::none;
+  std::optional<std::string> global_fault_token_;  // only this API token (by name)
+  std::chrono::milliseconds slow_delay_;
+  int rate_requests_;
+  int rate_window_seconds_;
+  std::map<std::string, Window> windows_;  // by API token name
+  std::size_t api_requests_ = 0;
+  std::map<std::string, std::size_t> requests_by_token_;
+};
+
+}  // namespace cfmon::emulator
