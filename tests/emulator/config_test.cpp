@@ -38,7 +38,7 @@ TEST(Config, DefaultConfigHasEveryDocumentedApp) {
   const std::set<std::string> expected{
       "ok", "app-redirect", "not-found", "origin-502", "origin-504", "origin-522",
       "tunnel-down", "login-redirect", "legacy-403", "legacy-401", "strict-ok",
-      "strict-no-policy", "unprotected", "waf-blocked", "single-header", "slow", "echo"};
+      "strict-no-policy", "unprotected", "waf-blocked", "single-header", "slow", "delay-100", "echo"};
   EXPECT_EQ(names, expected);
   std::set<std::string> tokens;
   for (const auto& token : config.tokens) tokens.insert(token.name);

@@ -1,20 +1,66 @@
 #include "cfmon/http.hpp"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <deque>
 #include <mutex>
 
 namespace cfmon::http {
 namespace {
 
-// curl_global_init once per process, before any handle exists.
+// curl_global_init once per process, before any handle exists. OpenSSL is told first
+// not to register its atexit cleanup: freeing every table at exit costs a plugin that
+// lives for one probe about 4% of its instructions, and the kernel frees it all anyway.
 void global_init_once() {
   static std::once_flag flag;
-  std::call_once(flag, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(flag, [] {
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+  });
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "host:port" of an http(s) URL as curl --resolve entries name it (IPv6 literals keep
+// their brackets); empty when the URL does not parse, and then nothing is filtered.
+std::string resolve_key(const std::string& url) {
+  std::string key;
+  CURLU* u = curl_url();
+  if (u == nullptr) return key;
+  char* host = nullptr;
+  char* port = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    key = std::string(host) + ":" + port + ":";
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return key;
+}
+
+// Whether a --resolve entry ([+-]HOST:PORT:ADDR or *:PORT:ADDR) can apply to `key`.
+// curl parses every entry of a transfer's list into the shared DNS cache, so passing
+// all N entries to each of N transfers would cost O(N^2); each gets only its own.
+bool resolve_entry_applies(std::string_view entry, std::string_view key) {
+  if (key.empty()) return true;
+  if (!entry.empty() && (entry.front() == '+' || entry.front() == '-')) entry.remove_prefix(1);
+  if (iequals_prefix(entry, key)) return true;
+  const auto port = key.rfind(':', key.size() - 2);  // key ends in ':'; IPv6 hosts hold ':'
+  return port != std::string_view::npos && entry.starts_with('*') && entry.substr(1).starts_with(key.substr(port));
 }
 
 std::string to_lower(std::string_view s) {
@@ -114,7 +160,9 @@ ErrorKind kind_of(CURLcode code) {
   }
 }
 
-// Per-transfer state, owned by the driver; its address is given to curl callbacks.
+// One slot of the driver: the state of the transfer running in it. Its address is
+// given to curl callbacks, so slots never move; the easy handle is reused from one
+// transfer to the next (curl_easy_reset drops every option, configure sets them again).
 struct Transfer {
   std::size_t index = 0;
   const Request* request = nullptr;
@@ -128,6 +176,25 @@ struct Transfer {
   bool headers_too_large = false;
   int verbosity = 0;
   DebugSink sink = nullptr;
+
+  // Ready for the next request; false if no curl handle could be had.
+  bool reset_for(std::size_t i, const Request& r) {
+    index = i;
+    request = &r;
+    response = Response{};
+    header_bytes = 0;
+    stopped_at_cap = false;
+    headers_too_large = false;
+    error_buffer[0] = '\0';
+    header_list.reset();
+    resolve_list.reset();
+    if (easy) {
+      curl_easy_reset(easy.get());
+    } else {
+      easy.reset(curl_easy_init());
+    }
+    return easy != nullptr;
+  }
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -217,6 +284,9 @@ void configure(Transfer& t) {
   setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
   setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.timeout.count()));
   setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  // Several targets on one host: wait for the first connection to learn whether it
+  // speaks HTTP/2, and then multiplex over it rather than open one connection each.
+  setopt(easy, CURLOPT_PIPEWAIT, 1L);
   setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
   setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
   setopt(easy, CURLOPT_WRITEDATA, static_cast<void*>(&t));
@@ -233,6 +303,13 @@ void configure(Transfer& t) {
   }
   if (!r.user_agent.empty()) setopt(easy, CURLOPT_USERAGENT, r.user_agent.c_str());
   if (!r.ca_file.empty()) setopt(easy, CURLOPT_CAINFO, r.ca_file.c_str());
+  // No CA directory, ever: with one set, libcurl 7.88 re-reads the CA bundle for every
+  // connection instead of caching the parsed store in the multi handle
+  // (CURLOPT_CA_CACHE_TIMEOUT), and with --ca-file the system store is not wanted at
+  // all. Debian's bundle holds the same certificates as /etc/ssl/certs.
+  // CURLOPT_SSL_OPTIONS has nothing to offer here: its flags are Schannel-only or
+  // loosen verification.
+  setopt(easy, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
   if (r.insecure) {
     setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
     setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -247,7 +324,12 @@ void configure(Transfer& t) {
     std::fill(line.begin(), line.end(), '\0');
   }
   if (t.header_list) setopt(easy, CURLOPT_HTTPHEADER, t.header_list.get());
-  for (const auto& entry : r.resolve) slist_append(t.resolve_list, entry);
+  if (!r.resolve.empty()) {
+    const std::string key = resolve_key(r.url);
+    for (const auto& entry : r.resolve) {
+      if (resolve_entry_applies(entry, key)) slist_append(t.resolve_list, entry);
+    }
+  }
   if (t.resolve_list) setopt(easy, CURLOPT_RESOLVE, t.resolve_list.get());
 
   if (t.verbosity >= 3 && t.sink != nullptr) {
@@ -369,47 +451,67 @@ struct CurlClient::Impl {
   Impl& operator=(const Impl&) = delete;
 };
 
+namespace {
+
+// Each transfer in flight holds a socket and curl may keep as many idle ones; a
+// --parallel near the default soft limit of 1024 descriptors would otherwise fail
+// with "couldn't connect" for no reason the user could see.
+void ensure_descriptors(std::size_t parallel) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(parallel) * 2 + 64;
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  (void)setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 CurlClient::CurlClient(int verbosity, DebugSink sink) : impl_(std::make_unique<Impl>(verbosity, sink)) {}
 CurlClient::~CurlClient() = default;
 
+// One thread, one multi handle: at most `parallel` transfers are in the multi at a
+// time, each with its own CURLOPT_TIMEOUT_MS counted from the moment it enters, so a
+// stuck target holds one slot until its own deadline and never delays the others.
 std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, std::size_t parallel) {
   std::vector<Outcome> outcomes(requests.size(), Outcome{TransportError{}});
   if (requests.empty()) return outcomes;
-  parallel = std::max<std::size_t>(1, parallel);
+  parallel = std::clamp<std::size_t>(parallel, 1, requests.size());
+  ensure_descriptors(parallel);
+  CURLM* multi = impl_->multi;
+  // Idle connections beyond one per slot only pin server workers and descriptors.
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(parallel));
 
-  // deque: stable addresses, since curl keeps pointers to each Transfer.
-  std::deque<Transfer> transfers;
+  std::vector<Transfer> slots(parallel);  // never resized: curl holds their addresses
+  std::vector<Transfer*> free_slots;
+  free_slots.reserve(parallel);
+  for (auto it = slots.rbegin(); it != slots.rend(); ++it) free_slots.push_back(&*it);
   std::size_t next = 0;
   std::size_t running = 0;
-  CURLM* multi = impl_->multi;
 
-  auto start_next = [&]() -> bool {
-    if (next >= requests.size()) return false;
-    Transfer& t = transfers.emplace_back();
-    t.index = next;
-    t.request = &requests[next];
-    t.verbosity = impl_->verbosity;
-    t.sink = impl_->sink;
-    ++next;
-    t.easy.reset(curl_easy_init());
-    if (!t.easy) {
-      outcomes[t.index] = TransportError{ErrorKind::other, 0, "cannot create a curl handle", {}};
-      return true;
+  // Starts requests while a slot is free; a request that cannot start gets its error.
+  auto fill_slots = [&] {
+    while (!free_slots.empty() && next < requests.size()) {
+      Transfer& t = *free_slots.back();
+      const std::size_t index = next++;
+      if (!t.reset_for(index, requests[index])) {
+        outcomes[index] = TransportError{ErrorKind::other, 0, "cannot create a curl handle", {}};
+        continue;
+      }
+      t.verbosity = impl_->verbosity;
+      t.sink = impl_->sink;
+      configure(t);
+      curl_easy_setopt(t.easy.get(), CURLOPT_SHARE, impl_->share);
+      if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
+        outcomes[index] = TransportError{ErrorKind::other, 0, "cannot start the transfer", {}};
+        continue;
+      }
+      free_slots.pop_back();
+      ++running;
     }
-    configure(t);
-    curl_easy_setopt(t.easy.get(), CURLOPT_SHARE, impl_->share);
-    if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
-      outcomes[t.index] = TransportError{ErrorKind::other, 0, "cannot start the transfer", {}};
-      t.easy.reset();
-      return true;
-    }
-    ++running;
-    return true;
   };
 
-  while (running < parallel && start_next()) {
-  }
-
+  fill_slots();
   while (running > 0) {
     int still_running = 0;
     curl_multi_perform(multi, &still_running);
@@ -422,13 +524,13 @@ std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, s
       const CURLcode code = msg->data.result;
       outcomes[t->index] = finish(*t, code);
       curl_multi_remove_handle(multi, t->easy.get());
-      t->easy.reset();
       t->header_list.reset();
       t->resolve_list.reset();
+      free_slots.push_back(t);
       --running;
-      while (running < parallel && start_next()) {
-      }
     }
+    // New transfers start in the same round, so a finished slot never idles for a poll.
+    fill_slots();
     if (running > 0) {
       // Waits for socket activity or curl's own timers; never busy-spins.
       curl_multi_poll(multi, nullptr, 0, 1000, nullptr);

@@ -1,0 +1,119 @@
+// CurlClient against the emulator: what the engine promises every check (body cap,
+// independent deadlines, outcomes in request order, handles reused safely).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <variant>
+
+#include "cfmon/http.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+http::Request request_to(const Emulator& emu, const std::string& app, const std::string& path = "/") {
+  http::Request r;
+  r.url = emu.url(app, path);
+  r.resolve = {"*:" + std::to_string(emu.port()) + ":127.0.0.1"};
+  r.ca_file = emu.ca_file();
+  r.headers.emplace_back("CF-Access-Client-Id", emu.client_id("monitoring"));
+  r.secret_headers.emplace_back("CF-Access-Client-Secret", Secret(emu.client_secret("monitoring")));
+  r.timeout = std::chrono::seconds(10);
+  return r;
+}
+
+const http::Response& response_of(const http::Outcome& outcome) {
+  if (const auto* error = std::get_if<http::TransportError>(&outcome)) {
+    throw std::runtime_error("transport error: " + error->message);
+  }
+  return std::get<http::Response>(outcome);
+}
+
+TEST(HttpEngine, ReadsNoBodyBeyondTheCap) {
+  auto& emu = shared_emulator();
+  auto capped = request_to(emu, "ok");
+  capped.max_body_bytes = 5;
+  auto whole = request_to(emu, "ok");
+  http::CurlClient client;
+  const auto outcomes = client.perform({capped, whole}, 2);
+  const auto& cut = response_of(outcomes.at(0));
+  EXPECT_EQ(cut.status, 200);
+  EXPECT_EQ(cut.body, "hello");
+  EXPECT_TRUE(cut.body_truncated);
+  EXPECT_EQ(cut.body_bytes, 5U);
+  const auto& full = response_of(outcomes.at(1));
+  EXPECT_EQ(full.body, "hello from ok");
+  EXPECT_FALSE(full.body_truncated);
+}
+
+TEST(HttpEngine, EachRequestKeepsItsOwnDeadlineAndOutcomesComeInRequestOrder) {
+  auto& emu = shared_emulator();
+  auto stuck = request_to(emu, "slow");
+  stuck.timeout = std::chrono::milliseconds(800);
+  const std::vector<http::Request> requests{stuck, request_to(emu, "ok"), request_to(emu, "origin-502"),
+                                            request_to(emu, "delay-100"), request_to(emu, "not-found")};
+  http::CurlClient client;
+  const auto start = std::chrono::steady_clock::now();
+  const auto outcomes = client.perform(requests, 5);
+  const auto wall = std::chrono::steady_clock::now() - start;
+
+  ASSERT_EQ(outcomes.size(), requests.size());
+  const auto* timeout = std::get_if<http::TransportError>(&outcomes[0]);
+  ASSERT_NE(timeout, nullptr);
+  EXPECT_EQ(timeout->kind, http::ErrorKind::timeout);
+  EXPECT_GE(timeout->timings.total, 0.7);
+  const std::vector<long> statuses{200, 502, 200, 404};
+  for (std::size_t i = 1; i < outcomes.size(); ++i) {
+    const auto& response = response_of(outcomes[i]);
+    EXPECT_EQ(response.status, statuses[i - 1]) << requests[i].url;
+    EXPECT_LT(response.timings.total, 0.8) << requests[i].url << " waited for the stuck request";
+  }
+  EXPECT_LT(wall, std::chrono::milliseconds(1800));
+}
+
+TEST(HttpEngine, MoreRequestsThanSlotsReuseHandlesWithoutMixingThemUp) {
+  auto& emu = shared_emulator();
+  std::vector<http::Request> requests;
+  const std::vector<std::string> apps{"ok", "not-found", "origin-502", "app-redirect"};
+  const std::vector<long> statuses{200, 404, 502, 302};
+  for (int i = 0; i < 40; ++i) {
+    auto r = request_to(emu, apps[static_cast<std::size_t>(i) % apps.size()], "/" + std::to_string(i));
+    if (i % 3 == 0) r.method = "HEAD";  // a reused handle must not stay in HEAD mode
+    requests.push_back(std::move(r));
+  }
+  http::CurlClient client;
+  for (const std::size_t parallel : {std::size_t{1}, std::size_t{3}, std::size_t{64}}) {
+    const auto outcomes = client.perform(requests, parallel);
+    ASSERT_EQ(outcomes.size(), requests.size());
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& response = response_of(outcomes[i]);
+      EXPECT_EQ(response.status, statuses[i % apps.size()]) << "parallel " << parallel << ", request " << i;
+      if (i % 3 == 0) {
+        EXPECT_TRUE(response.body.empty()) << "HEAD " << i;
+      } else if (statuses[i % apps.size()] == 200) {
+        EXPECT_EQ(response.body, "hello from ok") << "GET " << i;
+      }
+    }
+  }
+}
+
+TEST(HttpEngine, ACaFileMeansOnlyThatCa) {
+  auto& emu = shared_emulator();
+  // Any other CA, e.g. the one of a second emulator: the first one's certificate must fail.
+  Emulator other(CFMON_EMULATOR_CONFIG);
+  auto wrong_ca = request_to(emu, "ok");
+  wrong_ca.ca_file = other.ca_file();
+  auto system_store = request_to(emu, "ok");
+  system_store.ca_file.clear();
+  http::CurlClient client;
+  const auto outcomes = client.perform({wrong_ca, system_store, request_to(emu, "ok")}, 3);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto* error = std::get_if<http::TransportError>(&outcomes[i]);
+    ASSERT_NE(error, nullptr) << i;
+    EXPECT_EQ(error->kind, http::ErrorKind::tls) << error->message;
+  }
+  EXPECT_EQ(response_of(outcomes[2]).status, 200);
+}
+
+}  // namespace
+}  // namespace cfmon::testing
