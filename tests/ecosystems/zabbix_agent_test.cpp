@@ -1,0 +1,234 @@
+// The shipped UserParameter file (zabbix/userparameter_cf_access.conf) in a real Zabbix
+// agent 6.0: `zabbix_agentd -t`, then a running agent asked over its passive protocol
+// (the ZBXD header, what zabbix_get sends: zabbix_get only ships with the server and
+// proxy packages, too heavy for this), against the emulator.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon_support.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+const std::string kAgent = "/usr/sbin/zabbix_agentd";
+const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.conf";
+
+// Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
+// range for a port nothing holds (seeded by the PID so parallel tests spread out).
+int agent_port() {
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int candidate = 20000 + (static_cast<int>(::getpid()) * 7 + attempt * 13) % 12000;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(candidate));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) return candidate;
+  }
+  throw std::runtime_error("no free port in 20000-31999");
+}
+
+// An agent configuration in a temp dir, including the shipped file with only its paths
+// changed. The check's path becomes a wrapper that adds the emulator's --resolve and
+// --ca-file (a real installation reaches Cloudflare by DNS and the system CA store).
+struct AgentTree {
+  TempDir dir;
+  std::string conf = dir.path() + "/zabbix_agentd.conf";
+  std::string targets = dir.path() + "/cfmon/targets";
+  std::string env_file = dir.path() + "/cfmon/cf-access.env";
+  int port = agent_port();
+
+  explicit AgentTree(Emulator& emu) {
+    std::filesystem::create_directories(dir.path() + "/cfmon");
+    std::filesystem::create_directories(dir.path() + "/plugins");
+    const std::string p = std::to_string(emu.port());
+    spit(dir.path() + "/plugins/check_cf_access",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS) + " --ca-file " + emu.ca_file() +
+             " --resolve ok.cfemu.test:" + p + ":127.0.0.1 --resolve origin-502.cfemu.test:" + p +
+             ":127.0.0.1 --resolve legacy-403.cfemu.test:" + p + ":127.0.0.1 \"$@\"\n",
+         0700);
+    spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
+                      emu.url("legacy-403") + "\n");
+    spit(env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                       "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+    copy_with_paths(kShipped, dir.path() + "/userparameter_cf_access.conf",
+                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"},
+                     {"/etc/zabbix/cfmon/targets", targets},
+                     {"/etc/zabbix/cfmon/cf-access.env", env_file}});
+    // The documented agent defaults that matter: Timeout 3, UnsafeUserParameters 0.
+    spit(conf, "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
+                   "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
+                   "\nServerActive=\nHostname=cfmon-test\nAllowRoot=1\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\n"
+                   "Include=" + dir.path() + "/userparameter_cf_access.conf\n");
+  }
+};
+
+// `zabbix_agentd -t KEY` prints "KEY   [t|VALUE]".
+std::string test_mode_value(const AgentTree& tree, const std::string& key) {
+  const auto r = run(kAgent, {"-c", tree.conf, "-t", key}, {}, std::chrono::seconds(30));
+  const auto open = r.out.find("[t|");
+  const auto close = r.out.rfind(']');
+  if (r.exit_code != 0 || open == std::string::npos || close == std::string::npos || close < open) {
+    ADD_FAILURE() << key << ": " << r.out << r.err;
+    return {};
+  }
+  return r.out.substr(open + 3, close - open - 3);
+}
+
+// One passive check, as zabbix_get does it: "ZBXD\1", 8-byte little-endian length, key.
+std::string passive_get(int port, const std::string& key) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "socket failed";
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::string request = std::string("ZBXD\1", 5);
+  std::uint64_t length = key.size();
+  for (int i = 0; i < 8; ++i) request += static_cast<char>((length >> (8 * i)) & 0xffU);
+  request += key;
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (answer.size() < 13 || answer.compare(0, 4, "ZBXD") != 0) return "bad answer: " + answer;
+  std::uint64_t size = 0;
+  for (int i = 7; i >= 0; --i) size = (size << 8) | static_cast<unsigned char>(answer[5 + static_cast<std::size_t>(i)]);
+  return answer.substr(13, size);
+}
+
+void expect_three_apps(const nlohmann::json& all) {
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  ASSERT_EQ(by_name.size(), 3U) << all.dump();
+  EXPECT_EQ(by_name["ok"].at("state"), 0);
+  EXPECT_EQ(by_name["ok"].at("result"), "token_accepted");
+  EXPECT_EQ(by_name["ok"].at("http_status"), 200);
+  EXPECT_TRUE(by_name["ok"].at("token_accepted").get<bool>());
+  EXPECT_EQ(by_name["broken"].at("state"), 1);
+  EXPECT_EQ(by_name["broken"].at("result"), "origin_down");
+  EXPECT_EQ(by_name["broken"].at("http_status"), 502);
+  EXPECT_EQ(by_name["rejected"].at("state"), 2);
+  EXPECT_EQ(by_name["rejected"].at("result"), "token_rejected");
+  EXPECT_EQ(by_name["rejected"].at("http_status"), 403);
+  for (auto& [name, o] : by_name) EXPECT_TRUE(o.at("response_time").is_number_float()) << name;
+}
+
+void expect_discovery(const nlohmann::json& lld, const Emulator& emu) {
+  ASSERT_TRUE(lld.is_array()) << lld.dump();
+  ASSERT_EQ(lld.size(), 3U);
+  EXPECT_EQ(lld[0].at("{#NAME}"), "ok");
+  EXPECT_EQ(lld[0].at("{#URL}"), emu.url("ok"));
+  EXPECT_EQ(lld[2].at("{#NAME}"), "rejected");
+}
+
+TEST(ZabbixAgent, TestModeRunsTheShippedKeys) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  expect_discovery(nlohmann::json::parse(test_mode_value(tree, "cf.access.discovery")), emu);
+  expect_three_apps(nlohmann::json::parse(test_mode_value(tree, "cf.access.all")));
+  const auto one = nlohmann::json::parse(test_mode_value(tree, "cf.access[broken]"));
+  ASSERT_TRUE(one.is_object()) << one.dump();
+  EXPECT_EQ(one.at("name"), "broken");
+  EXPECT_EQ(one.at("state"), 1);
+}
+
+TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  Daemon agent({kAgent, "-f", "-c", tree.conf}, tree.dir.path() + "/daemon.log");
+  // Listening once a connection is accepted and answered.
+  std::string lld_text;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        lld_text = passive_get(tree.port, "cf.access.discovery");
+        return lld_text.rfind("[", 0) == 0 || !agent.running();
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(50)))
+      << lld_text << slurp(tree.dir.path() + "/agent.log");
+  ASSERT_TRUE(agent.running()) << slurp(tree.dir.path() + "/agent.log");
+  expect_discovery(nlohmann::json::parse(lld_text), emu);
+
+  expect_three_apps(nlohmann::json::parse(passive_get(tree.port, "cf.access.all")));
+
+  const auto rejected = nlohmann::json::parse(passive_get(tree.port, "cf.access[rejected]"));
+  EXPECT_EQ(rejected.at("state"), 2);
+  EXPECT_EQ(rejected.at("result"), "token_rejected");
+
+  // A name the file does not hold: a value saying so, not a silent OK.
+  const auto unknown = nlohmann::json::parse(passive_get(tree.port, "cf.access[gone]"));
+  EXPECT_EQ(unknown.at("state"), 3);
+  EXPECT_NE(unknown.at("message").get<std::string>().find("no target named 'gone'"), std::string::npos) << unknown;
+
+  // Why keys name targets: with UnsafeUserParameters=0 the agent refuses a URL with a query
+  // string before running anything.
+  const std::string refused = passive_get(tree.port, "cf.access[https://x/?a=1&b=2]");
+  EXPECT_EQ(refused.rfind("ZBX_NOTSUPPORTED", 0), 0U) << refused;
+
+  // Nothing the agent returned or logged holds the secret.
+  const std::string secret = emu.client_secret("monitoring");
+  EXPECT_EQ(slurp(tree.dir.path() + "/agent.log").find(secret), std::string::npos);
+  agent.stop();
+  EXPECT_FALSE(agent.running());
+}
+
+// External check on the server/proxy (README): the item key's parameters are the
+// arguments, there is no custom environment, and the value is stdout + stderr whatever
+// the exit code. So credentials come from --env-file, and stderr must stay empty.
+TEST(ZabbixExternalCheck, DocumentedKeyPrintsOnlyTheValue) {
+  auto& emu = shared_emulator();
+  TempDir dir;
+  const std::string env_file = dir.write("cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                                              "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" +
+                                                              emu.client_secret("monitoring") + "\n");
+  const std::string targets = dir.write("targets", "broken " + emu.url("origin-502") + "\n");
+  auto args = emu.connection_args("origin-502");
+  for (const std::string& a :
+       std::vector<std::string>{"--targets-file", targets, "--env-file", env_file, "--format", "zabbix", "--target", "broken"}) {
+    args.push_back(a);
+  }
+  const auto r = run(CFMON_CHECK_CF_ACCESS, args);  // no CF_* variables in its environment
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.err, "");
+  const auto value = nlohmann::json::parse(r.out);
+  EXPECT_EQ(value.at("state"), 1);
+  EXPECT_EQ(value.at("result"), "origin_down");
+
+  // The same without the credentials file: still one JSON value on stdout, exit 0.
+  args.erase(args.end() - 6, args.end() - 4);
+  const auto missing = run(CFMON_CHECK_CF_ACCESS, args);
+  EXPECT_EQ(missing.exit_code, 0);
+  EXPECT_EQ(missing.err, "");
+  EXPECT_EQ(nlohmann::json::parse(missing.out).at("state"), 3) << missing.out;
+}
+
+}  // namespace
+}  // namespace cfmon::testing
