@@ -1,0 +1,307 @@
+// The shipped Zabbix template (zabbix/template/*.yaml) against the rules of the 6.0 export
+// format that an import enforces: structure, enumerations, UUIDv4s (unique, and derived
+// from stable names so they survive re-exports), references between items, triggers,
+// value maps and macros, and the fields the dependent items extract from the real output.
+// (No Zabbix server import here: it needs PostgreSQL and the server, ~30 s of schema load.)
+#include <gtest/gtest.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon_support.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+const std::string kTemplateFile = source_dir() + "/zabbix/template/cfmon_cloudflare_access.yaml";
+// Zabbix's own UUID for its built-in group: the import matches the existing group with it.
+const std::string kTemplatesApplicationsUuid = "a571c0d144b14fd4a87a9d9b2aa9fcd6";
+
+// zabbix/template/derive-uuid.sh, in C++: md5 of the stable name shaped as a UUIDv4.
+std::string derive_uuid(const std::string& stable_name) {
+  std::string h = md5_hex(stable_name);
+  h[12] = '4';
+  static const char* const variant = "89ab";
+  const int nibble = std::stoi(h.substr(16, 1), nullptr, 16);
+  h[16] = variant[nibble & 3];
+  return h;
+}
+
+std::string str(const YAML::Node& node, const std::string& key, const std::string& fallback = "") {
+  return node[key] ? node[key].as<std::string>() : fallback;
+}
+
+class ZabbixTemplate : public ::testing::Test {
+ protected:
+  YAML::Node root = YAML::LoadFile(kTemplateFile);
+  YAML::Node export_ = root["zabbix_export"];
+
+  // Every template of the file with `fn`.
+  void each_template(const std::function<void(const YAML::Node&)>& fn) {
+    ASSERT_TRUE(export_["templates"].IsSequence());
+    for (const auto& t : export_["templates"]) fn(t);
+  }
+};
+
+TEST_F(ZabbixTemplate, IsA60ExportWithGroupsAndTemplates) {
+  ASSERT_TRUE(export_.IsMap());
+  EXPECT_EQ(str(export_, "version"), "6.0");
+  ASSERT_TRUE(export_["groups"].IsSequence());
+  std::set<std::string> groups;
+  for (const auto& g : export_["groups"]) {
+    EXPECT_TRUE(g["uuid"] && g["name"]);
+    groups.insert(str(g, "name"));
+  }
+  each_template([&](const YAML::Node& t) {
+    EXPECT_FALSE(str(t, "template").empty());
+    EXPECT_FALSE(str(t, "name").empty());
+    ASSERT_TRUE(t["groups"].IsSequence());
+    for (const auto& g : t["groups"]) EXPECT_TRUE(groups.count(str(g, "name"))) << str(g, "name");
+    for (const char* key : {"items", "discovery_rules", "macros", "valuemaps"}) {
+      if (t[key]) {
+        EXPECT_TRUE(t[key].IsSequence()) << key;
+      }
+    }
+  });
+}
+
+TEST_F(ZabbixTemplate, UuidsAreUniqueV4AndDerivedFromStableNames) {
+  std::set<std::string> seen;
+  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
+    if (n.IsMap()) {
+      if (n["uuid"]) {
+        const std::string uuid = str(n, "uuid");
+        EXPECT_TRUE(std::regex_match(uuid, std::regex("[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}"))) << uuid;
+        EXPECT_TRUE(seen.insert(uuid).second) << "duplicate uuid " << uuid;
+      }
+      for (const auto& kv : n) walk(kv.second);
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) walk(item);
+    }
+  };
+  walk(root);
+  EXPECT_GE(seen.size(), 15U);
+
+  for (const auto& g : export_["groups"]) {
+    if (str(g, "name") == "Templates/Applications") {
+      EXPECT_EQ(str(g, "uuid"), kTemplatesApplicationsUuid);
+    } else {
+      EXPECT_EQ(str(g, "uuid"), derive_uuid("group/" + str(g, "name")));
+    }
+  }
+  each_template([&](const YAML::Node& t) {
+    const std::string name = str(t, "template");
+    const auto expect = [&](const YAML::Node& n, const std::string& stable) {
+      EXPECT_EQ(str(n, "uuid"), derive_uuid(stable)) << "uuid of '" << stable << "' (zabbix/template/derive-uuid.sh)";
+    };
+    expect(t, "template/" + name);
+    for (const auto& i : t["items"]) {
+      expect(i, "item/" + name + "/" + str(i, "key"));
+      for (const auto& tr : i["triggers"]) expect(tr, "trigger/" + name + "/" + str(tr, "name"));
+    }
+    for (const auto& v : t["valuemaps"]) expect(v, "valuemap/" + name + "/" + str(v, "name"));
+    for (const auto& d : t["discovery_rules"]) {
+      expect(d, "discovery/" + name + "/" + str(d, "key"));
+      for (const auto& p : d["item_prototypes"]) {
+        expect(p, "item_prototype/" + name + "/" + str(p, "key"));
+        for (const auto& tr : p["trigger_prototypes"]) expect(tr, "trigger_prototype/" + name + "/" + str(tr, "name"));
+      }
+      for (const auto& tr : d["trigger_prototypes"]) expect(tr, "trigger_prototype/" + name + "/" + str(tr, "name"));
+    }
+  });
+}
+
+const std::set<std::string> kItemTypes{"ZABBIX_PASSIVE", "ZABBIX_ACTIVE", "EXTERNAL", "DEPENDENT", "CALCULATED", "TRAP"};
+const std::set<std::string> kValueTypes{"FLOAT", "CHAR", "LOG", "UNSIGNED", "TEXT"};
+const std::set<std::string> kPriorities{"NOT_CLASSIFIED", "INFO", "WARNING", "AVERAGE", "HIGH", "DISASTER"};
+const std::set<std::string> kPreprocessing{"JSONPATH", "JAVASCRIPT", "DISCARD_UNCHANGED", "DISCARD_UNCHANGED_HEARTBEAT",
+                                           "BOOL_TO_DECIMAL", "MULTIPLIER", "REGEX", "TRIM", "CHECK_NOT_SUPPORTED"};
+
+// Items and prototypes: enumerations, value maps, master items, macros.
+TEST_F(ZabbixTemplate, ItemsUseKnownEnumerationsAndResolvableReferences) {
+  each_template([&](const YAML::Node& t) {
+    std::set<std::string> valuemaps, macros, keys;
+    for (const auto& v : t["valuemaps"]) {
+      valuemaps.insert(str(v, "name"));
+      std::set<std::string> values;
+      for (const auto& m : v["mappings"]) EXPECT_TRUE(values.insert(str(m, "value")).second) << str(v, "name");
+    }
+    for (const auto& m : t["macros"]) macros.insert(str(m, "macro"));
+    for (const auto& i : t["items"]) keys.insert(str(i, "key"));
+
+    std::vector<YAML::Node> all_items;
+    for (const auto& i : t["items"]) all_items.push_back(i);
+    for (const auto& d : t["discovery_rules"]) {
+      EXPECT_TRUE(kItemTypes.count(str(d, "type", "ZABBIX_PASSIVE"))) << str(d, "key");
+      for (const auto& p : d["item_prototypes"]) {
+        EXPECT_NE(str(p, "key").find("{#"), std::string::npos) << "prototype key without an LLD macro: " << str(p, "key");
+        all_items.push_back(p);
+      }
+    }
+    for (const auto& i : all_items) {
+      const std::string key = str(i, "key");
+      SCOPED_TRACE(key);
+      EXPECT_FALSE(str(i, "name").empty());
+      EXPECT_TRUE(kItemTypes.count(str(i, "type", "ZABBIX_PASSIVE")));
+      EXPECT_TRUE(kValueTypes.count(str(i, "value_type", "UNSIGNED")));
+      if (i["valuemap"]) {
+        EXPECT_TRUE(valuemaps.count(str(i["valuemap"], "name")));
+      }
+      if (str(i, "type") == "DEPENDENT") {
+        ASSERT_TRUE(i["master_item"]);
+        EXPECT_TRUE(keys.count(str(i["master_item"], "key"))) << str(i["master_item"], "key");
+        EXPECT_EQ(str(i, "delay", "0"), "0");
+      }
+      for (const auto& step : i["preprocessing"]) {
+        EXPECT_TRUE(kPreprocessing.count(str(step, "type"))) << str(step, "type");
+        ASSERT_TRUE(step["parameters"].IsSequence());
+      }
+      const std::string delay = str(i, "delay");
+      if (delay.rfind("{$", 0) == 0) {
+        EXPECT_TRUE(macros.count(delay)) << delay;
+      }
+    }
+  });
+}
+
+// Triggers: priorities, every item reference resolves to this template's keys, prototypes
+// reference prototypes, dependencies name existing triggers, macros are defined.
+TEST_F(ZabbixTemplate, TriggersReferenceExistingItemsAndMacros) {
+  each_template([&](const YAML::Node& t) {
+    const std::string name = str(t, "template");
+    std::set<std::string> item_keys, prototype_keys, macros;
+    for (const auto& i : t["items"]) item_keys.insert(str(i, "key"));
+    for (const auto& m : t["macros"]) macros.insert(str(m, "macro"));
+    std::vector<std::pair<YAML::Node, bool>> triggers;  // (trigger, is prototype)
+    for (const auto& i : t["items"]) {
+      for (const auto& tr : i["triggers"]) triggers.emplace_back(tr, false);
+    }
+    for (const auto& d : t["discovery_rules"]) {
+      for (const auto& p : d["item_prototypes"]) {
+        prototype_keys.insert(str(p, "key"));
+        for (const auto& tr : p["trigger_prototypes"]) triggers.emplace_back(tr, true);
+      }
+      for (const auto& tr : d["trigger_prototypes"]) triggers.emplace_back(tr, true);
+    }
+    ASSERT_FALSE(triggers.empty());
+    std::set<std::pair<std::string, std::string>> defined;
+    for (const auto& [tr, prototype] : triggers) defined.emplace(str(tr, "name"), str(tr, "expression"));
+
+    const std::regex reference(R"(/([^/]+)/([^,)]+)[,)])");
+    const std::regex macro(R"(\{\$[A-Z0-9_.]+\})");
+    for (const auto& [tr, prototype] : triggers) {
+      const std::string expression = str(tr, "expression");
+      SCOPED_TRACE(str(tr, "name"));
+      EXPECT_TRUE(kPriorities.count(str(tr, "priority", "NOT_CLASSIFIED")));
+      int references = 0;
+      bool uses_prototype = false;
+      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), reference); it != std::sregex_iterator(); ++it) {
+        ++references;
+        EXPECT_EQ((*it)[1], name) << expression;
+        const std::string key = (*it)[2];
+        EXPECT_TRUE(item_keys.count(key) || (prototype && prototype_keys.count(key))) << key;
+        uses_prototype = uses_prototype || prototype_keys.count(key) != 0;
+      }
+      EXPECT_GT(references, 0) << expression;
+      EXPECT_EQ(uses_prototype, prototype) << "a trigger prototype must use an item prototype, a trigger must not";
+      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), macro); it != std::sregex_iterator(); ++it) {
+        EXPECT_TRUE(macros.count((*it)[0])) << (*it)[0];
+      }
+      for (const auto& dep : tr["dependencies"]) {
+        EXPECT_TRUE(defined.count({str(dep, "name"), str(dep, "expression")})) << str(dep, "name");
+      }
+    }
+  });
+}
+
+TEST_F(ZabbixTemplate, AlertsOnRejectedTokensAndDownOrigins) {
+  std::map<std::string, std::string> priority_of;  // reason code -> priority of the trigger matching it
+  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
+    if (n.IsMap()) {
+      if (n["expression"] && n["priority"]) {
+        for (const char* reason : {"token_rejected", "login_redirect", "origin_down", "tunnel_down"}) {
+          if (str(n, "expression").find(reason) != std::string::npos) priority_of[reason] = str(n, "priority");
+        }
+      }
+      for (const auto& kv : n) walk(kv.second);
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) walk(item);
+    }
+  };
+  walk(root);
+  EXPECT_EQ(priority_of["token_rejected"], "HIGH");
+  EXPECT_EQ(priority_of["login_redirect"], "HIGH");
+  EXPECT_EQ(priority_of["origin_down"], "AVERAGE");
+  EXPECT_EQ(priority_of["tunnel_down"], "AVERAGE");
+}
+
+// The agent keys the template polls exist in the shipped UserParameter file.
+TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
+  const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf");
+  const auto has_key = [&](const std::string& key) { return conf.find("\nUserParameter=" + key + ",") != std::string::npos; };
+  each_template([&](const YAML::Node& t) {
+    for (const auto& i : t["items"]) {
+      if (str(i, "type", "ZABBIX_PASSIVE") == "ZABBIX_PASSIVE") {
+        EXPECT_TRUE(has_key(str(i, "key"))) << str(i, "key");
+      }
+    }
+    for (const auto& d : t["discovery_rules"]) {
+      if (str(d, "type", "ZABBIX_PASSIVE") == "ZABBIX_PASSIVE") {
+        EXPECT_TRUE(has_key(str(d, "key"))) << str(d, "key");
+      }
+    }
+  });
+}
+
+// Each dependent item's JSONPath picks its app by {#NAME} and a field the check prints.
+TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheCheckPrints) {
+  auto& emu = shared_emulator();
+  TempDir dir;
+  auto args = emu.connection_args("ok");
+  for (const std::string& a : std::vector<std::string>{"--targets-file", dir.write("targets", "ok " + emu.url("ok") + "\n"),
+                                                       "--format", "zabbix"}) {
+    args.push_back(a);
+  }
+  const auto r = run(CFMON_CHECK_CF_ACCESS, args,
+                     {{"CF_SERVICE_TOKEN_CLIENT_ID", emu.client_id("monitoring")},
+                      {"CF_SERVICE_TOKEN_CLIENT_SECRET", emu.client_secret("monitoring")}});
+  const auto value = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(value.is_object()) << r.out;  // one app: an object, which the master item's JavaScript wraps
+
+  const std::regex path(R"(\$\[\?\(@\.name == '\{#NAME\}'\)\]\.([a-z_]+)\.first\(\))");
+  int checked = 0;
+  each_template([&](const YAML::Node& t) {
+    for (const auto& d : t["discovery_rules"]) {
+      for (const auto& p : d["item_prototypes"]) {
+        if (str(p, "type") != "DEPENDENT") continue;
+        SCOPED_TRACE(str(p, "key"));
+        EXPECT_EQ(str(p["preprocessing"][0], "type"), "JSONPATH");
+        std::smatch m;
+        const std::string expression = p["preprocessing"][0]["parameters"][0].as<std::string>();
+        ASSERT_TRUE(std::regex_match(expression, m, path)) << expression;
+        EXPECT_TRUE(value.contains(m[1].str())) << m[1] << " is not in " << r.out;
+        const std::string value_type = str(p, "value_type", "UNSIGNED");
+        if (value_type == "UNSIGNED" && m[1] != "token_accepted") {
+          EXPECT_TRUE(value.at(m[1].str()).is_number_integer()) << m[1];
+        }
+        if (value_type == "FLOAT") {
+          EXPECT_TRUE(value.at(m[1].str()).is_number()) << m[1];
+        }
+        ++checked;
+      }
+    }
+  });
+  EXPECT_GE(checked, 5);
+}
+
+}  // namespace
+}  // namespace cfmon::testing
