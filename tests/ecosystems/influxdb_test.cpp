@@ -1,0 +1,235 @@
+// The shipped Telegraf snippet (telegraf/cf_access.conf) and its line protocol, judged by
+// a real line-protocol consumer: Telegraf is not in Debian, InfluxDB 1.x is. The command
+// of the snippet runs against every app of the emulator (every outcome), InfluxDB accepts
+// each batch (a field whose type changed would reject it), and queries return the fields
+// with their types.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon_support.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+const std::string kInfluxd = "/usr/bin/influxd";
+const std::string kSnippet = source_dir() + "/telegraf/cf_access.conf";
+
+std::string url_encode(const std::string& s) {
+  std::string out;
+  static const char* const hex = "0123456789ABCDEF";
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+class Influx {
+ public:
+  explicit Influx(const TempDir& dir) : http_port_(closed_port()) {
+    const std::string& d = dir.path();
+    const std::string conf = d + "/influxdb.conf";
+    spit(conf, "reporting-disabled = true\n"
+               "bind-address = \"127.0.0.1:" + std::to_string(closed_port()) + "\"\n"
+               "[meta]\n  dir = \"" + d + "/meta\"\n"
+               "[data]\n  dir = \"" + d + "/data\"\n  wal-dir = \"" + d + "/wal\"\n  query-log-enabled = false\n"
+               "[http]\n  bind-address = \"127.0.0.1:" + std::to_string(http_port_) + "\"\n  log-enabled = false\n"
+               "[monitor]\n  store-enabled = false\n"
+               "[continuous_queries]\n  enabled = false\n");
+    daemon_ = std::make_unique<Daemon>(std::vector<std::string>{kInfluxd, "run", "-config", conf}, d + "/influxd.log");
+    ready_ = wait_until([&] { return call("GET", "/ping").status == 204 || !daemon_->running(); }, std::chrono::seconds(30));
+    ready_ = ready_ && daemon_->running();
+  }
+
+  [[nodiscard]] bool ready() const { return ready_; }
+  Daemon& daemon() { return *daemon_; }
+
+  HttpAnswer call(const std::string& method, const std::string& path, const std::string& body = "") const {
+    HttpCall c;
+    c.method = method;
+    c.url = "http://127.0.0.1:" + std::to_string(http_port_) + path;
+    c.body = body;
+    return http(c);
+  }
+  HttpAnswer write(const std::string& lines) const { return call("POST", "/write?db=cfmon&precision=ns", lines); }
+  nlohmann::json query(const std::string& q) const {
+    const auto r = call("POST", "/query?db=cfmon&q=" + url_encode(q));
+    return r.status == 200 ? nlohmann::json::parse(r.body) : nlohmann::json{{"error", r.body}};
+  }
+
+ private:
+  int http_port_;
+  std::unique_ptr<Daemon> daemon_;
+  bool ready_ = false;
+};
+
+// The snippet's command line, split as Telegraf does (shell-like words, no shell).
+std::vector<std::string> snippet_command() {
+  const std::string text = slurp(kSnippet);
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(R"(commands = \[\s*"([^"]+)\")"))) return {};
+  std::istringstream words(m[1].str());
+  std::vector<std::string> argv;
+  for (std::string w; words >> w;) argv.push_back(w);
+  return argv;
+}
+
+double seconds_of(const std::string& text, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("\n  " + key + R"( = "([0-9]+)s")"))) return -1;
+  return std::stod(m[1]);
+}
+
+TEST(TelegrafSnippet, IsAnInfluxExecInputWithATimeoutBelowItsInterval) {
+  const std::string text = slurp(kSnippet);
+  EXPECT_NE(text.find("[[inputs.exec]]"), std::string::npos);
+  EXPECT_NE(text.find("\n  data_format = \"influx\""), std::string::npos);
+  const auto argv = snippet_command();
+  ASSERT_FALSE(argv.empty());
+  std::map<std::string, std::string> options;
+  for (std::size_t i = 1; i + 1 < argv.size(); ++i) options[argv[i]] = argv[i + 1];
+  EXPECT_EQ(options["--format"], "influx");
+  EXPECT_FALSE(options["--env-file"].empty()) << "credentials come from a file, never the command line";
+  const double interval = seconds_of(text, "interval");
+  const double timeout = seconds_of(text, "timeout");
+  ASSERT_GT(interval, 0);
+  ASSERT_GT(timeout, 0);
+  EXPECT_LT(timeout, interval);
+  EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
+}
+
+TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
+  CFMON_REQUIRE_TOOL(kInfluxd, "influxdb");
+  auto& emu = shared_emulator();
+  TempDir dir;
+  Influx influx(dir);
+  ASSERT_TRUE(influx.ready()) << slurp(dir.path() + "/influxd.log");
+  ASSERT_EQ(influx.call("POST", "/query?q=" + url_encode("CREATE DATABASE cfmon")).status, 200);
+
+  // The snippet's command with only paths changed: the check becomes a wrapper adding the
+  // emulator's --resolve and --ca-file. The slow app gets its own run below, with -t 1.
+  std::string wrapper = "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS) + " --ca-file " + emu.ca_file();
+  std::string targets = "# every app of the emulator: every outcome\n";
+  for (const auto& app : emu.config().at("apps")) {
+    const std::string name = app.at("name");
+    wrapper += " --resolve " + name + ".cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1";
+    if (name != "slow") targets += name + " " + emu.url(name) + "\n";
+  }
+  wrapper += " \"$@\"\n";
+  targets += "no-such-app " + emu.url("no-such-app") + "\n";  // unknown host: 530 / 1001
+  targets += "closed https://127.0.0.1:" + std::to_string(closed_port()) + "/\n";  // connection refused
+  // Names keep to letters, digits and . _ - : / (safe as tags); the URL may hold , = " ' \.
+  targets += "odd.name_1-2:3/4 " + emu.url("ok", "/a,b=c\"d'e\\f?x=1,2&y=%20") + "\n";
+  spit(dir.path() + "/check_cf_access", wrapper, 0700);
+  spit(dir.path() + "/targets", targets);
+  spit(dir.path() + "/cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                          "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  auto argv = snippet_command();
+  ASSERT_FALSE(argv.empty());
+  for (auto& a : argv) {
+    a = replace_all(a, "/usr/lib/nagios/plugins", dir.path());
+    a = replace_all(a, "/etc/telegraf/cfmon", dir.path());
+  }
+  const auto all = run(argv.front(), std::vector<std::string>(argv.begin() + 1, argv.end()));
+  ASSERT_EQ(all.exit_code, 0) << "Telegraf drops the output of a failing command: " << all.out << all.err;
+  const std::size_t apps = emu.config().at("apps").size() - 1 + 3;
+  ASSERT_EQ(static_cast<std::size_t>(std::count(all.out.begin(), all.out.end(), '\n')), apps) << all.out;
+  auto w = influx.write(all.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << all.out;
+
+  // UNKNOWN (a targets file InfluxDB-hostile names would need: rejected) is a line too.
+  spit(dir.path() + "/targets", "my app https://ok.cfemu.test/\na,b=c\"d https://ok.cfemu.test/\n");
+  const auto unknown = run(argv.front(), std::vector<std::string>(argv.begin() + 1, argv.end()));
+  EXPECT_EQ(unknown.exit_code, 0);
+  w = influx.write(unknown.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << unknown.out;
+
+  // A timeout, then --expect-protected (the anonymous probe's verdict): same fields.
+  const auto timeout = run(dir.path() + "/check_cf_access", {"-u", emu.url("slow"), "-t", "1", "--format", "influx",
+                                                             "--env-file", dir.path() + "/cf-access.env"});
+  EXPECT_NE(timeout.out.find("result=timeout"), std::string::npos) << timeout.out;
+  w = influx.write(timeout.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << timeout.out;
+
+  const auto guarded = run(CFMON_CHECK_CF_ACCESS,
+                           {"--ca-file", emu.ca_file(), "--resolve", "unprotected.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1",
+                            "-u", emu.url("unprotected"), "--expect-protected", "--format", "influx", "--env-file",
+                            dir.path() + "/cf-access.env"});
+  w = influx.write(guarded.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << guarded.out;
+
+  // The judge can fail: a line whose field type changes is refused.
+  EXPECT_EQ(influx.write("cf_access,target=ok state=1.5\n").status, 400);
+
+  const auto fields = influx.query("SHOW FIELD KEYS FROM cf_access");
+  std::map<std::string, std::string> types;
+  for (const auto& v : fields["results"][0]["series"][0]["values"]) types[v[0]] = v[1];
+  const std::map<std::string, std::string> expected{
+      {"state", "integer"},          {"http_response_code", "integer"}, {"result_code", "integer"},
+      {"content_length", "integer"}, {"token_accepted", "boolean"},     {"response_time", "float"},
+      {"time_connect", "float"},     {"time_tls", "float"},             {"time_firstbyte", "float"},
+      {"protected", "boolean"}};  // --expect-protected only
+  EXPECT_EQ(types, expected) << fields.dump();
+
+  const auto tags = influx.query("SHOW TAG KEYS FROM cf_access");
+  std::set<std::string> tag_keys;
+  for (const auto& v : tags["results"][0]["series"][0]["values"]) tag_keys.insert(v[0].get<std::string>());
+  EXPECT_EQ(tag_keys, (std::set<std::string>{"method", "result", "server", "target"})) << tags.dump();
+
+  // One point per app, and the values of a few outcomes as InfluxDB typed them.
+  const auto per_target = influx.query("SELECT last(state) FROM cf_access GROUP BY target");
+  // + slow, unprotected, and the UNKNOWN run's line, which has no target tag
+  EXPECT_EQ(per_target["results"][0]["series"].size(), apps + 3) << per_target.dump();
+  struct Expect {
+    const char* target;
+    int state;
+    int http;
+    bool accepted;
+    const char* result;
+  };
+  for (const Expect& e : {Expect{"ok", 0, 200, true, "token_accepted"}, Expect{"origin-502", 1, 502, true, "origin_down"},
+                          Expect{"legacy-403", 2, 403, false, "token_rejected"},
+                          Expect{"closed", 2, 0, false, "connect_error"},
+                          Expect{"odd.name_1-2:3/4", 0, 200, true, "token_accepted"}}) {
+    SCOPED_TRACE(e.target);
+    const auto q = influx.query(std::string("SELECT state, http_response_code, token_accepted, response_time, result FROM "
+                                            "cf_access WHERE target = '") + e.target + "'");
+    const auto& row = q["results"][0]["series"][0]["values"][0];
+    ASSERT_TRUE(row.is_array()) << q.dump();
+    EXPECT_TRUE(row[1].is_number_integer());
+    EXPECT_EQ(row[1], e.state);
+    EXPECT_EQ(row[2], e.http);
+    EXPECT_TRUE(row[3].is_boolean());
+    EXPECT_EQ(row[3], e.accepted);
+    EXPECT_TRUE(row[4].is_number());
+    EXPECT_EQ(row[5], e.result);
+  }
+  // The UNKNOWN run left its state too.
+  const auto unknown_state = influx.query("SELECT state FROM cf_access WHERE state = 3");
+  EXPECT_FALSE(unknown_state["results"][0]["series"].is_null()) << unknown_state.dump();
+
+  influx.daemon().stop();
+  EXPECT_FALSE(influx.daemon().running());
+}
+
+}  // namespace
+}  // namespace cfmon::testing
