@@ -76,10 +76,12 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
 std::string format_line(const std::string& measurement, const Result& r, std::int64_t timestamp_ns) {
   // target first so it wins over a Result tag of the same key; empty keys and values
   // cannot be written; duplicates keep the first; then sorted by key as InfluxDB prefers.
+  // Keys are compared as written: two keys differing only in a control character escape
+  // to the same text, and a repeated key makes InfluxDB refuse or merge the point.
   std::vector<std::pair<std::string_view, std::string_view>> tags;
-  std::unordered_set<std::string_view> seen;
+  std::unordered_set<std::string> seen;
   const auto add_tag = [&](std::string_view key, std::string_view value) {
-    if (key.empty() || value.empty() || !seen.insert(key).second) return;
+    if (key.empty() || value.empty() || !seen.insert(escape_key(key)).second) return;
     tags.emplace_back(key, value);
   };
   add_tag("target", r.name);
@@ -95,9 +97,9 @@ std::string format_line(const std::string& measurement, const Result& r, std::in
   }
 
   line += " state=" + std::to_string(static_cast<int>(r.state)) + "i";
-  std::unordered_set<std::string_view> field_keys{"state"};
+  std::unordered_set<std::string> field_keys{"state"};  // as written, like the tag keys
   for (const auto& f : r.fields) {
-    if (f.key.empty() || !field_keys.insert(f.key).second) continue;
+    if (f.key.empty() || !field_keys.insert(escape_key(f.key)).second) continue;
     std::string value = field_value(f.value);
     if (value.empty()) continue;
     line += ',';

@@ -203,6 +203,17 @@ TEST(LineProtocol, NonFiniteFieldsAndDuplicateKeysAreSkipped) {
   EXPECT_EQ(format(report).text, "cf_access,a=1,target=app1 state=2i,timeout=true\n");
 }
 
+// Found by fuzz_line_protocol: keys that differ only in a control character escape to the
+// same text, and InfluxDB refuses or merges a point with a repeated key.
+TEST(LineProtocol, KeysThatEscapeAlikeAreWrittenOnce) {
+  Report report = unknown_root_report();
+  report.timestamp_ns = 0;
+  report.root.tags = {{"a\tb", "1"}, {"a\nb", "2"}};
+  report.root.fields = {{"x\ty", FieldValue{std::int64_t{1}}, ""}, {"x\ny", FieldValue{std::int64_t{2}}, ""},
+                        {"state\n", FieldValue{true}, ""}};
+  EXPECT_EQ(format(report).text, "cf_access,a\\ b=1 state=3i,x\\ y=1i,state\\ =true\n");
+}
+
 TEST(LineProtocol, DoublesAreShortestWithoutExponent) {
   Report report = unknown_root_report();
   report.timestamp_ns = 0;
