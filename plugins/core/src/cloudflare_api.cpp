@@ -8,6 +8,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <set>
 #include <thread>
@@ -21,6 +22,13 @@ namespace {
 
 using SteadyPoint = std::chrono::steady_clock::time_point;
 using Json = nlohmann::json;
+
+// A budget as people write it: "10", "2.5".
+std::string budget_text(std::chrono::milliseconds budget) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", std::chrono::duration<double>(budget).count());
+  return buffer;
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -616,7 +624,7 @@ struct ApiClient::Impl {
       const auto remaining = duration_cast<milliseconds>(deadline - hooks.steady_now());
       if (remaining <= milliseconds::zero()) {
         return make_api_error(ApiErrorKind::timeout, "no answer from the Cloudflare API within " +
-                                                         seconds_text(duration<double>(settings.timeout).count()) +
+                                                         budget_text(settings.timeout) +
                                                          " s");
       }
       auto request = make_request(method, url, body, remaining);
@@ -654,7 +662,7 @@ struct ApiClient::Impl {
       const auto margin = std::min(milliseconds{1000}, duration_cast<milliseconds>(settings.timeout) / 4);
       if (retries >= settings.max_rate_limit_retries || duration_cast<milliseconds>(*wait) + margin > left) {
         e.message = limit + ": retry in " + std::to_string(wait->count()) + " s, beyond this run's " +
-                    seconds_text(duration<double>(settings.timeout).count()) +
+                    budget_text(settings.timeout) +
                     " s budget; use --cache-ttl to spend fewer requests";
         return e;
       }
@@ -794,7 +802,15 @@ struct ApiClient::Impl {
       if (!query.name.empty()) url += "&name=" + url_encode(query.name);
       if (!query.search.empty()) url += "&search=" + url_encode(query.search);
       auto env = call("GET", url, "", read_op(), deadline_at);
-      if (!env) return env.error();
+      if (!env) {
+        ApiError e = env.error();
+        if (e.kind == ApiErrorKind::timeout && page > 1) {
+          e.message = "the token list was still incomplete after " + std::to_string(page - 1) + " pages when the " +
+                      budget_text(settings.timeout) +
+                      " s budget ran out (does the API keep paginating?)";
+        }
+        return e;
+      }
       if (!env->result.is_array()) {
         return make_api_error(ApiErrorKind::bad_response, "the service token list answer has no result array");
       }

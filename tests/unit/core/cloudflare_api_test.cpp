@@ -277,6 +277,9 @@ TEST(CloudflareApi, EndlessPaginationIsAlsoBoundedByTheDeadline) {
   auto list = api.list_service_tokens({});
   ASSERT_FALSE(list);
   EXPECT_EQ(list.error().kind, ApiErrorKind::timeout);
+  EXPECT_NE(list.error().message.find("still incomplete after 4 pages when the 10 s budget ran out"),
+            std::string::npos)
+      << list.error().message;
   EXPECT_EQ(http.sent.size(), 4U) << "10 s budget, 3 s per page";
 }
 

@@ -1,0 +1,285 @@
+#include "tokens_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace cfmon::tokens {
+namespace {
+
+using cloudflare::ServiceTokenInfo;
+using cloudflare::TimePoint;
+
+constexpr double kSecondsPerDay = 86400.0;
+
+double days_between(TimePoint from, TimePoint to) {
+  return std::chrono::duration<double>(to - from).count() / kSecondsPerDay;
+}
+
+// "20 days", "1 day", "5 hours", "less than an hour": what a person reads.
+std::string span_text(double days) {
+  const double d = std::fabs(days);
+  if (d >= 2) return std::to_string(static_cast<long long>(std::floor(d))) + " days";
+  if (d >= 1) return "1 day";
+  const auto hours = static_cast<long long>(std::floor(d * 24));
+  if (hours >= 2) return std::to_string(hours) + " hours";
+  if (hours == 1) return "1 hour";
+  return "less than an hour";
+}
+
+std::string date_text(TimePoint t) { return cloudflare::format_rfc3339(t).substr(0, 10); }
+
+std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+double rounded(double v) { return std::round(v * 100.0) / 100.0; }
+
+// Nagios ranges matching the check's own comparisons, for perfdata.
+Range at_least(double days) {
+  return Range{days, std::numeric_limits<double>::infinity(), false, number_text(days) + ":"};
+}
+Range at_most(double days) { return Range{0.0, days, false, number_text(days)}; }
+
+// A token's lifetime in days: its duration, else expires_at - created_at; nullopt = unbounded.
+std::optional<double> lifetime_days(const ServiceTokenInfo& t) {
+  if (t.duration == "forever") return std::nullopt;
+  if (auto d = cloudflare::parse_go_duration(t.duration)) {
+    return std::chrono::duration<double>(*d).count() / kSecondsPerDay;
+  }
+  if (t.expires_at && t.created_at) return days_between(*t.created_at, *t.expires_at);
+  if (!t.expires_at) return std::nullopt;
+  return 0.0;  // an expiry without a known start: nothing to say about its length
+}
+
+struct Finding {
+  State state;
+  std::string reason;
+  std::string text;
+};
+
+Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std::string& name, TimePoint now) {
+  Result r;
+  r.name = name;
+  std::vector<Finding> findings;
+  std::string expiry_text;
+  std::optional<double> days_left;
+  const bool never_expires = !t.expires_at;
+  bool expired = false;
+
+  if (!t.enabled) {
+    findings.push_back({State::critical, "token_disabled", "disabled (enabled: false): Access refuses it"});
+  }
+  if (t.expires_at) {
+    days_left = days_between(now, *t.expires_at);
+    if (*days_left <= 0) {
+      expired = true;
+      findings.push_back({State::critical, "token_expired",
+                          "expired " + span_text(*days_left) + " ago (" + date_text(*t.expires_at) + ")"});
+    } else if (*days_left < plan.critical_days) {
+      findings.push_back({State::critical, "expires_soon",
+                          "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")"});
+    } else if (*days_left < plan.warning_days) {
+      findings.push_back({State::warning, "expires_soon",
+                          "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")"});
+    } else {
+      expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")";
+    }
+  } else {
+    expiry_text = "never expires (duration " + (t.duration.empty() ? std::string("unknown") : t.duration) + ")";
+  }
+  if (plan.max_lifetime_days) {
+    const auto lifetime = lifetime_days(t);
+    if (!lifetime) {
+      findings.push_back({State::warning, "lifetime_too_long",
+                          "never expires, but --max-lifetime-days is " + number_text(*plan.max_lifetime_days) +
+                              ": rotate it into a token with an expiry"});
+    } else if (*lifetime > *plan.max_lifetime_days) {
+      findings.push_back({State::warning, "lifetime_too_long",
+                          "lifetime " + span_text(*lifetime) + " (duration " + t.duration + ") exceeds " +
+                              number_text(*plan.max_lifetime_days) + " days"});
+    }
+  }
+  std::optional<double> idle_days;
+  if (t.last_seen_at) idle_days = std::max(0.0, days_between(*t.last_seen_at, now));
+  if (plan.max_idle_days) {
+    if (!idle_days) {
+      findings.push_back({State::warning, "never_used", "never used (Cloudflare may clean up unused tokens)"});
+    } else if (*idle_days > *plan.max_idle_days) {
+      findings.push_back({State::warning, "token_idle",
+                          "last used " + span_text(*idle_days) + " ago (" + date_text(*t.last_seen_at) +
+                              "; Cloudflare may clean up unused tokens)"});
+    }
+  }
+
+  if (findings.empty()) {
+    r.state = State::ok;
+    r.reason = never_expires ? "never_expires" : "token_valid";
+    r.message = expiry_text;
+    if (idle_days) r.message += ", last used " + (*idle_days < 1 ? std::string("today") : span_text(*idle_days) + " ago");
+  } else {
+    // The worst finding names the result; every finding is in the message.
+    std::stable_sort(findings.begin(), findings.end(),
+                     [](const Finding& a, const Finding& b) { return severity(a.state) > severity(b.state); });
+    r.state = findings.front().state;
+    r.reason = findings.front().reason;
+    for (std::size_t i = 0; i < findings.size(); ++i) r.message += (i ? "; " : "") + findings[i].text;
+  }
+
+  if (days_left) {
+    r.perfdata.push_back(PerfDatum{"days_left", rounded(*days_left), "", at_least(plan.warning_days),
+                                   at_least(plan.critical_days), std::nullopt, std::nullopt});
+  }
+  if (plan.max_idle_days || idle_days) {
+    std::optional<Range> warn;
+    if (plan.max_idle_days) warn = at_most(*plan.max_idle_days);
+    // Never used: "U", so a graph shows a gap rather than a made-up number.
+    r.perfdata.push_back(PerfDatum{"idle_days", idle_days ? std::optional<double>(rounded(*idle_days)) : std::nullopt,
+                                   "", warn, std::nullopt, 0.0, std::nullopt});
+  }
+
+  r.tags = {{"token_id", t.id}, {"client_id", t.client_id}, {"result", r.reason}};
+  r.fields.push_back(Field{"found", true, ""});
+  r.fields.push_back(Field{"enabled", t.enabled, ""});
+  r.fields.push_back(Field{"expired", expired, ""});
+  r.fields.push_back(Field{"never_expires", never_expires, ""});
+  if (days_left) r.fields.push_back(Field{"days_left", rounded(*days_left), ""});
+  r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
+  if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
+  r.fields.push_back(Field{"token_id", t.id, "id"});
+  r.fields.push_back(Field{"client_id", t.client_id, ""});
+  if (t.expires_at) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(*t.expires_at), ""});
+  return r;
+}
+
+Result missing_result(const TokenSelector& selector) {
+  Result r;
+  r.name = selector.value;
+  r.state = State::critical;
+  r.reason = "token_missing";
+  r.message = "no service token with " + selector.origin +
+              ": it may have been deleted, or cleaned up by Cloudflare for inactivity";
+  r.tags = {{"result", r.reason}};
+  r.fields.push_back(Field{"found", false, ""});
+  return r;
+}
+
+bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
+  switch (s.kind) {
+    case TokenSelector::Kind::name: return t.name == s.value;
+    case TokenSelector::Kind::id: return t.id == s.value;
+    case TokenSelector::Kind::client_id: return t.client_id == s.value;
+  }
+  return false;
+}
+
+Report base_report() {
+  Report report;
+  report.label = "CF-TOKENS";
+  report.measurement = "cf_service_token";
+  return report;
+}
+
+std::string empty_list_message() {
+  return "the API listed no service tokens: the API token may lack Access: Service Tokens Read "
+         "(Cloudflare answers an empty list rather than an error)";
+}
+
+std::string summary(const Result& root) {
+  std::map<int, std::size_t> counts;
+  for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
+  std::string text = std::to_string(root.children.size()) + " tokens:";
+  bool first = true;
+  for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
+    const auto it = counts.find(static_cast<int>(s));
+    if (it == counts.end()) continue;
+    std::string name(state_name(s));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    text += (first ? " " : ", ") + std::to_string(it->second) + " " + name;
+    first = false;
+  }
+  return text;
+}
+
+struct Selection {
+  std::vector<const ServiceTokenInfo*> found;
+  std::vector<const TokenSelector*> missing;
+};
+
+Selection select(const TokensPlan& plan, const std::vector<ServiceTokenInfo>& tokens) {
+  Selection s;
+  if (plan.selectors.empty()) {
+    for (const auto& t : tokens) s.found.push_back(&t);
+    return s;
+  }
+  std::set<std::string> seen;
+  for (const auto& selector : plan.selectors) {
+    bool any = false;
+    for (const auto& t : tokens) {
+      if (!matches(selector, t)) continue;
+      any = true;
+      if (seen.insert(t.id).second) s.found.push_back(&t);
+    }
+    if (!any) s.missing.push_back(&selector);
+  }
+  return s;
+}
+
+}  // namespace
+
+Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint now) {
+  Report report = base_report();
+  auto list = api.list_service_tokens({});
+  if (!list) {
+    report.root.state = State::unknown;
+    report.root.reason = std::string(cloudflare::api_error_kind_name(list.error().kind));
+    report.root.message = list.error().message;
+    return report;
+  }
+  if (list->empty()) {
+    report.root.state = State::unknown;
+    report.root.reason = "empty_list";
+    report.root.message = empty_list_message();
+    return report;
+  }
+  const Selection selection = select(plan, *list);
+  // Names label perfdata and Zabbix objects: two tokens may share one, so add the id.
+  std::map<std::string, int> name_count;
+  for (const auto* t : selection.found) ++name_count[t->name];
+  for (const auto* t : selection.found) {
+    std::string name = t->name.empty() ? t->id : t->name;
+    if (name_count[t->name] > 1) name += "/" + t->id.substr(0, 8);
+    report.root.children.push_back(token_result(plan, *t, name, now));
+  }
+  for (const auto* selector : selection.missing) report.root.children.push_back(missing_result(*selector));
+
+  report.root.aggregate_from_children();
+  if (report.root.children.size() == 1) {
+    report.root.reason = report.root.children.front().reason;
+    report.root.message = report.root.children.front().message;
+  } else {
+    report.root.reason = "summary";
+    report.root.message = summary(report.root);
+  }
+  return report;
+}
+
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::Api& api) {
+  auto list = api.list_service_tokens({});
+  if (!list) return list.error().to_error();
+  // An empty discovery would make Zabbix delete every discovered item: refuse it.
+  if (list->empty()) return make_error(empty_list_message());
+  const Selection selection = select(plan, *list);
+  if (selection.found.empty()) return make_error("none of the selected service tokens exists");
+  std::vector<cloudflare::ServiceTokenInfo> out;
+  for (const auto* t : selection.found) out.push_back(*t);
+  return out;
+}
+
+}  // namespace cfmon::tokens

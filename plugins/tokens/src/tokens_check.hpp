@@ -1,0 +1,41 @@
+#pragma once
+// check_cf_service_tokens as a pure function: a validated plan, the Cloudflare API
+// and the current time in, a Result tree out. No printing, no exit, no environment.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cfmon/cloudflare_api.hpp"
+#include "cfmon/result.hpp"
+
+namespace cfmon::tokens {
+
+inline constexpr double kDefaultWarningDays = 30;
+inline constexpr double kDefaultCriticalDays = 7;
+
+struct TokenSelector {
+  enum class Kind { name, id, client_id };
+  Kind kind = Kind::name;
+  std::string value;
+  std::string origin;  // how the user named it, for messages: "--name ci", "client ID of .env"
+};
+
+struct TokensPlan {
+  std::vector<TokenSelector> selectors;  // empty: every token of the account
+  double warning_days = kDefaultWarningDays;    // WARNING when it expires sooner
+  double critical_days = kDefaultCriticalDays;  // CRITICAL when it expires sooner
+  std::optional<double> max_idle_days;          // WARNING when unused longer (or never used)
+  std::optional<double> max_lifetime_days;      // WARNING when its lifetime is longer (forever included)
+  cloudflare::ApiSettings api;                  // for main(); the check only uses `Api&`
+};
+
+// One list request (cached or not) answers every selection, so all services
+// checking tokens of one account share a single API call per cache TTL.
+Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, cloudflare::TimePoint now);
+
+// The tokens a plan selects, for --discover: every selected token found, or an error
+// (API failure, an empty list, or none of the selected tokens found).
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::Api& api);
+
+}  // namespace cfmon::tokens

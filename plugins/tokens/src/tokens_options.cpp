@@ -1,0 +1,119 @@
+#include "tokens_options.hpp"
+
+#include <cmath>
+
+#include "cfmon/dotenv.hpp"
+
+namespace po = boost::program_options;
+
+namespace cfmon::tokens {
+
+const char* const kUsage =
+    "Usage: check_cf_service_tokens [--name N | --id ID | --client-id CID ...] [--env-file FILE]\n"
+    "         [--api-token-file FILE] [--account-id ID] [-w DAYS] [-c DAYS] [--max-idle-days N]\n"
+    "         [--max-lifetime-days N] [--cache-ttl S] [--format nagios|influx|zabbix|json]\n";
+
+const char* const kHelpEpilog =
+    "Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose\n"
+    "client ID the file holds (CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX>) is selected too. Nothing\n"
+    "selected: every token of the account.\n"
+    "\n"
+    "States: expired, disabled or a selected token missing CRITICAL; expiring within\n"
+    "--critical-days CRITICAL, within --warning-days WARNING; unused longer than\n"
+    "--max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever\n"
+    "included) WARNING; an empty token list, API errors and bad arguments UNKNOWN.\n"
+    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
+    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
+    "\n";
+
+po::options_description tokens_options(TokensOptions& o) {
+  po::options_description group("check_cf_service_tokens options");
+  // clang-format off
+  group.add_options()
+    ("name", po::value(&o.names)->composing(), "select the token named N (repeatable)")
+    ("id", po::value(&o.ids)->composing(), "select the token with this ID (repeatable)")
+    ("client-id", po::value(&o.client_ids)->composing(), "select the token with this client ID (repeatable)")
+    ("env-suffix", po::value(&o.env_suffix),
+       "with --env-file: select CF_SERVICE_TOKEN_CLIENT_ID_<S> instead (e.g. NEW)")
+    ("warning-days,w", po::value(&o.warning_days)->default_value(kDefaultWarningDays, "30"),
+       "WARNING when a token expires within this many days")
+    ("critical-days,c", po::value(&o.critical_days)->default_value(kDefaultCriticalDays, "7"),
+       "CRITICAL when a token expires within this many days")
+    ("max-idle-days", po::value<double>(), "WARNING when a token was last used longer ago, or never")
+    ("max-lifetime-days", po::value<double>(),
+       "WARNING when a token's lifetime is longer (duration forever included)")
+    ("discover", po::bool_switch(&o.discover), "print the Zabbix LLD array of the selected tokens");
+  // clang-format on
+  group.add(plugin::api_options(o.api));
+  return group;
+}
+
+void tokens_options_from(const po::variables_map& vm, TokensOptions& o) {
+  plugin::api_options_from(vm, o.api);
+  if (vm.count("max-idle-days") != 0U) o.max_idle_days = vm["max-idle-days"].as<double>();
+  if (vm.count("max-lifetime-days") != 0U) o.max_lifetime_days = vm["max-lifetime-days"].as<double>();
+}
+
+namespace {
+
+std::optional<Error> check_days(const char* option, double days) {
+  if (!std::isfinite(days) || days < 0 || days > 36500) {
+    return Error{std::string(option) + " must be a number of days between 0 and 36500"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Expected<TokensPlan> make_plan(const TokensOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,
+                               std::vector<std::string>* warnings) {
+  TokensPlan plan;
+  if (auto e = check_days("--warning-days", o.warning_days)) return *e;
+  if (auto e = check_days("--critical-days", o.critical_days)) return *e;
+  if (o.critical_days > o.warning_days) return make_error("--critical-days must not exceed --warning-days");
+  plan.warning_days = o.warning_days;
+  plan.critical_days = o.critical_days;
+  if (o.max_idle_days) {
+    if (auto e = check_days("--max-idle-days", *o.max_idle_days)) return *e;
+    plan.max_idle_days = o.max_idle_days;
+  }
+  if (o.max_lifetime_days) {
+    if (auto e = check_days("--max-lifetime-days", *o.max_lifetime_days)) return *e;
+    plan.max_lifetime_days = o.max_lifetime_days;
+  }
+
+  auto add = [&](TokenSelector::Kind kind, const std::vector<std::string>& values, const char* option) -> std::optional<Error> {
+    for (const auto& v : values) {
+      if (v.empty() || v.find_first_of("\r\n") != std::string::npos) {
+        return Error{std::string(option) + " needs a non-empty one-line value"};
+      }
+      plan.selectors.push_back({kind, v, std::string(option) + " " + v});
+    }
+    return std::nullopt;
+  };
+  if (auto e = add(TokenSelector::Kind::name, o.names, "--name")) return *e;
+  if (auto e = add(TokenSelector::Kind::id, o.ids, "--id")) return *e;
+  if (auto e = add(TokenSelector::Kind::client_id, o.client_ids, "--client-id")) return *e;
+
+  // "Is *my* token about to break?": the client ID the .env file holds.
+  if (!o.env_suffix.empty() && !common.env_file) return make_error("--env-suffix needs --env-file");
+  if (common.env_file) {
+    auto values = read_dotenv_file(*common.env_file);
+    if (!values) return values.error();
+    const std::string var = client_id_variable(o.env_suffix);
+    const auto it = values->find(var);
+    if (it != values->end() && !it->second.empty()) {
+      plan.selectors.push_back(
+          {TokenSelector::Kind::client_id, it->second, "client ID " + it->second + " (" + var + " in " + *common.env_file + ")"});
+    } else if (!o.env_suffix.empty()) {
+      return make_error(*common.env_file + " has no " + var);
+    }
+  }
+
+  auto api = plugin::make_api_settings(o.api, common, env, warnings);
+  if (!api) return api.error();
+  plan.api = std::move(*api);
+  return plan;
+}
+
+}  // namespace cfmon::tokens

@@ -1,0 +1,419 @@
+// check_cf_service_tokens end to end against the emulator's v4 API: every state, the
+// cache, the API faults and the secrets. Each test that changes the emulator (clock,
+// tokens, faults, rate limit) gets a fresh emulator, so tests stay independent.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cfmon/http.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
+const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
+const std::string kNoRead = "cfemu-noread-0123456789abcdef0123456789ab";
+
+std::string api_token(const std::string& name) {
+  static const std::map<std::string, std::string> tokens = {
+      {"admin", kAdmin},
+      {"read-only", "cfemu-readonly-0123456789abcdef0123456789"},
+      {"no-read", kNoRead},
+      {"other-account", "cfemu-otheracct-0123456789abcdef01234567"},
+      {"no-access", "cfemu-noaccess-0123456789abcdef012345678"},
+      {"revoked", "cfemu-revoked-0123456789abcdef0123456789a"},
+      {"fault-500", "cfemu-fault500-0123456789abcdef012345678"},
+      {"fault-invalid-json", "cfemu-faultjson-0123456789abcdef01234567"},
+      {"fault-truncated", "cfemu-faulttrunc-0123456789abcdef0123456"},
+      {"fault-success-false", "cfemu-faultfalse-0123456789abcdef0123456"},
+      {"fault-html", "cfemu-faulthtml-0123456789abcdef01234567"},
+      {"fault-endless", "cfemu-faultendless-0123456789abcdef012345"},
+      {"fault-slow", "cfemu-faultslow-0123456789abcdef01234567"},
+  };
+  return tokens.at(name);
+}
+
+// Talks to the emulator directly: the API as an admin would, the control endpoints,
+// and the edge (to leave a last_seen_at).
+class EmulatorDriver {
+ public:
+  explicit EmulatorDriver(const Emulator& emu) : emu_(emu) {}
+
+  json call(const std::string& method, const std::string& path, const json& body = nullptr,
+            const std::string& token = kAdmin) {
+    http::Request r;
+    r.url = "https://api.cfemu.test:" + std::to_string(emu_.port()) + path;
+    r.method = method;
+    if (!body.is_null()) r.body = body.dump();
+    r.headers.emplace_back("Content-Type", "application/json");
+    if (!token.empty()) r.secret_headers.emplace_back("Authorization", Secret("Bearer " + token));
+    r.resolve = {"api.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
+    r.ca_file = emu_.ca_file();
+    r.max_body_bytes = 1 << 20;
+    auto out = client_.perform({r}, 1);
+    const auto* response = std::get_if<http::Response>(&out.at(0));
+    if (response == nullptr) throw std::runtime_error("emulator API unreachable: " + std::get<http::TransportError>(out[0]).message);
+    return json::parse(response->body);
+  }
+
+  json tokens_call(const std::string& method, const std::string& suffix = "", const json& body = nullptr) {
+    return call(method, "/client/v4/accounts/" + kAccount + "/access/service_tokens" + suffix, body);
+  }
+
+  void set_clock_offset_days(double days) {
+    call("POST", "/__emulator/clock", {{"offset_seconds", static_cast<long long>(days * 86400)}}, "");
+  }
+  std::size_t api_requests() { return call("GET", "/__emulator/stats", nullptr, "")["api_requests"]; }
+
+  // A token created while the emulator's clock is `days_ago` in the past.
+  json create_backdated(const std::string& name, const std::string& duration, double days_ago) {
+    set_clock_offset_days(-days_ago);
+    auto created = tokens_call("POST", "", {{"name", name}, {"duration", duration}});
+    set_clock_offset_days(0);
+    EXPECT_EQ(created["success"], true) << created.dump();
+    return created["result"];
+  }
+
+  // One request to the edge with this token, while the clock is `days_ago` in the past.
+  long use_at_edge(const std::string& client_id, const std::string& secret, double days_ago) {
+    set_clock_offset_days(-days_ago);
+    http::Request r;
+    r.url = emu_.url("echo");
+    r.headers.emplace_back("CF-Access-Client-Id", client_id);
+    r.secret_headers.emplace_back("CF-Access-Client-Secret", Secret(secret));
+    r.resolve = {"echo.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
+    r.ca_file = emu_.ca_file();
+    auto out = client_.perform({r}, 1);
+    set_clock_offset_days(0);
+    const auto* response = std::get_if<http::Response>(&out.at(0));
+    return response == nullptr ? -1 : response->status;
+  }
+
+ private:
+  const Emulator& emu_;
+  http::CurlClient client_;
+};
+
+std::vector<std::string> api_args(const Emulator& emu) {
+  const std::string port = std::to_string(emu.port());
+  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+          "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file()};
+}
+
+RunResult check(const Emulator& emu, std::vector<std::string> args, const std::string& token_name = "admin",
+                std::map<std::string, std::string> env = {}) {
+  auto all = api_args(emu);
+  all.insert(all.end(), args.begin(), args.end());
+  if (env.count("CF_API_TOKEN") == 0) env["CF_API_TOKEN"] = api_token(token_name);
+  if (env.count("CF_ACCOUNT_ID") == 0) env["CF_ACCOUNT_ID"] = kAccount;
+  auto result = run(CFMON_CHECK_CF_SERVICE_TOKENS, all, env);
+  // Whatever happened, the API token is nowhere to be seen.
+  EXPECT_EQ(result.out.find(env["CF_API_TOKEN"]), std::string::npos) << result.out;
+  EXPECT_EQ(result.err.find(env["CF_API_TOKEN"]), std::string::npos) << result.err;
+  EXPECT_EQ(result.cmdline.find(env["CF_API_TOKEN"]), std::string::npos);
+  return result;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// ---------------------------------------------------------------- states
+
+TEST(TokensIntegration, OkWithPerfdata) {
+  auto& emu = shared_emulator();
+  const auto r = check(emu, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS OK - monitoring: expires in ", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("(2030-01-01) | days_left="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(";30:;7:"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(TokensIntegration, ExpiredDisabledAndMissingAreCritical) {
+  auto& emu = shared_emulator();
+  auto r = check(emu, {"--name", "expired"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS CRITICAL - expired: expired ", 0), 0U) << r.out;
+  r = check(emu, {"--name", "disabled"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("disabled (enabled: false)"), std::string::npos) << r.out;
+  r = check(emu, {"--id", "99999999-9999-4999-8999-999999999999"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("may have been deleted, or cleaned up by Cloudflare for inactivity"), std::string::npos) << r.out;
+}
+
+TEST(TokensIntegration, ExpiryWindowsFollowTheEmulatorClock) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  driver.create_backdated("soon", "720h", 10);   // 30 days from 10 days ago: 20 left
+  driver.create_backdated("sooner", "720h", 25);  // 5 left
+  driver.create_backdated("gone-by", "720h", 31);  // expired a day ago
+  auto r = check(emu, {"--name", "soon"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("CF-TOKENS WARNING - soon: expires in 19 days"), std::string::npos) << r.out;
+  r = check(emu, {"--name", "sooner"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("sooner: expires in 4 days"), std::string::npos) << r.out;
+  r = check(emu, {"--name", "sooner", "-w", "10", "-c", "3"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  r = check(emu, {"--name", "gone-by"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("gone-by: expired 1 day ago"), std::string::npos) << r.out;
+}
+
+TEST(TokensIntegration, RefreshAndDeleteThroughTheApiShowUpInTheCheck) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  const auto token = driver.create_backdated("ci", "8760h", 362);
+  const std::string id = token["id"];
+  EXPECT_EQ(check(emu, {"--id", id}).exit_code, 2);
+  driver.tokens_call("POST", "/" + id + "/refresh");
+  auto r = check(emu, {"--id", id});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  driver.tokens_call("DELETE", "/" + id);
+  r = check(emu, {"--id", id});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("may have been deleted"), std::string::npos) << r.out;
+}
+
+TEST(TokensIntegration, IdleAndNeverUsedWarn) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  ASSERT_EQ(driver.use_at_edge(emu.client_id("monitoring"), emu.client_secret("monitoring"), 100), 200);
+  auto r = check(emu, {"--name", "monitoring", "--max-idle-days", "30"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("monitoring: last used 100 days ago"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("idle_days=100;30;;0"), std::string::npos) << r.out;
+  r = check(emu, {"--name", "other-team", "--max-idle-days", "30"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("never used"), std::string::npos) << r.out;
+  ASSERT_EQ(driver.use_at_edge(emu.client_id("monitoring"), emu.client_secret("monitoring"), 0), 200);
+  r = check(emu, {"--name", "monitoring", "--max-idle-days", "30"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("last used today"), std::string::npos) << r.out;
+}
+
+TEST(TokensIntegration, ForeverIsOkUnlessAMaximumLifetimeIsSet) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  driver.create_backdated("legacy", "forever", 0);
+  auto r = check(emu, {"--name", "legacy"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("never expires (duration forever)"), std::string::npos) << r.out;
+  r = check(emu, {"--name", "legacy", "--max-lifetime-days", "365"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+}
+
+TEST(TokensIntegration, EnvFileSelectsItsOwnTokenAndHoldsTheApiCredentials) {
+  auto& emu = shared_emulator();
+  TempDir tmp;
+  const auto env = tmp.write(".env", "CF_API_TOKEN=" + kAdmin + "\nCF_ACCOUNT_ID=" + kAccount +
+                                         "\nCF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("expired") +
+                                         "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("expired") + "\n");
+  auto all = api_args(emu);
+  all.insert(all.end(), {"--env-file", env});
+  const auto r = run(CFMON_CHECK_CF_SERVICE_TOKENS, all, {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS CRITICAL - expired: expired", 0), 0U) << r.out;
+  EXPECT_EQ(r.out.find(emu.client_secret("expired")), std::string::npos);
+  EXPECT_EQ(r.out.find(kAdmin), std::string::npos);
+}
+
+TEST(TokensIntegration, AllTokensAndEveryFormat) {
+  auto& emu = shared_emulator();
+  auto r = check(emu, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS CRITICAL - 4 tokens: 2 critical, 2 ok | ", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("monitoring_days_left="), std::string::npos);
+  EXPECT_NE(r.out.find("\n[CRITICAL] expired: expired"), std::string::npos);
+
+  r = check(emu, {"--format", "influx"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4);
+  EXPECT_NE(r.out.find("cf_service_token,client_id=feedfacefeedfacefeedfacefeedface.access,result=token_valid,"
+                       "target=monitoring,token_id=11111111-1111-4111-8111-111111111111 state=0i,found=true,"
+                       "enabled=true,expired=false,never_expires=false,days_left="),
+            std::string::npos)
+      << r.out;
+
+  r = check(emu, {"--format", "zabbix", "--name", "disabled"});
+  EXPECT_EQ(r.exit_code, 0);
+  const auto z = json::parse(r.out);
+  EXPECT_EQ(z["name"], "disabled");
+  EXPECT_EQ(z["state"], 2);
+  EXPECT_EQ(z["result"], "token_disabled");
+  EXPECT_EQ(z["enabled"], false);
+  EXPECT_EQ(z["id"], "44444444-4444-4444-8444-444444444444");
+
+  r = check(emu, {"--format", "json"});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j.dump().find(kAdmin), std::string::npos);
+  EXPECT_NE(r.out.find("\"token_expired\""), std::string::npos) << r.out;
+
+  r = check(emu, {"--discover", "--format", "zabbix"});
+  EXPECT_EQ(r.exit_code, 0);
+  const auto lld = json::parse(r.out);
+  ASSERT_EQ(lld.size(), 4U);
+  EXPECT_EQ(lld[0]["{#TOKEN_NAME}"], "monitoring");
+  EXPECT_EQ(lld[0]["{#TOKEN_ID}"], "11111111-1111-4111-8111-111111111111");
+  EXPECT_EQ(lld[0]["{#CLIENT_ID}"], "feedfacefeedfacefeedfacefeedface.access");
+}
+
+// ---------------------------------------------------------------- API failures
+
+struct FaultCase {
+  const char* token;
+  std::vector<std::string> args;
+  const char* reason;
+  const char* says;
+};
+
+TEST(TokensIntegration, EveryApiFailureIsUnknownWithAClearLine) {
+  auto& emu = shared_emulator();
+  const std::vector<FaultCase> cases = {
+      {"no-read", {}, "empty_list", "the API token may lack Access: Service Tokens Read"},
+      {"no-read", {"--name", "monitoring"}, "empty_list", "may lack Access: Service Tokens Read"},
+      {"revoked", {}, "api_unauthorized", "invalid or revoked"},
+      {"other-account", {}, "api_unauthorized", "not allowed on account"},
+      {"fault-500", {}, "api_server_error", "the Cloudflare API failed"},
+      {"fault-invalid-json", {}, "api_bad_response", "invalid or truncated JSON"},
+      {"fault-truncated", {}, "api_bad_response", "invalid or truncated JSON"},
+      {"fault-success-false", {}, "api_bad_response", "success:false without saying why"},
+      {"fault-html", {}, "api_bad_response", "an HTML page"},
+      {"fault-endless", {"--per-page", "5"}, "api_bad_response", "kept paginating past 100 pages"},
+      {"fault-slow", {"-t", "1"}, "api_timeout", "Cloudflare API"},
+  };
+  for (const auto& c : cases) {
+    for (const char* format : {"nagios", "json"}) {
+      auto args = c.args;
+      args.insert(args.end(), {"--format", format});
+      const auto r = check(emu, args, c.token);
+      if (std::string(format) == "nagios") {
+        EXPECT_EQ(r.exit_code, 3) << c.token << ": " << r.out;
+        EXPECT_EQ(r.out.rfind("CF-TOKENS UNKNOWN - ", 0), 0U) << r.out;
+        EXPECT_NE(r.out.find(c.says), std::string::npos) << c.token << ": " << r.out;
+        EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line: " << r.out;
+      } else {
+        EXPECT_EQ(json::parse(r.out)["reason"], c.reason) << c.token << ": " << r.out;
+      }
+    }
+  }
+  // Another account's ID with an admin token, an account without Access, a wrong token.
+  auto r = check(emu, {}, "admin", {{"CF_ACCOUNT_ID", "0badacc00badacc00badacc00badacc0"}});
+  EXPECT_NE(r.out.find("not allowed on account 0badacc00badacc00badacc00badacc0"), std::string::npos) << r.out;
+  r = check(emu, {}, "no-access", {{"CF_ACCOUNT_ID", "5eed5eed5eed5eed5eed5eed5eed5eed"}});
+  EXPECT_NE(r.out.find("has no Access organization"), std::string::npos) << r.out;
+  r = check(emu, {}, "", {{"CF_API_TOKEN", "not-a-real-token-0123456789"}});
+  EXPECT_EQ(first_line(r.out), "CF-TOKENS UNKNOWN - invalid API token (Cloudflare error 1000: Invalid API Token)");
+}
+
+TEST(TokensIntegration, RateLimitIsWaitedOutOnlyWhenItFits) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  driver.call("POST", "/__emulator/rate_limit", {{"requests", 1}, {"window_seconds", 300}}, "");
+  EXPECT_EQ(check(emu, {"--name", "monitoring"}).exit_code, 0);
+  auto r = check(emu, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("rate limited by the Cloudflare API"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("retry in 300 s, beyond this run's 10 s budget"), std::string::npos) << r.out;
+  EXPECT_LT(r.wall, std::chrono::seconds(5)) << "no pointless wait";
+
+  // A window that ends within the budget is waited out.
+  driver.call("POST", "/__emulator/rate_limit", {{"requests", 1}, {"window_seconds", 2}}, "");
+  EXPECT_EQ(check(emu, {"--name", "monitoring"}).exit_code, 0);
+  r = check(emu, {"--name", "monitoring", "-t", "20"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_GE(r.wall, std::chrono::milliseconds(900)) << "it waited for the window";
+}
+
+TEST(TokensIntegration, BadArgumentsAreUnknown) {
+  auto& emu = shared_emulator();
+  auto r = check(emu, {"--per-page", "30"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("--per-page must be one of 1, 5, 10, 20, 25, 50, 100, 1000"), std::string::npos) << r.out;
+  r = check(emu, {"-w", "5", "-c", "10"});
+  EXPECT_EQ(r.exit_code, 3);
+  r = run(CFMON_CHECK_CF_SERVICE_TOKENS, api_args(emu), {});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("missing Cloudflare API token"), std::string::npos) << r.out;
+  r = run(CFMON_CHECK_CF_SERVICE_TOKENS, {"--api-url", "http://api.cfemu.test/client/v4"},
+          {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("https://"), std::string::npos);
+}
+
+// ---------------------------------------------------------------- cache and secrets
+
+TEST(TokensIntegration, TheCacheTurnsManyChecksIntoOneApiCall) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  TempDir tmp;
+  const std::string cache = tmp.path() + "/cache";
+  const std::vector<std::string> cached{"--cache-ttl", "60", "--cache-dir", cache};
+  const std::size_t before = driver.api_requests();
+  // Different selections share the one cached list.
+  for (const char* name : {"monitoring", "other-team", "expired", "monitoring", "disabled"}) {
+    auto args = cached;
+    args.insert(args.end(), {"--name", name});
+    const auto r = check(emu, args);
+    EXPECT_NE(r.exit_code, 3) << r.out;
+  }
+  // Concurrent invocations too.
+  std::vector<std::thread> threads;
+  std::vector<int> codes(6, -1);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    threads.emplace_back([&, i] { codes[i] = check(emu, cached).exit_code; });
+  }
+  for (auto& t : threads) t.join();
+  for (int c : codes) EXPECT_EQ(c, 2);
+  EXPECT_EQ(driver.api_requests() - before, 1U);
+
+  // Private directory and files, no API token inside.
+  struct stat st {};
+  ASSERT_EQ(::stat(cache.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700U);
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0077, 0U) << e.path();
+    std::ifstream in(e.path());
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content.find(kAdmin), std::string::npos);
+  }
+
+  // Another API token gets its own entry (it may see less), and no cache means no sharing.
+  EXPECT_EQ(check(emu, cached, "no-read").exit_code, 3);
+  EXPECT_EQ(check(emu, {}).exit_code, 2);
+  EXPECT_EQ(driver.api_requests() - before, 3U);
+}
+
+TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
+  auto& emu = shared_emulator();
+  TempDir tmp;
+  const auto token_file = tmp.write("api-token", kAdmin + "\n");
+  const auto env = tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                         "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  for (const char* format : {"nagios", "influx", "zabbix", "json"}) {
+    auto all = api_args(emu);
+    all.insert(all.end(), {"--api-token-file", token_file, "--account-id", kAccount, "--env-file", env, "-vvv",
+                           "--format", format});
+    const auto r = run(CFMON_CHECK_CF_SERVICE_TOKENS, all, {});
+    EXPECT_NE(r.exit_code, 3) << r.out << r.err;
+    for (const std::string& secret : {kAdmin, emu.client_secret("monitoring")}) {
+      EXPECT_EQ(r.out.find(secret), std::string::npos) << format;
+      EXPECT_EQ(r.err.find(secret), std::string::npos) << format;
+      EXPECT_EQ(r.cmdline.find(secret), std::string::npos);
+    }
+    EXPECT_NE(r.err.find("Authorization"), std::string::npos) << "the trace shows the header, redacted";
+  }
+}
+
+}  // namespace
+}  // namespace cfmon::testing

@@ -1,0 +1,336 @@
+#include "tokens_check.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../core/temp_dir.hpp"
+#include "cfmon/plugin.hpp"
+#include "tokens_options.hpp"
+
+namespace cfmon::tokens {
+namespace {
+
+using cloudflare::ApiError;
+using cloudflare::ApiErrorKind;
+using cloudflare::ApiResult;
+using cloudflare::ServiceTokenInfo;
+using cloudflare::TimePoint;
+using namespace std::chrono_literals;
+
+const TimePoint kNow = *cloudflare::parse_rfc3339("2026-03-01T12:00:00Z");
+
+// Serves a fixed list (or error); everything else is a test failure.
+class FakeApi : public cloudflare::Api {
+ public:
+  explicit FakeApi(ApiResult<std::vector<ServiceTokenInfo>> list) : list_(std::move(list)) {}
+  ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery& query) override {
+    ++lists;
+    EXPECT_TRUE(query.name.empty() && query.search.empty()) << "the check lists everything (one cache entry)";
+    return list_;
+  }
+  ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<cloudflare::CreatedToken> create_service_token(std::string_view, const std::optional<std::string>&) override {
+    return unexpected();
+  }
+  ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
+    return unexpected();
+  }
+  ApiResult<cloudflare::CreatedToken> rotate_service_token(std::string_view, const std::optional<TimePoint>&) override {
+    return unexpected();
+  }
+  ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<ServiceTokenInfo> delete_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<nlohmann::json> graphql(std::string_view, const nlohmann::json&) override { return unexpected(); }
+  int lists = 0;
+
+ private:
+  static ApiError unexpected() {
+    ADD_FAILURE() << "the check must only list";
+    return ApiError{ApiErrorKind::api_error, "unexpected", 0, {}, std::nullopt};
+  }
+  ApiResult<std::vector<ServiceTokenInfo>> list_;
+};
+
+ServiceTokenInfo token(const std::string& name, std::optional<double> days_left, bool enabled = true) {
+  ServiceTokenInfo t;
+  t.id = name + "-0000-4000-8000-000000000000";
+  t.client_id = std::string(32, 'a') + "." + name + ".access";
+  t.name = name;
+  t.duration = days_left ? "8760h" : "forever";
+  if (days_left) t.expires_at = kNow + std::chrono::seconds(static_cast<long long>(*days_left * 86400));
+  t.created_at = kNow - 100 * 24h;
+  t.enabled = enabled;
+  return t;
+}
+
+Report run(const TokensPlan& plan, std::vector<ServiceTokenInfo> tokens) {
+  FakeApi api(std::move(tokens));
+  return run_tokens_check(plan, api, kNow);
+}
+
+const Result& only(const Report& r) {
+  EXPECT_EQ(r.root.children.size(), 1U);
+  return r.root.children.at(0);
+}
+
+const Field* field(const Result& r, const std::string& key) {
+  for (const auto& f : r.fields) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+TEST(TokensCheck, ExpiryThresholds) {
+  struct Case {
+    double days;
+    State state;
+    std::string reason;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {400, State::ok, "token_valid", "expires in 400 days (2027-04-05)"},
+      {30.5, State::ok, "token_valid", "expires in 30 days"},
+      {29.9, State::warning, "expires_soon", "expires in 29 days"},
+      {7.1, State::warning, "expires_soon", "expires in 7 days"},
+      {6.9, State::critical, "expires_soon", "expires in 6 days"},
+      {0.5, State::critical, "expires_soon", "expires in 12 hours"},
+      {-3, State::critical, "token_expired", "expired 3 days ago (2026-02-26)"},
+      {0, State::critical, "token_expired", "expired less than an hour ago"},
+  };
+  for (const auto& c : cases) {
+    const auto report = run(TokensPlan{}, {token("ci", c.days)});
+    const auto& r = only(report);
+    EXPECT_EQ(r.state, c.state) << c.days;
+    EXPECT_EQ(r.reason, c.reason) << c.days;
+    EXPECT_NE(r.message.find(c.text), std::string::npos) << c.days << ": " << r.message;
+    EXPECT_EQ(report.root.state, c.state);
+    EXPECT_EQ(report.label, "CF-TOKENS");
+    EXPECT_EQ(report.measurement, "cf_service_token");
+    ASSERT_FALSE(r.perfdata.empty());
+    EXPECT_EQ(r.perfdata[0].label, "days_left");
+    EXPECT_NEAR(*r.perfdata[0].value, c.days, 0.01);
+    EXPECT_EQ(r.perfdata[0].warn->text, "30:");
+    EXPECT_EQ(r.perfdata[0].crit->text, "7:");
+  }
+}
+
+TEST(TokensCheck, CustomThresholds) {
+  TokensPlan plan;
+  plan.warning_days = 60;
+  plan.critical_days = 45;
+  EXPECT_EQ(only(run(plan, {token("ci", 50)})).state, State::warning);
+  EXPECT_EQ(only(run(plan, {token("ci", 40)})).state, State::critical);
+  EXPECT_EQ(only(run(plan, {token("ci", 61)})).state, State::ok);
+}
+
+TEST(TokensCheck, DisabledIsCriticalWhateverTheExpiry) {
+  const auto report = run(TokensPlan{}, {token("ci", 400, false)});
+  const auto& r = only(report);
+  EXPECT_EQ(r.state, State::critical);
+  EXPECT_EQ(r.reason, "token_disabled");
+  EXPECT_NE(r.message.find("disabled"), std::string::npos);
+  EXPECT_EQ(std::get<bool>(field(r, "enabled")->value), false);
+}
+
+TEST(TokensCheck, SeveralProblemsAreAllSaidWorstFirst) {
+  TokensPlan plan;
+  plan.max_idle_days = 30;
+  const auto report = run(plan, {token("ci", 20, false)});
+  const auto& r = only(report);
+  EXPECT_EQ(r.state, State::critical);
+  EXPECT_EQ(r.reason, "token_disabled");
+  EXPECT_EQ(r.message, "disabled (enabled: false): Access refuses it; expires in 20 days (2026-03-21); never used "
+                       "(Cloudflare may clean up unused tokens)");
+}
+
+TEST(TokensCheck, ForeverIsOkUnlessALifetimeIsRequired) {
+  auto report = run(TokensPlan{}, {token("legacy", std::nullopt)});
+  EXPECT_EQ(only(report).state, State::ok);
+  EXPECT_EQ(only(report).reason, "never_expires");
+  EXPECT_EQ(only(report).message, "never expires (duration forever)");
+  EXPECT_TRUE(std::get<bool>(field(only(report), "never_expires")->value));
+  EXPECT_EQ(field(only(report), "days_left"), nullptr) << "no made-up number";
+
+  TokensPlan plan;
+  plan.max_lifetime_days = 365;
+  report = run(plan, {token("legacy", std::nullopt)});
+  EXPECT_EQ(only(report).state, State::warning);
+  EXPECT_EQ(only(report).reason, "lifetime_too_long");
+  auto two_years = token("long", 600);
+  two_years.duration = "17520h";
+  EXPECT_EQ(only(run(plan, {two_years})).state, State::warning);
+  EXPECT_NE(only(run(plan, {two_years})).message.find("lifetime 730 days (duration 17520h) exceeds 365 days"),
+            std::string::npos);
+  EXPECT_EQ(only(run(plan, {token("yearly", 300)})).state, State::ok) << "8760h = 365 days is allowed";
+}
+
+TEST(TokensCheck, IdleAndNeverUsed) {
+  TokensPlan plan;
+  plan.max_idle_days = 30;
+  auto used = token("ci", 200);
+  used.last_seen_at = kNow - 10 * 24h;
+  auto r = only(run(plan, {used}));
+  EXPECT_EQ(r.state, State::ok);
+  EXPECT_NE(r.message.find("last used 10 days ago"), std::string::npos) << r.message;
+  used.last_seen_at = kNow - 45 * 24h;
+  r = only(run(plan, {used}));
+  EXPECT_EQ(r.state, State::warning);
+  EXPECT_EQ(r.reason, "token_idle");
+  EXPECT_NE(r.message.find("last used 45 days ago (2026-01-15"), std::string::npos) << r.message;
+  ASSERT_EQ(r.perfdata.size(), 2U);
+  EXPECT_EQ(r.perfdata[1].label, "idle_days");
+  EXPECT_EQ(*r.perfdata[1].value, 45.0);
+  EXPECT_EQ(r.perfdata[1].warn->text, "30");
+  r = only(run(plan, {token("fresh", 200)}));
+  EXPECT_EQ(r.state, State::warning);
+  EXPECT_EQ(r.reason, "never_used");
+  EXPECT_FALSE(r.perfdata.at(1).value) << "never used prints U";
+  EXPECT_EQ(only(run(TokensPlan{}, {token("fresh", 200)})).state, State::ok) << "idle only matters when asked";
+}
+
+TEST(TokensCheck, SelectionByNameIdClientIdAndMissingTokens) {
+  const std::vector<ServiceTokenInfo> all = {token("a", 100), token("b", 5), token("c", 200)};
+  TokensPlan plan;
+  plan.selectors = {{TokenSelector::Kind::name, "a", "--name a"},
+                    {TokenSelector::Kind::id, all[2].id, "--id " + all[2].id},
+                    {TokenSelector::Kind::client_id, all[0].client_id, "--client-id x"},  // same token as --name a
+                    {TokenSelector::Kind::name, "gone", "--name gone"}};
+  const auto report = run(plan, all);
+  ASSERT_EQ(report.root.children.size(), 3U);
+  EXPECT_EQ(report.root.children[0].name, "a");
+  EXPECT_EQ(report.root.children[1].name, "c");
+  const auto& missing = report.root.children[2];
+  EXPECT_EQ(missing.name, "gone");
+  EXPECT_EQ(missing.state, State::critical);
+  EXPECT_EQ(missing.reason, "token_missing");
+  EXPECT_EQ(missing.message,
+            "no service token with --name gone: it may have been deleted, or cleaned up by Cloudflare for inactivity");
+  EXPECT_EQ(report.root.state, State::critical);
+  EXPECT_EQ(report.root.message, "3 tokens: 1 critical, 2 ok");
+}
+
+TEST(TokensCheck, AllTokensWhenNothingIsSelected) {
+  const auto report = run(TokensPlan{}, {token("a", 100), token("b", 5), token("c", 20)});
+  EXPECT_EQ(report.root.children.size(), 3U);
+  EXPECT_EQ(report.root.state, State::critical);
+  EXPECT_EQ(report.root.message, "3 tokens: 1 critical, 1 warning, 1 ok");
+}
+
+TEST(TokensCheck, DuplicateNamesStayApart) {
+  auto first = token("dup", 100);
+  auto second = token("dup", 5);
+  second.id = "ffffffff-0000-4000-8000-000000000000";
+  const auto report = run(TokensPlan{}, {first, second});
+  ASSERT_EQ(report.root.children.size(), 2U);
+  EXPECT_EQ(report.root.children[0].name, "dup/dup-0000");
+  EXPECT_EQ(report.root.children[1].name, "dup/ffffffff");
+}
+
+TEST(TokensCheck, AnEmptyListIsUnknownNeverOk) {
+  for (bool selected : {false, true}) {
+    TokensPlan plan;
+    if (selected) plan.selectors = {{TokenSelector::Kind::name, "ci", "--name ci"}};
+    const auto report = run(plan, {});
+    EXPECT_EQ(report.root.state, State::unknown);
+    EXPECT_EQ(report.root.reason, "empty_list");
+    EXPECT_NE(report.root.message.find("the API token may lack Access: Service Tokens Read"), std::string::npos);
+    EXPECT_TRUE(report.root.children.empty());
+  }
+}
+
+TEST(TokensCheck, ApiErrorsAreUnknownWithTheMappedMessage) {
+  FakeApi api(ApiError{ApiErrorKind::forbidden, "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)",
+                       403, {}, std::nullopt});
+  const auto report = run_tokens_check(TokensPlan{}, api, kNow);
+  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.reason, "api_forbidden");
+  EXPECT_EQ(report.root.message, "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)");
+  EXPECT_EQ(api.lists, 1);
+}
+
+TEST(TokensCheck, FieldsKeepTheirTypesAndTagsNameTheToken) {
+  auto t = token("ci", 100);
+  t.last_seen_at = kNow - 24h;
+  const auto report = run(TokensPlan{}, {t});
+  const auto& r = only(report);
+  EXPECT_TRUE(std::holds_alternative<double>(field(r, "days_left")->value));
+  EXPECT_TRUE(std::holds_alternative<double>(field(r, "idle_days")->value));
+  EXPECT_TRUE(std::holds_alternative<bool>(field(r, "found")->value));
+  EXPECT_EQ(std::get<std::string>(field(r, "client_id")->value), t.client_id);
+  EXPECT_EQ(r.tags.at(0), (std::pair<std::string, std::string>{"token_id", t.id}));
+}
+
+TEST(TokensDiscover, ListsTheSelectedTokensAndRefusesAnEmptyAnswer) {
+  FakeApi api(std::vector<ServiceTokenInfo>{token("a", 100), token("b", 5)});
+  TokensPlan plan;
+  auto found = discover_tokens(plan, api);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->size(), 2U);
+  plan.selectors = {{TokenSelector::Kind::name, "b", "--name b"}};
+  found = discover_tokens(plan, api);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1U);
+  EXPECT_EQ(found->at(0).name, "b");
+  FakeApi empty(std::vector<ServiceTokenInfo>{});
+  EXPECT_FALSE(discover_tokens(TokensPlan{}, empty));
+}
+
+// ---------------------------------------------------------------- options
+
+EnvLookup api_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (name == "CF_API_TOKEN") return "env-api-token";
+    if (name == "CF_ACCOUNT_ID") return "0123456789abcdef0123456789abcdef";
+    return std::nullopt;
+  };
+}
+
+TEST(TokensOptions, EnvFileSelectsItsClientId) {
+  testing::TempDir tmp;
+  plugin::CommonConfig common;
+  common.env_file = tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=abc.access\nCF_SERVICE_TOKEN_CLIENT_ID_NEW=new.access\n");
+  TokensOptions o;
+  auto plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->selectors.size(), 1U);
+  EXPECT_EQ(plan->selectors[0].kind, TokenSelector::Kind::client_id);
+  EXPECT_EQ(plan->selectors[0].value, "abc.access");
+  o.env_suffix = "NEW";
+  plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->selectors.at(0).value, "new.access");
+  o.env_suffix = "OLD";
+  plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("has no CF_SERVICE_TOKEN_CLIENT_ID_OLD"), std::string::npos);
+}
+
+TEST(TokensOptions, ValidationErrorsAreOneClearLine) {
+  plugin::CommonConfig common;
+  TokensOptions o;
+  o.critical_days = 40;
+  auto plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().message, "--critical-days must not exceed --warning-days");
+  o = TokensOptions{};
+  o.max_idle_days = -1;
+  EXPECT_FALSE(make_plan(o, common, api_env(), nullptr));
+  o = TokensOptions{};
+  o.api.per_page = 30;
+  plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("--per-page"), std::string::npos);
+  o = TokensOptions{};
+  o.env_suffix = "NEW";
+  EXPECT_FALSE(make_plan(o, common, api_env(), nullptr));
+  o = TokensOptions{};
+  plan = make_plan(o, common, [](const std::string&) { return std::nullopt; }, nullptr);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("missing Cloudflare API token"), std::string::npos);
+  o = TokensOptions{};
+  o.api.cache_ttl_seconds = 60;
+  plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_FALSE(plan) << "no HOME, no XDG_CACHE_HOME and no --cache-dir";
+}
+
+}  // namespace
+}  // namespace cfmon::tokens
