@@ -144,7 +144,8 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
                                    "", warn, std::nullopt, 0.0, std::nullopt});
   }
 
-  r.tags = {{"token_id", t.id}, {"client_id", t.client_id}, {"result", r.reason}};
+  // The id is the series key in line protocol; the client ID rides along as a field.
+  r.tags = {{"token_id", t.id}, {"result", r.reason}};
   r.fields.push_back(Field{"found", true, ""});
   r.fields.push_back(Field{"enabled", t.enabled, ""});
   r.fields.push_back(Field{"expired", expired, ""});
@@ -152,7 +153,6 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   if (days_left) r.fields.push_back(Field{"days_left", rounded(*days_left), ""});
   r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
   if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
-  r.fields.push_back(Field{"token_id", t.id, "id"});
   r.fields.push_back(Field{"client_id", t.client_id, ""});
   if (t.expires_at) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(*t.expires_at), ""});
   return r;
