@@ -313,8 +313,15 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
   if (!date.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
-  const auto local = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} + fraction;
-  return time_point_cast<TimePoint::duration>(local - offset);
+  // In whole seconds first: TimePoint counts nanoseconds in 64 bits (years 1678-2262), and
+  // answers hold Go's zero time (0001-01-01, "never") or far expiries (9999-12-31). Those
+  // are clamped to the ends of TimePoint instead of overflowing.
+  const sys_seconds utc = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} - offset;
+  const sys_seconds earliest = time_point_cast<seconds>(TimePoint::min()) + seconds{1};
+  const sys_seconds latest = time_point_cast<seconds>(TimePoint::max()) - seconds{1};
+  if (utc < earliest) return TimePoint::min();
+  if (utc > latest) return TimePoint::max();
+  return time_point_cast<TimePoint::duration>(utc) + duration_cast<TimePoint::duration>(fraction);
 }
 
 std::string format_rfc3339(TimePoint time) {
@@ -362,23 +369,26 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text)
 
 std::optional<std::chrono::seconds> retry_after_of(const http::Response& response, TimePoint now) {
   using namespace std::chrono;
+  // Waits and instants stay in whole seconds: a hostile "Retry-After: 9223372036854775807"
+  // or a date in year 1 must not overflow the nanosecond clock. A wait longer than this is
+  // as good as forever (callers compare it with their budget).
+  constexpr long long max_wait = 1'000'000'000;
+  const long long now_s = duration_cast<seconds>(now.time_since_epoch()).count();
+  const auto until = [&](long long at) { return seconds{at > now_s ? std::min(at - now_s, max_wait) : 0}; };
   auto whole_seconds = [](std::string_view text) -> std::optional<long long> {
     text = detail::trim_blanks(text);
     long long value = 0;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
     if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || value < 0) return std::nullopt;
-    return value;
+    return std::min(value, max_wait * 10);  // still tells seconds from a Unix time below
   };
   if (auto header = response.header("retry-after")) {
-    if (auto s = whole_seconds(*header)) return seconds{*s};
+    if (auto s = whole_seconds(*header)) return seconds{std::min(*s, max_wait)};
     // HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
     std::tm tm{};
     const std::string text(detail::trim_blanks(*header));
     const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end != nullptr && *end == '\0') {
-      const auto at = system_clock::from_time_t(timegm(&tm));
-      return at > now ? duration_cast<seconds>(at - now) : seconds{0};
-    }
+    if (end != nullptr && *end == '\0') return until(static_cast<long long>(timegm(&tm)));
   }
   if (auto header = response.header("ratelimit")) {
     // `"default";r=0;t=30`: t is the seconds until the window resets.
@@ -387,7 +397,7 @@ std::optional<std::chrono::seconds> retry_after_of(const http::Response& respons
       const auto semi = rest.find(';');
       const auto part = detail::trim_blanks(rest.substr(0, semi));
       if (part.starts_with("t=")) {
-        if (auto s = whole_seconds(part.substr(2))) return seconds{*s};
+        if (auto s = whole_seconds(part.substr(2))) return seconds{std::min(*s, max_wait)};
       }
       if (semi == std::string_view::npos) break;
       rest.remove_prefix(semi + 1);
@@ -396,10 +406,7 @@ std::optional<std::chrono::seconds> retry_after_of(const http::Response& respons
   if (auto header = response.header("x-ratelimit-reset")) {
     if (auto s = whole_seconds(*header)) {
       // Either seconds to wait or a Unix time: a value past 2001 is a time.
-      if (*s > 1'000'000'000) {
-        const auto at = system_clock::time_point{seconds{*s}};
-        return at > now ? duration_cast<seconds>(at - now) : seconds{0};
-      }
+      if (*s > 1'000'000'000) return until(*s);
       return seconds{*s};
     }
   }

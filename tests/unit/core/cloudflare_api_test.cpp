@@ -872,5 +872,43 @@ TEST(CloudflareTime, Rfc3339AndGoDurations) {
   EXPECT_FALSE(parse_go_duration("10"));
 }
 
+// Found by fuzz_api: Go's zero time ("never") and year-9999 expiries overflowed the
+// nanosecond clock (undefined behaviour, a garbage date), as did huge rate-limit hints.
+TEST(CloudflareTime, DatesBeyondTheClockAreClampedNotOverflowed) {
+  EXPECT_EQ(parse_rfc3339("0001-01-01T00:00:00Z"), TimePoint::min());
+  EXPECT_EQ(parse_rfc3339("9999-12-31T23:59:59.999Z"), TimePoint::max());
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2262-04-11T00:00:00Z")), "2262-04-11T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("1700-01-01T00:00:00+01:00")), "1699-12-31T23:00:00Z");
+  Json t = token_json(1);
+  t["last_seen_at"] = "0001-01-01T00:00:00Z";
+  t["expires_at"] = "9999-12-31T23:59:59Z";
+  const auto token = parse_service_token(t);
+  ASSERT_TRUE(token);
+  EXPECT_FALSE(token->last_seen_at) << "the zero time means never used";
+  EXPECT_EQ(token->expires_at, TimePoint::max());
+}
+
+TEST(CloudflareApi, HostileRateLimitHintsDoNotOverflow) {
+  const TimePoint now = TimePoint{} + std::chrono::hours(24 * 365 * 55);
+  const auto wait = [&](const char* header, const char* value) {
+    return retry_after_of(respond(429, "", {{header, value}}), now);
+  };
+  const std::chrono::seconds a_year = std::chrono::hours(24 * 365);
+  EXPECT_GE(wait("retry-after", "9223372036854775807"), a_year);
+  EXPECT_GE(wait("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"), a_year);
+  EXPECT_EQ(wait("retry-after", "Mon, 01 Jan 0001 00:00:00 GMT"), 0s);
+  EXPECT_GE(wait("ratelimit", "\"default\";r=0;t=9223372036854775807"), a_year);
+  EXPECT_GE(wait("x-ratelimit-reset", "9223372036854775807"), a_year);
+
+  // And the client turns such a wait into a clear refusal, not an overflowed sleep.
+  FakeTime time;
+  FakeHttp http([](const http::Request&) { return respond(429, "", {{"retry-after", "9223372036854775807"}}); });
+  ApiClient api(http, settings(), time.hooks());
+  const auto r = api.list_service_tokens({});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ApiErrorKind::rate_limited);
+  EXPECT_TRUE(time.slept.empty());
+}
+
 }  // namespace
 }  // namespace cfmon::cloudflare
