@@ -279,7 +279,13 @@ Expected<std::string> apply_env_changes(std::string_view text, const std::vector
   }
   result.append(text.substr(cursor));
   if (!appended.empty()) {
-    if (!result.empty() && result.back() != '\n' && !detail::strip_bom(result).empty()) result.append(eol);
+    if (!result.empty() && result.back() == '\r') {
+      // A lone CR at the very end reads as the last line's end: complete it to CRLF (after
+      // it, the CR would belong to the line and to an unquoted value).
+      result += '\n';
+    } else if (!result.empty() && result.back() != '\n' && !detail::strip_bom(result).empty()) {
+      result.append(eol);
+    }
     for (auto& line : appended) {
       result.append(line);
       result.append(eol);

@@ -127,6 +127,10 @@ TEST(EnvApply, AppendsNewKeysWithTheFilesLineEnd) {
   // No final line end: one is added before the new line, nothing else moves.
   EXPECT_EQ(apply_ok("A=1\r\n# tail", {set("C", "3")}), "A=1\r\n# tail\r\nC=3\r\n");
   EXPECT_EQ(apply_ok("", {set("C", "3")}), "C=3\n");
+  // A CRLF file cut after its last CR (found by fuzzing): the CR is completed, not kept
+  // inside the value "1".
+  EXPECT_EQ(apply_ok("A=1\r\nB=1\r", {set("C", "3")}), "A=1\r\nB=1\r\nC=3\r\n");
+  EXPECT_EQ(apply_ok("A=1\r\n\r", {set("C", "3")}), "A=1\r\n\r\nC=3\r\n");
   EXPECT_EQ(apply_ok("\xEF\xBB\xBF", {set("C", "3")}),
             "\xEF\xBB\xBF"
             "C=3\n");
