@@ -246,10 +246,15 @@ class Runner {
 
   bool connect() {
     plugin::CommonConfig common = o_.common;
-    // A --env-file that does not exist yet is where create/rotate will write: it
-    // holds no API credentials, which is not an error.
+    // A --env-file that does not exist yet is where create/rotate will write (or,
+    // for delete, has nothing to remove): it holds no API credentials, which is
+    // not an error there. For the other commands it is.
+    const std::string_view name = command_.name;
+    const bool destination = name == "create" || name == "rotate" || name == "delete";
     struct stat st {};
-    if (common.env_file && ::lstat(common.env_file->c_str(), &st) != 0 && errno == ENOENT) common.env_file.reset();
+    if (destination && common.env_file && ::lstat(common.env_file->c_str(), &st) != 0 && errno == ENOENT) {
+      common.env_file.reset();
+    }
     std::vector<std::string> warnings;
     auto settings = plugin::make_api_settings(o_.api, common, ctx_.env, &warnings);
     for (const auto& w : warnings) warn(w);

@@ -279,6 +279,9 @@ TEST_F(Cli, UsageErrorsExit2) {
   EXPECT_EQ(run({"create", "--name", "x", "--env-file", dir_.path()}), kExitUsage);
   EXPECT_NE(err_.str().find("is a directory"), std::string::npos) << err_.str();
   EXPECT_TRUE(calls_.empty());
+  EXPECT_EQ(run({"list", "--env-file", dir_.path() + "/missing.env"}), kExitUsage) << "a file to read must exist";
+  EXPECT_NE(err_.str().find("no such file"), std::string::npos) << err_.str();
+  EXPECT_TRUE(calls_.empty());
   EXPECT_EQ(run({"--help"}), kExitOk);
   EXPECT_NE(out_.str().find("Exit codes"), std::string::npos);
   EXPECT_EQ(run({"delete", "--help"}), kExitOk);
