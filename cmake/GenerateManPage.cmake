@@ -1,0 +1,25 @@
+# cmake -DPROGRAM=<binary> -DHELP2MAN=<help2man> -DOUTPUT=<file.1.gz> -P GenerateManPage.cmake
+# One source of truth: the page is help2man's rendering of the binary's own --help and
+# --version; the NAME line is the summary on --help's first line ("prog X.Y - summary" or
+# "prog X.Y: summary"), help2man's default without one.
+execute_process(COMMAND ${PROGRAM} --help OUTPUT_VARIABLE help RESULT_VARIABLE ignored_exit_code)
+if(NOT help)
+  message(FATAL_ERROR "${PROGRAM} --help printed nothing")
+endif()
+set(name_option "")
+if(help MATCHES "^[^ \n]+ [0-9][^ \n]*(:| -) ([^\n]+)")
+  set(name_option "--name=${CMAKE_MATCH_2}")
+endif()
+execute_process(
+  COMMAND ${HELP2MAN} --no-info --no-discard-stderr --section=1 ${name_option} ${PROGRAM}
+  OUTPUT_VARIABLE page RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT page)
+  message(FATAL_ERROR "help2man failed for ${PROGRAM}")
+endif()
+# Debian installs man pages gzip-compressed; -n keeps the build reproducible.
+string(REGEX REPLACE "\\.gz$" "" plain "${OUTPUT}")
+file(WRITE ${plain} "${page}")
+execute_process(COMMAND gzip -9 -n -f ${plain} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gzip failed for ${plain}")
+endif()
