@@ -271,6 +271,20 @@ TEST(TokensIntegration, AllTokensAndEveryFormat) {
   EXPECT_EQ(lld[0]["{#CLIENT_ID}"], "feedfacefeedfacefeedfacefeedface.access");
 }
 
+TEST(TokensIntegration, SmallPagesGiveTheSameAnswerInMoreRequests) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  const auto whole = check(emu, {"--per-page", "100"});
+  std::size_t before = driver.api_requests();
+  const auto paged = check(emu, {"--per-page", "1"});
+  EXPECT_EQ(paged.exit_code, whole.exit_code);
+  EXPECT_EQ(first_line(paged.out), first_line(whole.out));
+  EXPECT_EQ(driver.api_requests() - before, 4U) << "4 tokens, 1 per page; total_count ends it without a 5th";
+  before = driver.api_requests();
+  EXPECT_EQ(check(emu, {"--per-page", "5"}).exit_code, whole.exit_code);
+  EXPECT_EQ(driver.api_requests() - before, 1U);
+}
+
 // ---------------------------------------------------------------- API failures
 
 struct FaultCase {
