@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "graphql.hpp"
 #include "random_text.hpp"
 
 namespace cfmon::emulator {
@@ -172,6 +173,11 @@ std::size_t ApiEmulator::api_requests() const {
   return api_requests_;
 }
 
+void ApiEmulator::set_auth_log(std::shared_ptr<AuthLog> log) {
+  std::lock_guard lock(mutex_);
+  if (log) auth_log_ = std::move(log);
+}
+
 ApiHttpResponse ApiEmulator::handle(const ApiHttpRequest& request) {
   const std::string_view target = request.target;
   const auto q = target.find('?');
@@ -191,6 +197,17 @@ ApiHttpResponse ApiEmulator::handle(const ApiHttpRequest& request) {
 }
 
 ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_view what) {
+  if (what == "login-events" && request.method == "POST") {
+    // Takes a JSON array, so it comes before the object check below.
+    std::shared_ptr<AuthLog> log;
+    {
+      std::lock_guard lock(mutex_);
+      log = auth_log_;
+    }
+    const auto added = inject_login_events(request.body, clock_->now(), *log);
+    if (const auto* problem = std::get_if<std::string>(&added)) return invalid_request(*problem);
+    return json_response(200, {{"recorded", std::get<std::size_t>(added)}}, "control login events");
+  }
   const auto body = body_object(request.body);
   if (!body) return invalid_request("control body must be a JSON object");
   std::lock_guard lock(mutex_);
@@ -334,6 +351,17 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     }
     default:
       break;
+  }
+
+  if (path == "/graphql" && request.method == "POST") {
+    std::shared_ptr<AuthLog> log;
+    {
+      std::lock_guard lock(mutex_);
+      log = auth_log_;
+    }
+    // GraphQL failures are HTTP 200 with an errors array, as Cloudflare answers them.
+    const auto body = answer_graphql(request.body, token->account_id, *log);
+    return finish(json_response(200, body, body["errors"].is_array() ? "graphql error" : "graphql"));
   }
 
   const auto parts = split_path(path);

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth_log.hpp"
 #include "config.hpp"
 #include "edge.hpp"
 #include "time_format.hpp"
@@ -70,6 +71,9 @@ class ApiEmulator {
   void set_fault(ApiFault fault, std::optional<std::string> api_token_name = std::nullopt);
   void set_rate_limit(int requests, int window_seconds);
   [[nodiscard]] std::size_t api_requests() const;
+  // Where POST /graphql reads login events and /__emulator/login-events adds them
+  // (the edge's log); without it GraphQL answers an empty dataset.
+  void set_auth_log(std::shared_ptr<AuthLog> log);
 
  private:
   struct Window {
@@ -83,6 +87,7 @@ class ApiEmulator {
   ApiConfig config_;
   std::shared_ptr<TokenStore> tokens_;
   std::shared_ptr<ControlledClock> clock_;
+  std::shared_ptr<AuthLog> auth_log_ = std::make_shared<AuthLog>();
 
   mutable std::mutex mutex_;  // guards everything below
   ApiFault global_fault_ = ApiFault::none;

@@ -170,6 +170,8 @@ AuthEvent make_auth_event(const AppConfig& app, const EdgeRequest& request,
   event.success = outcome == AccessOutcome::granted;
   event.well_formed = credentials.well_formed;
   event.source_ip = request.remote_addr;
+  // Test-only: lets a loopback test stand in for a foreign (or IPv6) client.
+  if (const std::string* ip = request.header("X-Emulator-Client-IP"); ip != nullptr && !ip->empty()) event.source_ip = *ip;
   event.app_host = app.host;
   return event;
 }

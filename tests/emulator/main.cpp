@@ -101,11 +101,15 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
   // One clock for the edge and the API, so moving it expires tokens in both.
   auto clock = std::make_shared<ControlledClock>(std::chrono::seconds(cli.clock_offset));
   options.clock = [clock] { return clock->now(); };
-  if (config->api.enabled) options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
+  auto auth_log = std::make_shared<AuthLog>();
+  if (config->api.enabled) {
+    options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
+    options.api->set_auth_log(auth_log);  // GraphQL login events: what this edge saw
+  }
   const std::string api_note =
       config->api.enabled ? ", API on https://" + config->api.host + ":<port>/client/v4" : std::string();
   const std::size_t app_count = config->apps.size();
-  EdgeServer server(std::move(config), tokens, std::make_shared<AuthLog>(), tls, options);
+  EdgeServer server(std::move(config), tokens, auth_log, tls, options);
 
   const auto port = server.bind();
   if (!port) {
