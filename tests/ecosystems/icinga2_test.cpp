@@ -9,6 +9,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,8 +85,8 @@ TEST(Icinga2Config, ShippedFilesValidate) {
   tree.write_main("");
   const auto r = validate(tree);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  // The example host's three apps and its targets-file service.
-  EXPECT_NE(r.out.find("Instantiated 4 Services"), std::string::npos) << r.out;
+  // The example host's three apps, its targets-file service and two tokens.
+  EXPECT_NE(r.out.find("Instantiated 6 Services"), std::string::npos) << r.out;
 }
 
 TEST(Icinga2Config, ValidationCatchesABrokenCommand) {
@@ -99,36 +100,60 @@ TEST(Icinga2Config, ValidationCatchesABrokenCommand) {
   EXPECT_NE(validate(tree).exit_code, 0);
 }
 
-// Every long option of --help is an argument, with a description; flags use set_if;
-// no custom var goes both to env and to an argument.
-TEST(Icinga2Config, EveryOptionOfTheCheckIsMappedOnce) {
-  const std::string conf = slurp(kShipped + "/cfmon-commands.conf");
-  const auto help = run(CFMON_CHECK_CF_ACCESS, {"--help"});
+// Every long option of a check's --help is an argument of its CheckCommand, with a
+// description; flags use set_if, repeatable options repeat_key; no custom var goes both
+// to env and to an argument.
+struct MappedCheck {
+  const char* binary;
+  const char* command;  // CheckCommand name = var prefix
+  std::vector<std::string> flags;
+  std::vector<std::string> repeatable;
+  int env_vars;
+};
+
+class Icinga2CommandMapping : public ::testing::TestWithParam<MappedCheck> {};
+
+TEST_P(Icinga2CommandMapping, EveryOptionIsMappedOnce) {
+  const MappedCheck& check = GetParam();
+  const std::string all = slurp(kShipped + "/cfmon-commands.conf");
+  const auto begin = all.find("object CheckCommand \"" + std::string(check.command) + "\" {");
+  ASSERT_NE(begin, std::string::npos) << check.command;
+  const auto next = all.find("object CheckCommand", begin + 1);
+  const std::string conf = all.substr(begin, next == std::string::npos ? std::string::npos : next - begin);
+  const std::string prefix = std::string(check.command) + "_";
+
+  const auto help = run(check.binary, {"--help"});
   std::set<std::string> options;
-  const std::regex long_option(R"(--([a-z0-9][a-z0-9-]*))");
-  for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), long_option); it != std::sregex_iterator(); ++it) {
-    options.insert((*it)[1]);
+  const std::regex long_option(R"((?:^|[ \[])--([a-z0-9][a-z0-9-]*))");
+  std::istringstream lines(help.out);
+  for (std::string line; std::getline(lines, line);) {
+    // Option lines of the generated help: "  -x [ --long ] arg" or "  --long arg".
+    if (line.rfind("  -", 0) != 0) continue;
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), long_option); it != std::sregex_iterator(); ++it) {
+      options.insert((*it)[1]);
+      break;
+    }
   }
   ASSERT_GT(options.size(), 20U) << help.out;
   for (const auto& option : options) {
     if (option == "help" || option == "version") continue;
     const std::string key = "\"--" + option + "\" = {";
     const auto at = conf.find(key);
-    ASSERT_NE(at, std::string::npos) << "--" << option << " is not mapped in cfmon-commands.conf";
+    ASSERT_NE(at, std::string::npos) << "--" << option << " is not mapped in " << check.command;
     const std::string block = conf.substr(at, conf.find('}', at) - at);
     EXPECT_NE(block.find("description = \""), std::string::npos) << "--" << option << " has no description";
     std::string var = option;
     for (char& c : var) c = c == '-' ? '_' : c;
-    EXPECT_NE(block.find("$cf_access_" + var + "$"), std::string::npos) << "--" << option << " is not cf_access_" << var;
+    EXPECT_NE(block.find("$" + prefix + var + "$"), std::string::npos) << "--" << option << " is not " << prefix << var;
   }
-  for (const char* flag : {"expect-protected", "insecure", "ipv4", "ipv6", "discover", "verbose"}) {
-    const auto at = conf.find("\"--" + std::string(flag) + "\" = {");
-    ASSERT_NE(at, std::string::npos);
+  for (const auto& flag : check.flags) {
+    const auto at = conf.find("\"--" + flag + "\" = {");
+    ASSERT_NE(at, std::string::npos) << flag;
     EXPECT_NE(conf.substr(at, conf.find('}', at) - at).find("set_if"), std::string::npos) << flag << " is a flag";
   }
-  for (const char* repeatable : {"url", "target", "resolve"}) {
-    const auto at = conf.find("\"--" + std::string(repeatable) + "\" = {");
-    ASSERT_NE(at, std::string::npos);
+  for (const auto& repeatable : check.repeatable) {
+    const auto at = conf.find("\"--" + repeatable + "\" = {");
+    ASSERT_NE(at, std::string::npos) << repeatable;
     EXPECT_NE(conf.substr(at, conf.find('}', at) - at).find("repeat_key = true"), std::string::npos) << repeatable;
   }
   const auto env_at = conf.find("env = {");
@@ -139,10 +164,21 @@ TEST(Icinga2Config, EveryOptionOfTheCheckIsMappedOnce) {
   int env_vars = 0;
   for (auto it = std::sregex_iterator(env_block.begin(), env_block.end(), macro); it != std::sregex_iterator(); ++it) {
     ++env_vars;
+    EXPECT_EQ((*it)[1].str().rfind(prefix, 0), 0U) << (*it)[1];
     EXPECT_EQ(arguments.find("$" + (*it)[1].str() + "$"), std::string::npos) << (*it)[1] << " is both env and argument";
   }
-  EXPECT_EQ(env_vars, 2);
+  EXPECT_EQ(env_vars, check.env_vars);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Checks, Icinga2CommandMapping,
+    ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS, "cf_access",
+                                  {"expect-protected", "insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"url", "target", "resolve"}, 2},
+                      MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS, "cf_service_tokens",
+                                  {"insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"name", "id", "client-id", "resolve"}, 1}),
+    [](const ::testing::TestParamInfo<MappedCheck>& param) { return std::string(param.param.command); });
 
 // The API as the test's window into the daemon.
 class IcingaApi {
@@ -184,6 +220,8 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   const std::string password = md5_hex(d + std::to_string(::getpid()));
 
   const std::string port = std::to_string(emu.port());
+  const std::string account = emu.config().at("api").at("account_id");
+  const std::string api_token = emu.config().at("api").at("api_tokens").at(0).at("token");
   const std::string env_file = tree.dir.write("cfmon/cf-access.env",
                                               "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
                                                   "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
@@ -201,6 +239,15 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
                      "\"; cf_access_env_file = \"" + env_file + "\" }\n"
                      "  vars.cf_access_apps[\"legacy-403\"] = { cf_access_url = \"" + emu.url("legacy-403") +
                      "\"; cf_access_env_file = \"" + env_file + "\" }\n"
+                     // Token expiry through the emulator's API; the API token through env.
+                     "  vars.cf_service_tokens_api_url = \"https://api.cfemu.test:" + port + "/client/v4\"\n"
+                     "  vars.cf_service_tokens_resolve = \"api.cfemu.test:" + port + ":127.0.0.1\"\n"
+                     "  vars.cf_service_tokens_ca_file = \"" + emu.ca_file() + "\"\n"
+                     "  vars.cf_service_tokens_account_id = \"" + account + "\"\n"
+                     "  vars.cf_service_tokens_api_token = \"" + api_token + "\"\n"
+                     "  vars.cf_service_tokens[\"other-team\"] = {}\n"
+                     "  vars.cf_service_tokens[\"monitoring\"] = { cf_service_tokens_warning_days = 2000 }\n"
+                     "  vars.cf_service_tokens[\"expired\"] = {}\n"
                      "}\n";
   spit(tree.conf_d + "/emulator-host.conf", host);
   tree.write_main("object Endpoint NodeName {}\n"
@@ -235,7 +282,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_TRUE(wait_until(
       [&] {
         const auto r = api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
-        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 3;
+        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 6;
       },
       std::chrono::seconds(30), std::chrono::milliseconds(100)))
       << slurp(log);
@@ -251,7 +298,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         for (const auto& s : body.at("results")) {
           if (!s.at("attrs").at("last_check_result").is_null()) results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
         }
-        return results.size() == 3;
+        return results.size() == 6;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << last.status << " " << last.error << " " << last.body;
@@ -294,6 +341,29 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     EXPECT_EQ(command.find(emu.client_secret("monitoring")), std::string::npos) << command;
   }
   EXPECT_NE(results["emulator!cf-access-origin-502"].at("command").dump().find(env_file), std::string::npos);
+
+  // Token expiry, one service per token.
+  for (const Expect& e : {Expect{"emulator!cf-token-other-team", 0, "CF-TOKENS OK - other-team: expires in "},
+                          Expect{"emulator!cf-token-monitoring", 1, "CF-TOKENS WARNING - monitoring: expires in "},
+                          Expect{"emulator!cf-token-expired", 2, "CF-TOKENS CRITICAL - expired: expired "}}) {
+    SCOPED_TRACE(e.service);
+    const auto& cr = results[e.service];
+    EXPECT_EQ(cr.at("state").get<double>(), e.state) << cr.dump();
+    const std::string output = cr.at("output");
+    EXPECT_EQ(output.rfind(e.output, 0), 0U) << output;
+    // days_left, and idle_days once the token was used (the access checks use monitoring).
+    std::map<std::string, Perfdata> perf;
+    for (const auto& item : cr.at("performance_data")) {
+      const auto p = parse_perfdata(item.get<std::string>());
+      ASSERT_TRUE(p) << item;
+      perf[p->label] = *p;
+    }
+    ASSERT_EQ(perf.count("days_left"), 1U) << cr.dump();
+    EXPECT_EQ(perf["days_left"].value > 0, e.state != 2) << perf["days_left"].value;
+    EXPECT_EQ(perf["days_left"].crit, "7:");
+    for (const auto& [label, p] : perf) EXPECT_TRUE(label == "days_left" || label == "idle_days") << label;
+    EXPECT_EQ(cr.at("command").dump().find(api_token), std::string::npos) << "the API token went through env";
+  }
 
   icinga.stop();
   EXPECT_FALSE(icinga.running());
