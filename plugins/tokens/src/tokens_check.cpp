@@ -15,6 +15,7 @@ using cloudflare::ServiceTokenInfo;
 using cloudflare::TimePoint;
 
 constexpr double kSecondsPerDay = 86400.0;
+constexpr double kForeverDays = 36500;  // an expiry beyond a century is no expiry
 
 double days_between(TimePoint from, TimePoint to) {
   return std::chrono::duration<double>(to - from).count() / kSecondsPerDay;
@@ -70,26 +71,29 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   std::vector<Finding> findings;
   std::string expiry_text;
   std::optional<double> days_left;
-  const bool never_expires = !t.expires_at;
+  // "forever" tokens may carry an expires_at far in the future (9999-12-31): no expiry.
+  std::optional<TimePoint> expires_at = t.expires_at;
+  if (expires_at && t.duration == "forever" && days_between(now, *expires_at) > kForeverDays) expires_at.reset();
+  const bool never_expires = !expires_at;
   bool expired = false;
 
   if (!t.enabled) {
     findings.push_back({State::critical, "token_disabled", "disabled (enabled: false): Access refuses it"});
   }
-  if (t.expires_at) {
-    days_left = days_between(now, *t.expires_at);
+  if (expires_at) {
+    days_left = days_between(now, *expires_at);
     if (*days_left <= 0) {
       expired = true;
       findings.push_back({State::critical, "token_expired",
-                          "expired " + span_text(*days_left) + " ago (" + date_text(*t.expires_at) + ")"});
+                          "expired " + span_text(*days_left) + " ago (" + date_text(*expires_at) + ")"});
     } else if (*days_left < plan.critical_days) {
       findings.push_back({State::critical, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")"});
+                          "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")"});
     } else if (*days_left < plan.warning_days) {
       findings.push_back({State::warning, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")"});
+                          "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")"});
     } else {
-      expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(*t.expires_at) + ")";
+      expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")";
     }
   } else {
     expiry_text = "never expires (duration " + (t.duration.empty() ? std::string("unknown") : t.duration) + ")";
@@ -154,7 +158,7 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
   if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
   r.fields.push_back(Field{"client_id", t.client_id, ""});
-  if (t.expires_at) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(*t.expires_at), ""});
+  if (expires_at) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(*expires_at), ""});
   return r;
 }
 

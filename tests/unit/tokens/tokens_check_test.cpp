@@ -150,6 +150,12 @@ TEST(TokensCheck, ForeverIsOkUnlessALifetimeIsRequired) {
   EXPECT_TRUE(std::get<bool>(field(only(report), "never_expires")->value));
   EXPECT_EQ(field(only(report), "days_left"), nullptr) << "no made-up number";
 
+  auto far = token("legacy", std::nullopt);
+  far.expires_at = cloudflare::parse_rfc3339("9999-12-31T23:59:59Z");  // how some answers say "never"
+  report = run(TokensPlan{}, {far});
+  EXPECT_EQ(only(report).reason, "never_expires");
+  EXPECT_TRUE(only(report).perfdata.empty());
+
   TokensPlan plan;
   plan.max_lifetime_days = 365;
   report = run(plan, {token("legacy", std::nullopt)});
