@@ -26,6 +26,7 @@ struct NagiosTree {
   std::string cfg = dir.path() + "/nagios.cfg";
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string targets_file = dir.path() + "/cfmon/targets";
+  std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
 
   NagiosTree() {
     std::filesystem::create_directories(dir.path() + "/cfmon");
@@ -33,7 +34,8 @@ struct NagiosTree {
     // The shipped files as they are, but for the paths of a real installation.
     const std::map<std::string, std::string> paths{{"/usr/lib/nagios/plugins", CFMON_PLUGIN_BUILD_DIR},
                                                    {"/etc/nagios4/cfmon/cf-access.env", env_file},
-                                                   {"/etc/nagios4/cfmon/targets", targets_file}};
+                                                   {"/etc/nagios4/cfmon/targets", targets_file},
+                                                   {"/etc/nagios4/cfmon/cf-api.env", api_env_file}};
     for (const char* file : {"commands.cfg", "services.cfg", "resource.cfg"}) {
       copy_with_paths(kShipped + "/" + file, dir.path() + "/cfmon-" + file, paths);
     }
@@ -77,7 +79,7 @@ TEST(Nagios4Config, ShippedFilesValidate) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("Warning:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 4 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 5 services."), std::string::npos) << r.out;
 }
 
 TEST(Nagios4Config, ValidationCatchesAServiceWithAnUnknownCommand) {
@@ -99,16 +101,18 @@ TEST(Nagios4Config, ResourceMacrosHoldPathsNeverSecrets) {
   int macros = 0;
   for (std::string line; std::getline(lines, line);) {
     // The token's variables only appear in comments describing the credentials file.
-    if (line.find("CF_SERVICE_TOKEN") != std::string::npos) {
+    if (line.find("CF_SERVICE_TOKEN") != std::string::npos || line.find("CF_API_TOKEN") != std::string::npos) {
       EXPECT_EQ(line.front(), '#') << line;
     }
     if (line.rfind("$USER", 0) != 0) continue;
     ++macros;
     EXPECT_EQ(line.at(line.find('=') + 1), '/') << "not a path: " << line;
   }
-  EXPECT_EQ(macros, 3);
+  EXPECT_EQ(macros, 4);
   EXPECT_NE(commands.find("--env-file '$USER3$'"), std::string::npos);
+  EXPECT_NE(commands.find("--env-file '$USER5$'"), std::string::npos);
   EXPECT_EQ(commands.find("--client-secret"), std::string::npos);
+  EXPECT_EQ(commands.find("--api-token-file"), std::string::npos);
 }
 
 // servicestatus blocks of status.dat, by service_description.
@@ -140,6 +144,8 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   spit(tree.env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
                           "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
   spit(tree.targets_file, "# name url\nbroken-origin " + emu.url("origin-502") + "\n");
+  spit(tree.api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
+                              "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
   const std::string port = std::to_string(emu.port());
   const std::string connection = " --ca-file " + emu.ca_file() + " --resolve ok.cfemu.test:" + port +
                                  ":127.0.0.1 --resolve origin-502.cfemu.test:" + port +
@@ -154,7 +160,10 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
        "define service {\n    use generic-service\n    host_name emulator\n    service_description origin-502\n"
        "    check_command check_cf_access_target!broken-origin!" + connection + "\n}\n"
        "define service {\n    use generic-service\n    host_name emulator\n    service_description legacy-403\n"
-       "    check_command check_cf_access_protected!" + emu.url("legacy-403") + "!" + connection + "\n}\n");
+       "    check_command check_cf_access_protected!" + emu.url("legacy-403") + "!" + connection + "\n}\n"
+       "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
+       "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" + port +
+       "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
   files.push_back(services);
@@ -170,7 +179,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         status = service_status(status_file);
         int checked = 0;
         for (auto& [name, s] : status) checked += s["has_been_checked"] == "1" ? 1 : 0;
-        return checked == 3 || !nagios.running();
+        return checked == 4 || !nagios.running();
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << slurp(tree.dir.path() + "/nagios.log");
@@ -202,6 +211,13 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     EXPECT_EQ(perf["time"].min, "0");
     EXPECT_EQ(perf[e.size_label].uom, "B");
   }
+  auto& token = status["token-expired"];
+  EXPECT_EQ(token["current_state"], "2") << token["plugin_output"];
+  EXPECT_EQ(token["plugin_output"].rfind("CF-TOKENS CRITICAL - expired: expired ", 0), 0U) << token["plugin_output"];
+  const auto days = parse_perfdata(split_perfdata(token["performance_data"]).at(0));
+  ASSERT_TRUE(days) << token["performance_data"];
+  EXPECT_EQ(days->label, "days_left");
+  EXPECT_LT(days->value, 0.0);
   nagios.stop();
   EXPECT_FALSE(nagios.running());
 }
