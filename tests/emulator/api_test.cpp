@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -316,13 +317,15 @@ TEST(ApiLimits, RateLimitAnswers429WithTheDocumentedHeaders) {
     const auto r = f.call("GET", kTokens);
     ASSERT_EQ(r.status, 200);
     ASSERT_NE(r.header("Ratelimit"), nullptr);
-    EXPECT_EQ(*r.header("Ratelimit"), "\"default\";r=" + std::to_string(2 - i) + ";t=60");
+    // t counts down with the real clock: 60 unless a slow machine crossed a second.
+    EXPECT_TRUE(std::regex_match(*r.header("Ratelimit"), std::regex("\"default\";r=" + std::to_string(2 - i) + ";t=(59|60)")))
+        << *r.header("Ratelimit");
   }
   auto r = f.call("GET", kTokens);
   EXPECT_EQ(r.status, 429);
   ASSERT_NE(r.header("Retry-After"), nullptr);
-  EXPECT_EQ(*r.header("Retry-After"), "60");
-  EXPECT_EQ(*r.header("Ratelimit"), "\"default\";r=0;t=60");
+  EXPECT_TRUE(std::regex_match(*r.header("Retry-After"), std::regex("59|60"))) << *r.header("Retry-After");
+  EXPECT_TRUE(std::regex_match(*r.header("Ratelimit"), std::regex("\"default\";r=0;t=(59|60)")));
   EXPECT_EQ(*r.header("Ratelimit-Policy"), "\"burst\";q=3;w=60");
   EXPECT_EQ(f.call("GET", kTokens, kReadOnly).status, 200) << "the budget is per API token";
   f.advance(60s);
