@@ -42,6 +42,7 @@ for f in ./usr/lib/nagios/plugins/check_cf_access \
          ./usr/share/cfmon/nagios/icinga2/cfmon-commands.conf \
          ./usr/share/cfmon/nagios/nagios4/commands.cfg \
          ./usr/share/cfmon/zabbix/userparameter_cf_access.conf \
+         ./usr/share/cfmon/zabbix/userparameter_cf_service_tokens.conf \
          ./usr/share/cfmon/zabbix/template/cfmon_cloudflare_access.yaml \
          ./usr/share/cfmon/telegraf/cf_access.conf; do
   grep -qxF "$f" "$scratch/files" || fail "$f is not in the package"

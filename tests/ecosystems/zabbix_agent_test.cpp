@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ namespace {
 
 const std::string kAgent = "/usr/sbin/zabbix_agentd";
 const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.conf";
+const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
 
 // Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
 // range for a port nothing holds (seeded by the PID so parallel tests spread out).
@@ -53,6 +55,7 @@ struct AgentTree {
   std::string conf = dir.path() + "/zabbix_agentd.conf";
   std::string targets = dir.path() + "/cfmon/targets";
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
+  std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
   int port = agent_port();
 
   explicit AgentTree(Emulator& emu) {
@@ -64,6 +67,12 @@ struct AgentTree {
              " --resolve ok.cfemu.test:" + p + ":127.0.0.1 --resolve origin-502.cfemu.test:" + p +
              ":127.0.0.1 --resolve legacy-403.cfemu.test:" + p + ":127.0.0.1 \"$@\"\n",
          0700);
+    spit(dir.path() + "/plugins/check_cf_service_tokens",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + p +
+             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+         0700);
+    spit(api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
+                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
     spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
                       emu.url("legacy-403") + "\n");
     spit(env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
@@ -72,11 +81,13 @@ struct AgentTree {
                     {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"},
                      {"/etc/zabbix/cfmon/targets", targets},
                      {"/etc/zabbix/cfmon/cf-access.env", env_file}});
+    copy_with_paths(kShippedTokens, dir.path() + "/userparameter_cf_service_tokens.conf",
+                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
     // The documented agent defaults that matter: Timeout 3, UnsafeUserParameters 0.
     spit(conf, "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
                    "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
                    "\nServerActive=\nHostname=cfmon-test\nAllowRoot=1\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\n"
-                   "Include=" + dir.path() + "/userparameter_cf_access.conf\n");
+                   "Include=" + dir.path() + "/userparameter_cf_*.conf\n");
   }
 };
 
@@ -158,6 +169,34 @@ TEST(ZabbixAgent, TestModeRunsTheShippedKeys) {
   ASSERT_TRUE(one.is_object()) << one.dump();
   EXPECT_EQ(one.at("name"), "broken");
   EXPECT_EQ(one.at("state"), 1);
+}
+
+// The token keys, against the emulator's API: discovery, every token, one token.
+TEST(ZabbixAgent, TestModeRunsTheShippedTokenKeys) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  const auto lld = nlohmann::json::parse(test_mode_value(tree, "cf.tokens.discovery"));
+  ASSERT_TRUE(lld.is_array()) << lld.dump();
+  std::set<std::string> names;
+  for (const auto& e : lld) names.insert(e.at("{#TOKEN_NAME}").get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"monitoring", "other-team", "expired", "disabled"})) << lld.dump();
+
+  const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.tokens.all"));
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  EXPECT_EQ(by_name["monitoring"].at("state"), 0) << all.dump();
+  EXPECT_TRUE(by_name["monitoring"].at("days_left").is_number());
+  EXPECT_EQ(by_name["expired"].at("state"), 2);
+  EXPECT_EQ(by_name["expired"].at("result"), "token_expired");
+  EXPECT_EQ(by_name["disabled"].at("result"), "token_disabled");
+
+  const auto expired = nlohmann::json::parse(test_mode_value(tree, "cf.tokens[expired]"));
+  ASSERT_TRUE(expired.is_object()) << expired.dump();
+  EXPECT_LT(expired.at("days_left").get<double>(), 0.0);
+  const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tokens[deleted-token]"));
+  EXPECT_EQ(gone.at("result"), "token_missing") << gone.dump();
 }
 
 TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {

@@ -164,6 +164,10 @@ TEST_F(ZabbixTemplate, ItemsUseKnownEnumerationsAndResolvableReferences) {
       for (const auto& step : i["preprocessing"]) {
         EXPECT_TRUE(kPreprocessing.count(str(step, "type"))) << str(step, "type");
         ASSERT_TRUE(step["parameters"].IsSequence());
+        if (step["error_handler"]) {
+          EXPECT_TRUE((std::set<std::string>{"DISCARD_VALUE", "CUSTOM_VALUE", "CUSTOM_ERROR"}.count(str(step, "error_handler"))))
+              << str(step, "error_handler");
+        }
       }
       const std::string delay = str(i, "delay");
       if (delay.rfind("{$", 0) == 0) {
@@ -223,13 +227,14 @@ TEST_F(ZabbixTemplate, TriggersReferenceExistingItemsAndMacros) {
   });
 }
 
-TEST_F(ZabbixTemplate, AlertsOnRejectedTokensAndDownOrigins) {
-  std::map<std::string, std::string> priority_of;  // reason code -> priority of the trigger matching it
+TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
+  std::map<std::string, std::set<std::string>> priorities_of;  // what an expression tests -> priorities
   std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
     if (n.IsMap()) {
       if (n["expression"] && n["priority"]) {
-        for (const char* reason : {"token_rejected", "login_redirect", "origin_down", "tunnel_down"}) {
-          if (str(n, "expression").find(reason) != std::string::npos) priority_of[reason] = str(n, "priority");
+        for (const char* what : {"token_rejected", "login_redirect", "origin_down", "tunnel_down", "token_expired",
+                                 "token_disabled", "token_missing", "cf.tokens.days_left"}) {
+          if (str(n, "expression").find(what) != std::string::npos) priorities_of[what].insert(str(n, "priority"));
         }
       }
       for (const auto& kv : n) walk(kv.second);
@@ -238,15 +243,20 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedTokensAndDownOrigins) {
     }
   };
   walk(root);
-  EXPECT_EQ(priority_of["token_rejected"], "HIGH");
-  EXPECT_EQ(priority_of["login_redirect"], "HIGH");
-  EXPECT_EQ(priority_of["origin_down"], "AVERAGE");
-  EXPECT_EQ(priority_of["tunnel_down"], "AVERAGE");
+  using Set = std::set<std::string>;
+  EXPECT_EQ(priorities_of["token_rejected"], Set{"HIGH"});
+  EXPECT_EQ(priorities_of["login_redirect"], Set{"HIGH"});
+  EXPECT_EQ(priorities_of["origin_down"], Set{"AVERAGE"});
+  EXPECT_EQ(priorities_of["tunnel_down"], Set{"AVERAGE"});
+  EXPECT_EQ(priorities_of["token_expired"], Set{"HIGH"});
+  EXPECT_EQ(priorities_of["token_missing"], Set{"HIGH"});
+  EXPECT_EQ(priorities_of["cf.tokens.days_left"], (Set{"WARNING", "HIGH"}));  // expiring: soon, very soon
 }
 
-// The agent keys the template polls exist in the shipped UserParameter file.
+// The agent keys the template polls exist in the shipped UserParameter files.
 TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
-  const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf");
+  const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf") +
+                           slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf");
   const auto has_key = [&](const std::string& key) { return conf.find("\nUserParameter=" + key + ",") != std::string::npos; };
   each_template([&](const YAML::Node& t) {
     for (const auto& i : t["items"]) {
@@ -262,8 +272,9 @@ TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
   });
 }
 
-// Each dependent item's JSONPath picks its app by {#NAME} and a field the check prints.
-TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheCheckPrints) {
+// Each dependent item's JSONPath picks its app or token by its LLD macro and a field the
+// check prints (checked against real output of both checks on the emulator).
+TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   auto& emu = shared_emulator();
   TempDir dir;
   auto args = emu.connection_args("ok");
@@ -271,14 +282,26 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheCheckPrints) {
                                                        "--format", "zabbix"}) {
     args.push_back(a);
   }
-  const auto r = run(CFMON_CHECK_CF_ACCESS, args,
-                     {{"CF_SERVICE_TOKEN_CLIENT_ID", emu.client_id("monitoring")},
-                      {"CF_SERVICE_TOKEN_CLIENT_SECRET", emu.client_secret("monitoring")}});
-  const auto value = nlohmann::json::parse(r.out);
-  ASSERT_TRUE(value.is_object()) << r.out;  // one app: an object, which the master item's JavaScript wraps
+  const auto app = run(CFMON_CHECK_CF_ACCESS, args,
+                       {{"CF_SERVICE_TOKEN_CLIENT_ID", emu.client_id("monitoring")},
+                        {"CF_SERVICE_TOKEN_CLIENT_SECRET", emu.client_secret("monitoring")}});
+  const auto app_value = nlohmann::json::parse(app.out);
+  ASSERT_TRUE(app_value.is_object()) << app.out;  // one app: an object, which the master item's JavaScript wraps
 
-  const std::regex path(R"(\$\[\?\(@\.name == '\{#NAME\}'\)\]\.([a-z_]+)\.first\(\))");
-  int checked = 0;
+  // A used token: every field, idle_days included (the access check above used it).
+  const std::string port = std::to_string(emu.port());
+  const auto tokens = run(CFMON_CHECK_CF_SERVICE_TOKENS,
+                          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+                           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring",
+                           "--format", "zabbix"},
+                          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
+                           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  const auto token_value = nlohmann::json::parse(tokens.out);
+  ASSERT_TRUE(token_value.is_object()) << tokens.out;
+  ASSERT_EQ(token_value.at("name"), "monitoring") << tokens.out;
+
+  const std::regex path(R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
+  std::map<std::string, int> checked;
   each_template([&](const YAML::Node& t) {
     for (const auto& d : t["discovery_rules"]) {
       for (const auto& p : d["item_prototypes"]) {
@@ -288,19 +311,22 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheCheckPrints) {
         std::smatch m;
         const std::string expression = p["preprocessing"][0]["parameters"][0].as<std::string>();
         ASSERT_TRUE(std::regex_match(expression, m, path)) << expression;
-        EXPECT_TRUE(value.contains(m[1].str())) << m[1] << " is not in " << r.out;
+        const auto& value = m[1] == "NAME" ? app_value : token_value;
+        const std::string field = m[2];
+        EXPECT_TRUE(value.contains(field)) << field << " is not in " << value.dump();
         const std::string value_type = str(p, "value_type", "UNSIGNED");
-        if (value_type == "UNSIGNED" && m[1] != "token_accepted") {
-          EXPECT_TRUE(value.at(m[1].str()).is_number_integer()) << m[1];
+        if (value_type == "UNSIGNED" && field != "token_accepted") {
+          EXPECT_TRUE(value.at(field).is_number_integer()) << field;
         }
         if (value_type == "FLOAT") {
-          EXPECT_TRUE(value.at(m[1].str()).is_number()) << m[1];
+          EXPECT_TRUE(value.at(field).is_number()) << field;
         }
-        ++checked;
+        ++checked[m[1]];
       }
     }
   });
-  EXPECT_GE(checked, 5);
+  EXPECT_GE(checked["NAME"], 5);
+  EXPECT_GE(checked["TOKEN_NAME"], 4);
 }
 
 }  // namespace
