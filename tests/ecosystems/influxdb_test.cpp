@@ -82,39 +82,70 @@ class Influx {
   bool ready_ = false;
 };
 
-// The snippet's command line, split as Telegraf does (shell-like words, no shell).
-std::vector<std::string> snippet_command() {
+// The snippet's [[inputs.exec]] blocks, in order.
+std::vector<std::string> snippet_blocks() {
   const std::string text = slurp(kSnippet);
+  std::vector<std::string> blocks;
+  // Table headers start a line; the comments may mention them too.
+  for (auto at = text.find("\n[[inputs.exec]]"); at != std::string::npos;) {
+    const auto next = text.find("\n[[inputs.exec]]", at + 1);
+    blocks.push_back(text.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    at = next;
+  }
+  return blocks;
+}
+
+// A block's command line, split as Telegraf does (shell-like words, no shell).
+std::vector<std::string> block_command(const std::string& block) {
   std::smatch m;
-  if (!std::regex_search(text, m, std::regex(R"(commands = \[\s*"([^"]+)\")"))) return {};
+  if (!std::regex_search(block, m, std::regex(R"(commands = \[\s*"([^"]+)\")"))) return {};
   std::istringstream words(m[1].str());
   std::vector<std::string> argv;
   for (std::string w; words >> w;) argv.push_back(w);
   return argv;
 }
 
-double seconds_of(const std::string& text, const std::string& key) {
+double seconds_of(const std::string& block, const std::string& key) {
   std::smatch m;
-  if (!std::regex_search(text, m, std::regex("\n  " + key + R"( = "([0-9]+)s")"))) return -1;
-  return std::stod(m[1]);
+  if (!std::regex_search(block, m, std::regex("\n  " + key + R"re( = "([0-9]+)(s|m)")re"))) return -1;
+  return std::stod(m[1]) * (m[2] == "m" ? 60 : 1);
 }
 
-TEST(TelegrafSnippet, IsAnInfluxExecInputWithATimeoutBelowItsInterval) {
-  const std::string text = slurp(kSnippet);
-  EXPECT_NE(text.find("[[inputs.exec]]"), std::string::npos);
-  EXPECT_NE(text.find("\n  data_format = \"influx\""), std::string::npos);
-  const auto argv = snippet_command();
-  ASSERT_FALSE(argv.empty());
-  std::map<std::string, std::string> options;
-  for (std::size_t i = 1; i + 1 < argv.size(); ++i) options[argv[i]] = argv[i + 1];
-  EXPECT_EQ(options["--format"], "influx");
-  EXPECT_FALSE(options["--env-file"].empty()) << "credentials come from a file, never the command line";
-  const double interval = seconds_of(text, "interval");
-  const double timeout = seconds_of(text, "timeout");
-  ASSERT_GT(interval, 0);
-  ASSERT_GT(timeout, 0);
-  EXPECT_LT(timeout, interval);
-  EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
+// The command of the block running `binary`, with only its paths changed.
+std::vector<std::string> snippet_command(const std::string& binary, const std::string& dir) {
+  for (const auto& block : snippet_blocks()) {
+    auto argv = block_command(block);
+    if (argv.empty() || argv.front().find("/" + binary) == std::string::npos) continue;
+    for (auto& a : argv) {
+      a = replace_all(a, "/usr/lib/nagios/plugins", dir);
+      a = replace_all(a, "/etc/telegraf/cfmon", dir);
+    }
+    return argv;
+  }
+  return {};
+}
+
+TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) {
+  const auto blocks = snippet_blocks();
+  ASSERT_EQ(blocks.size(), 2U);
+  std::set<std::string> binaries;
+  for (const auto& block : blocks) {
+    EXPECT_NE(block.find("\n  data_format = \"influx\""), std::string::npos) << block;
+    const auto argv = block_command(block);
+    ASSERT_FALSE(argv.empty()) << block;
+    binaries.insert(argv.front().substr(argv.front().rfind('/') + 1));
+    std::map<std::string, std::string> options;
+    for (std::size_t i = 1; i + 1 < argv.size(); ++i) options[argv[i]] = argv[i + 1];
+    EXPECT_EQ(options["--format"], "influx");
+    EXPECT_FALSE(options["--env-file"].empty()) << "credentials come from a file, never the command line";
+    const double interval = seconds_of(block, "interval");
+    const double timeout = seconds_of(block, "timeout");
+    ASSERT_GT(interval, 0) << block;
+    ASSERT_GT(timeout, 0) << block;
+    EXPECT_LT(timeout, interval);
+    EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
+  }
+  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens"}));
 }
 
 TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
@@ -143,12 +174,8 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   spit(dir.path() + "/targets", targets);
   spit(dir.path() + "/cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
                                           "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
-  auto argv = snippet_command();
+  auto argv = snippet_command("check_cf_access", dir.path());
   ASSERT_FALSE(argv.empty());
-  for (auto& a : argv) {
-    a = replace_all(a, "/usr/lib/nagios/plugins", dir.path());
-    a = replace_all(a, "/etc/telegraf/cfmon", dir.path());
-  }
   const auto all = run(argv.front(), std::vector<std::string>(argv.begin() + 1, argv.end()));
   ASSERT_EQ(all.exit_code, 0) << "Telegraf drops the output of a failing command: " << all.out << all.err;
   const std::size_t apps = emu.config().at("apps").size() - 1 + 3;
@@ -176,6 +203,39 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                             dir.path() + "/cf-access.env"});
   w = influx.write(guarded.out);
   EXPECT_EQ(w.status, 204) << w.body << "\n" << guarded.out;
+
+  // The token block: every token of the emulator's account.
+  const std::string port = std::to_string(emu.port());
+  spit(dir.path() + "/check_cf_service_tokens",
+       "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + port +
+           "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+       0700);
+  spit(dir.path() + "/cf-api.env",
+       "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
+           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
+  const auto token_argv = snippet_command("check_cf_service_tokens", dir.path());
+  ASSERT_FALSE(token_argv.empty());
+  const auto tokens = run(token_argv.front(), std::vector<std::string>(token_argv.begin() + 1, token_argv.end()));
+  EXPECT_EQ(tokens.exit_code, 0) << tokens.out << tokens.err;
+  EXPECT_EQ(std::count(tokens.out.begin(), tokens.out.end(), '\n'), 4) << tokens.out;
+  w = influx.write(tokens.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << tokens.out;
+  const auto token_fields = influx.query("SHOW FIELD KEYS FROM cf_service_token");
+  std::map<std::string, std::string> token_types;
+  for (const auto& v : token_fields["results"][0]["series"][0]["values"]) token_types[v[0]] = v[1];
+  EXPECT_EQ(token_types, (std::map<std::string, std::string>{
+                             {"state", "integer"},        {"found", "boolean"},      {"enabled", "boolean"},
+                             {"expired", "boolean"},      {"never_expires", "boolean"}, {"never_used", "boolean"},
+                             {"days_left", "float"},      {"idle_days", "float"},    {"client_id", "string"},
+                             {"expires_at", "string"}}))
+      << token_fields.dump();
+  const auto expired = influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
+  const auto& token_row = expired["results"][0]["series"][0]["values"][0];
+  ASSERT_TRUE(token_row.is_array()) << expired.dump();
+  EXPECT_EQ(token_row[1], 2);
+  EXPECT_EQ(token_row[2], true);
+  EXPECT_LT(token_row[3].get<double>(), 0.0);
+  EXPECT_EQ(token_row[4], "2020-01-01T00:00:00Z");
 
   // The judge can fail: a line whose field type changes is refused.
   EXPECT_EQ(influx.write("cf_access,target=ok state=1.5\n").status, 400);
