@@ -7,9 +7,9 @@
 set -euo pipefail
 build=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for tool in cpack dpkg dpkg-deb dpkg-shlibdeps fakeroot; do
+for tool in cpack dpkg dpkg-deb dpkg-shlibdeps readelf file; do
   if ! command -v "$tool" >/dev/null; then
-    [ "${CI:-}" = true ] && fail "$tool is missing (cmake/install-debian-deps.sh installs dpkg-dev, fakeroot)"
+    [ "${CI:-}" = true ] && fail "$tool is missing (cmake/install-debian-deps.sh installs dpkg-dev, file)"
     echo "SKIP: $tool is missing"; exit 0
   fi
 done
