@@ -116,6 +116,7 @@ class Cli : public ::testing::Test {
     err_.str("");
     CliContext ctx(out_, err_);
     ctx.stdin_is_tty = tty;
+    ctx.stdout_is_tty = stdout_tty_;
     ctx.read_line = [answers, i = std::size_t{0}]() mutable -> std::optional<std::string> {
       if (i >= answers.size()) return std::nullopt;
       return answers[i++];
@@ -143,6 +144,7 @@ class Cli : public ::testing::Test {
   bool called(const std::string& call) const { return std::find(calls_.begin(), calls_.end(), call) != calls_.end(); }
 
   cfmon::testing::TempDir dir_;
+  bool stdout_tty_ = false;
   std::vector<ServiceTokenInfo> tokens_;
   std::vector<std::string> calls_;
   std::ostringstream out_;
@@ -286,6 +288,17 @@ TEST_F(Cli, UsageErrorsExit2) {
   EXPECT_NE(out_.str().find("Exit codes"), std::string::npos);
   EXPECT_EQ(run({"delete", "--help"}), kExitOk);
   EXPECT_NE(out_.str().find("--yes"), std::string::npos);
+}
+
+TEST_F(Cli, TestColoursOnlyOnATerminal) {
+  dir_.write("t.env", "CF_SERVICE_TOKEN_CLIENT_ID=a.access\nCF_SERVICE_TOKEN_CLIENT_SECRET=s\n");
+  const std::vector<std::string> args{"test", "https://app.example.com/", "--env-file", dir_.path() + "/t.env"};
+  EXPECT_EQ(run(args), kExitFailed);  // the fake transport never answers
+  EXPECT_EQ(out_.str().rfind("\u2717 app.example.com: ", 0), 0U) << out_.str();
+  EXPECT_EQ(out_.str().find('\x1b'), std::string::npos) << out_.str();
+  stdout_tty_ = true;
+  EXPECT_EQ(run(args), kExitFailed);
+  EXPECT_EQ(out_.str().rfind("\x1b[31m\u2717\x1b[0m app.example.com: ", 0), 0U) << out_.str();
 }
 
 // --- the pure views -------------------------------------------------------------
