@@ -46,6 +46,11 @@ json answer_graphql(const std::string& body, const std::string& account_id, cons
   const auto since = time_variable(variables, "since");
   const auto until = time_variable(variables, "until");
   if (!since || !until) return graphql_error("$since and $until must be RFC 3339 times (datetime_geq, datetime_leq)");
+  // The dataset's maxDuration: a longer window is refused, not truncated.
+  if (*until - *since > kMaxGraphqlWindow) {
+    return graphql_error("the requested time range is too large: accessLoginRequestsAdaptiveGroups allows at most " +
+                         std::to_string(kMaxGraphqlWindow.count()) + "s (31 days)");
+  }
   if (!variables.contains("limit") || !variables["limit"].is_number_integer()) {
     return graphql_error("missing variable $limit (an integer)");
   }

@@ -17,6 +17,8 @@ namespace cfmon::emulator {
 
 // Upper bound Cloudflare applies to `limit` on adaptive groups.
 inline constexpr int kMaxGraphqlLimit = 10000;
+// Longest window one query may ask for (the dataset's maxDuration).
+inline constexpr std::chrono::seconds kMaxGraphqlWindow{31 * 86400};
 
 // The body of POST /client/v4/graphql for an authenticated API token of `account_id`:
 // {"data": ...} or {"data": null, "errors": [...]}. Groups are one per distinct

@@ -89,6 +89,8 @@ TEST(Graphql, OtherQueriesAndBadVariablesAreErrorsArrays) {
             std::string::npos);
   EXPECT_NE(message("not json").find("parse"), std::string::npos);
   EXPECT_NE(message(body("yesterday", "2026-01-01T00:01:00Z", 10)).find("RFC 3339"), std::string::npos);
+  EXPECT_NE(message(body("2025-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10)).find("time range is too large"),
+            std::string::npos);
   EXPECT_NE(message(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 0)).find("limit"), std::string::npos);
   EXPECT_NE(message(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10, std::string(32, 'b'))).find("not authorized"),
             std::string::npos);

@@ -1,0 +1,340 @@
+#include "logins_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace cfmon::logins {
+
+const char* const kLoginsQuery =
+    "query LoginEvents($accountTag: string, $since: Time, $until: Time, $limit: uint64) {\n"
+    "  viewer { accounts(filter: {accountTag: $accountTag}) {\n"
+    "    accessLoginRequestsAdaptiveGroups(limit: $limit,\n"
+    "      filter: {datetime_geq: $since, datetime_leq: $until}, orderBy: [datetime_DESC]) {\n"
+    "      count\n"
+    "      dimensions { datetime isSuccessfulLogin ipAddress serviceTokenId approvingPolicyId\n"
+    "                   cfRayId country identityProvider } } } } }";
+
+namespace {
+
+using cloudflare::ServiceTokenInfo;
+using cloudflare::TimePoint;
+using nlohmann::json;
+
+struct Outside {
+  std::string ip;
+  std::string time;
+  std::int64_t count = 0;
+};
+
+struct Activity {
+  std::int64_t logins = 0;
+  std::int64_t failures = 0;
+  std::set<std::string> ips;
+  std::vector<Outside> outside;  // newest first, one per address
+};
+
+// A row of the dataset; nullopt when it is not a service-token event.
+struct Row {
+  std::string token_id;
+  bool success = false;
+  std::string ip;
+  std::string time;
+  std::int64_t count = 0;
+};
+
+Report base_report() {
+  Report report;
+  report.label = "CF-LOGINS";
+  report.measurement = "cf_access_logins";
+  return report;
+}
+
+Report unknown(std::string reason, std::string message) {
+  Report report = base_report();
+  report.root.state = State::unknown;
+  report.root.reason = std::move(reason);
+  report.root.message = std::move(message);
+  return report;
+}
+
+std::optional<std::int64_t> integer_of(const json& v) {
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  return std::nullopt;
+}
+
+// The groups of the answer, or an error line when its shape is not the dataset's.
+Expected<std::vector<Row>> rows_of(const json& data) {
+  const auto bad = [](const std::string& what) { return make_error("the GraphQL answer is not login events: " + what); };
+  if (!data.is_object() || !data.contains("viewer") || !data["viewer"].is_object()) return bad("no viewer");
+  const json& accounts = data["viewer"].value("accounts", json());
+  if (!accounts.is_array()) return bad("no accounts");
+  std::vector<Row> rows;
+  if (accounts.empty()) return rows;  // an account without events may answer no account entry
+  const json& groups = accounts.front().value("accessLoginRequestsAdaptiveGroups", json());
+  if (!groups.is_array()) return bad("no accessLoginRequestsAdaptiveGroups");
+  for (const auto& g : groups) {
+    if (!g.is_object() || !g.contains("dimensions") || !g["dimensions"].is_object()) return bad("a group without dimensions");
+    const json& d = g["dimensions"];
+    const auto count = g.contains("count") ? integer_of(g["count"]) : std::nullopt;
+    if (!count || *count < 0) return bad("a group without a count");
+    Row r;
+    r.count = *count;
+    // Identity logins share the dataset: only rows naming a service token count here.
+    const json token = d.value("serviceTokenId", json());
+    if (!token.is_string() || token.get<std::string>().empty()) {
+      rows.push_back(Row{});
+      continue;
+    }
+    r.token_id = token.get<std::string>();
+    const auto success = d.contains("isSuccessfulLogin") ? integer_of(d["isSuccessfulLogin"]) : std::nullopt;
+    if (!success) return bad("a group without isSuccessfulLogin");
+    r.success = *success != 0;
+    r.ip = d.value("ipAddress", json()).is_string() ? d["ipAddress"].get<std::string>() : std::string();
+    r.time = d.value("datetime", json()).is_string() ? d["datetime"].get<std::string>() : std::string();
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+bool allowed(const LoginsPlan& plan, const std::string& ip) {
+  if (plan.allowed.empty()) return true;
+  const auto address = parse_ip_address(ip);
+  if (!address) return false;  // an address we cannot read is not one we allowed
+  return std::any_of(plan.allowed.begin(), plan.allowed.end(), [&](const Cidr& c) { return c.contains(*address); });
+}
+
+std::string plural(std::int64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+struct Finding {
+  State state;
+  std::string reason;
+  std::string text;
+};
+
+Result token_result(const LoginsPlan& plan, const std::string& name, const std::string& id, const std::string& client_id,
+                    const Activity& a) {
+  Result r;
+  r.name = name;
+  std::vector<Finding> findings;
+  const std::string window = "in the last " + plan.window_text;
+  if (!a.outside.empty()) {
+    std::string text = "login from outside the allowed networks: ";
+    for (std::size_t i = 0; i < a.outside.size() && i < 3; ++i) {
+      text += (i ? ", " : "") + (a.outside[i].ip.empty() ? std::string("(no address)") : a.outside[i].ip) + " at " +
+              a.outside[i].time;
+      if (a.outside[i].count > 1) text += " (" + std::to_string(a.outside[i].count) + "x)";
+    }
+    if (a.outside.size() > 3) text += " and " + std::to_string(a.outside.size() - 3) + " more addresses";
+    findings.push_back({State::critical, "outside_allowed_cidr", text});
+  }
+  const auto failures = static_cast<double>(a.failures);
+  if (plan.critical_failures && plan.critical_failures->alerts(failures)) {
+    findings.push_back({State::critical, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
+  } else if (plan.warning_failures && plan.warning_failures->alerts(failures)) {
+    findings.push_back({State::warning, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
+  }
+  if (plan.max_logins && a.logins > *plan.max_logins) {
+    findings.push_back({State::warning, "too_many_logins",
+                        plural(a.logins, "login", "logins") + " " + window + ", more than --max-logins " +
+                            std::to_string(*plan.max_logins) + " (abuse or a runaway script?)"});
+  }
+  if (plan.expect_activity && a.logins == 0) {
+    findings.push_back({State::warning, "no_activity",
+                        "no successful login " + window +
+                            ": the automation that should use the token has stopped, or no longer uses it"});
+  }
+  const std::string counts = plural(a.logins, "login", "logins") + ", " + plural(a.failures, "failure", "failures") +
+                             " from " + plural(static_cast<std::int64_t>(a.ips.size()), "address", "addresses") + " " +
+                             window;
+  if (findings.empty()) {
+    r.state = State::ok;
+    r.reason = a.logins + a.failures == 0 ? "no_events" : "logins_ok";
+    r.message = counts;
+  } else {
+    std::stable_sort(findings.begin(), findings.end(),
+                     [](const Finding& x, const Finding& y) { return severity(x.state) > severity(y.state); });
+    r.state = findings.front().state;
+    r.reason = findings.front().reason;
+    for (std::size_t i = 0; i < findings.size(); ++i) r.message += (i ? "; " : "") + findings[i].text;
+    r.message += " (" + counts + ")";
+  }
+  std::optional<Range> max_range;
+  if (plan.max_logins) {
+    max_range = Range{0.0, static_cast<double>(*plan.max_logins), false, std::to_string(*plan.max_logins)};
+  }
+  r.perfdata.push_back(PerfDatum{"logins", static_cast<double>(a.logins), "c", max_range, std::nullopt, 0.0, std::nullopt});
+  r.perfdata.push_back(
+      PerfDatum{"failures", failures, "c", plan.warning_failures, plan.critical_failures, 0.0, std::nullopt});
+  r.perfdata.push_back(
+      PerfDatum{"distinct_ips", static_cast<double>(a.ips.size()), "", std::nullopt, std::nullopt, 0.0, std::nullopt});
+  r.tags = {{"token_id", id}, {"result", r.reason}};
+  r.fields.push_back(Field{"logins", a.logins, ""});
+  r.fields.push_back(Field{"failures", a.failures, ""});
+  r.fields.push_back(Field{"distinct_ips", static_cast<std::int64_t>(a.ips.size()), ""});
+  std::int64_t outside = 0;
+  for (const auto& o : a.outside) outside += o.count;
+  r.fields.push_back(Field{"outside_logins", outside, ""});
+  r.fields.push_back(Field{"client_id", client_id, ""});
+  return r;
+}
+
+std::string summary(const Result& root) {
+  std::map<int, std::size_t> counts;
+  for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
+  std::string text = std::to_string(root.children.size()) + " tokens:";
+  bool first = true;
+  for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
+    const auto it = counts.find(static_cast<int>(s));
+    if (it == counts.end()) continue;
+    std::string name(state_name(s));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    text += (first ? " " : ", ") + std::to_string(it->second) + " " + name;
+    first = false;
+  }
+  return text;
+}
+
+bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
+  switch (s.kind) {
+    case TokenSelector::Kind::name: return t.name == s.value;
+    case TokenSelector::Kind::id: return t.id == s.value;
+    case TokenSelector::Kind::client_id: return t.client_id == s.value;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::pair<TimePoint, TimePoint> window_of(const LoginsPlan& plan, TimePoint now) {
+  TimePoint until = now;
+  if (plan.until_at) {
+    until = *plan.until_at;
+  } else if (plan.until_ago) {
+    until = now - *plan.until_ago;
+  } else if (plan.api.cache.ttl > std::chrono::seconds::zero() && !plan.api.cache.dir.empty()) {
+    const auto ttl = plan.api.cache.ttl;
+    until = TimePoint(std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()) / ttl * ttl);
+  }
+  until = std::chrono::floor<std::chrono::seconds>(until);
+  return {until - plan.window, until};
+}
+
+Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint now) {
+  // Token names and client IDs for the message, and the IDs a selection stands for.
+  auto list = api.list_service_tokens({});
+  if (!list) return unknown(std::string(cloudflare::api_error_kind_name(list.error().kind)), list.error().message);
+
+  struct Target {
+    std::string name;
+    std::string id;
+    std::string client_id;
+  };
+  std::vector<Target> targets;
+  std::vector<const TokenSelector*> missing;
+  std::set<std::string> wanted;
+  std::map<std::string, int> name_count;
+  for (const auto& t : *list) ++name_count[t.name];
+  auto display = [&](const ServiceTokenInfo& t) {
+    std::string name = t.name.empty() ? t.id : t.name;
+    if (name_count[t.name] > 1) name += "/" + t.id.substr(0, 8);
+    return name;
+  };
+  if (plan.selectors.empty()) {
+    for (const auto& t : *list) {
+      if (wanted.insert(t.id).second) targets.push_back({display(t), t.id, t.client_id});
+    }
+  } else {
+    for (const auto& s : plan.selectors) {
+      bool any = false;
+      for (const auto& t : *list) {
+        if (!matches(s, t)) continue;
+        any = true;
+        if (wanted.insert(t.id).second) targets.push_back({display(t), t.id, t.client_id});
+      }
+      if (!any) missing.push_back(&s);
+    }
+  }
+
+  const auto [since, until] = window_of(plan, now);
+  const json variables = {{"accountTag", plan.api.credentials.account_id},
+                          {"since", cloudflare::format_rfc3339(since)},
+                          {"until", cloudflare::format_rfc3339(until)},
+                          {"limit", plan.limit}};
+  auto data = api.graphql(kLoginsQuery, variables);
+  if (!data) {
+    const auto& e = data.error();
+    return unknown(e.kind == cloudflare::ApiErrorKind::api_error ? "graphql_error"
+                                                                 : std::string(cloudflare::api_error_kind_name(e.kind)),
+                   e.message);
+  }
+  auto rows = rows_of(*data);
+  if (!rows) return unknown("bad_response", rows.error().message);
+
+  std::map<std::string, Activity> activity;
+  for (const auto& row : *rows) {
+    if (row.token_id.empty()) continue;
+    // Tokens deleted since (not in the list) still show up when watching them all.
+    if (plan.selectors.empty() && wanted.insert(row.token_id).second) {
+      targets.push_back({row.token_id, row.token_id, ""});
+    }
+    if (wanted.count(row.token_id) == 0) continue;
+    Activity& a = activity[row.token_id];
+    if (!row.ip.empty()) a.ips.insert(row.ip);
+    if (!row.success) {
+      a.failures += row.count;
+      continue;
+    }
+    a.logins += row.count;
+    if (!allowed(plan, row.ip)) {
+      auto it = std::find_if(a.outside.begin(), a.outside.end(), [&](const Outside& o) { return o.ip == row.ip; });
+      if (it == a.outside.end()) {
+        a.outside.push_back({row.ip, row.time, row.count});  // rows come newest first
+      } else {
+        it->count += row.count;
+      }
+    }
+  }
+
+  Report report = base_report();
+  report.root.name = "";
+  for (const auto& t : targets) report.root.children.push_back(token_result(plan, t.name, t.id, t.client_id, activity[t.id]));
+  for (const auto* s : missing) {
+    Result r;
+    r.name = s->value;
+    r.state = State::unknown;
+    r.reason = "token_missing";
+    r.message = "no service token with " + s->origin + " (check_cf_service_tokens watches for deleted tokens)";
+    r.tags = {{"result", r.reason}};
+    report.root.children.push_back(std::move(r));
+  }
+  if (report.root.children.empty()) {
+    return unknown("empty_list",
+                   "the API listed no service tokens and no login events in the last " + plan.window_text +
+                       ": the API token may lack Access: Service Tokens Read");
+  }
+  report.root.aggregate_from_children();
+  if (report.root.children.size() == 1) {
+    report.root.reason = report.root.children.front().reason;
+    report.root.message = report.root.children.front().message;
+  } else {
+    report.root.reason = "summary";
+    report.root.message = summary(report.root);
+  }
+  // A full answer may have left older groups out: counts are lower bounds.
+  if (rows->size() >= plan.limit) {
+    if (severity(report.root.state) < severity(State::warning)) {
+      report.root.state = State::warning;
+      report.root.reason = "limit_reached";
+    }
+    report.root.message += "; the answer reached --limit " + std::to_string(plan.limit) +
+                           " groups, so older events were left out: shorten --since or raise --limit";
+  }
+  return report;
+}
+
+}  // namespace cfmon::logins

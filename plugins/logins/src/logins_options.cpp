@@ -1,0 +1,158 @@
+#include "logins_options.hpp"
+
+#include <charconv>
+
+#include "cfmon/dotenv.hpp"
+
+namespace po = boost::program_options;
+
+namespace cfmon::logins {
+
+const char* const kUsage =
+    "Usage: check_cf_access_logins [--since 15m] [--until TIME] [--name N | --id ID | --client-id CID ...]\n"
+    "         [--env-file FILE] [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]\n"
+    "         [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity] [--cache-ttl S]\n"
+    "         [--format nagios|influx|zabbix|json]\n";
+
+const char* const kHelpEpilog =
+    "Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups\n"
+    "(the REST access log holds identity logins only). One query per run for the whole account;\n"
+    "--name, --id and --client-id (repeatable) and the client ID of --env-file narrow it to\n"
+    "tokens, resolved through the token list. Nothing selected: every service token.\n"
+    "\n"
+    "States: a successful login from outside every --allowed-cidr CRITICAL (naming token,\n"
+    "address and time); the failure count outside -c CRITICAL, outside -w WARNING (Nagios\n"
+    "ranges: -w 0 warns on any failure); more than --max-logins successful logins WARNING;\n"
+    "--expect-activity and no successful login WARNING; an answer that reached --limit\n"
+    "WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.\n"
+    "Budget: GraphQL allows about 300 queries per 5 minutes; with --cache-ttl T the window end\n"
+    "is rounded down to T so every run within T shares one cached answer.\n"
+    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
+    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
+    "\n";
+
+std::optional<std::chrono::seconds> parse_window(std::string_view text) {
+  if (text.empty() || text.size() > 32) return std::nullopt;
+  std::int64_t total = 0;
+  while (!text.empty()) {
+    std::int64_t n = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (r.ec != std::errc{} || r.ptr == text.data() || n < 0) return std::nullopt;
+    text.remove_prefix(static_cast<std::size_t>(r.ptr - text.data()));
+    if (text.empty()) return std::nullopt;  // a unit is required
+    std::int64_t unit = 0;
+    switch (text.front()) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: return std::nullopt;
+    }
+    text.remove_prefix(1);
+    if (n > 400LL * 86400) return std::nullopt;
+    total += n * unit;
+    if (total > 400LL * 86400) return std::nullopt;
+  }
+  if (total <= 0) return std::nullopt;
+  return std::chrono::seconds(total);
+}
+
+po::options_description logins_options(LoginsOptions& o) {
+  po::options_description group("check_cf_access_logins options");
+  // clang-format off
+  group.add_options()
+    ("since", po::value(&o.since)->default_value("15m"), "the window: events this long before its end (s, m, h, d: 90s, 15m, 1h30m, 2d)")
+    ("until", po::value(&o.until), "the window's end, for replays: RFC 3339 or a duration ago (default now)")
+    ("name", po::value(&o.names)->composing(), "only the token named N (repeatable)")
+    ("id", po::value(&o.ids)->composing(), "only the token with this ID (repeatable)")
+    ("client-id", po::value(&o.client_ids)->composing(), "only the token with this client ID (repeatable)")
+    ("env-suffix", po::value(&o.env_suffix), "with --env-file: select CF_SERVICE_TOKEN_CLIENT_ID_<S> instead")
+    ("warning,w", po::value(&o.warning), "Nagios range on failed logins in the window, WARNING outside it")
+    ("critical,c", po::value(&o.critical), "Nagios range on failed logins in the window, CRITICAL outside it")
+    ("allowed-cidr", po::value(&o.allowed_cidrs)->composing(),
+       "network successful logins must come from (repeatable, IPv4 or IPv6); others CRITICAL")
+    ("max-logins", po::value<std::int64_t>(), "WARNING when a token logged in more often in the window")
+    ("expect-activity", po::bool_switch(&o.expect_activity), "WARNING when a token did not log in at all in the window")
+    ("limit", po::value(&o.limit)->default_value(kDefaultLimit), "groups one query may return (1..10000)");
+  // clang-format on
+  group.add(plugin::api_options(o.api));
+  return group;
+}
+
+void logins_options_from(const po::variables_map& vm, LoginsOptions& o) {
+  plugin::api_options_from(vm, o.api);
+  if (vm.count("max-logins") != 0U) o.max_logins = vm["max-logins"].as<std::int64_t>();
+}
+
+Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,
+                               std::vector<std::string>* warnings) {
+  LoginsPlan plan;
+  const auto window = parse_window(o.since);
+  if (!window) return make_error("--since must be a duration such as 15m, 1h30m or 2d (at most 400d)");
+  plan.window = *window;
+  plan.window_text = o.since;
+  if (!o.until.empty()) {
+    if (auto at = cloudflare::parse_rfc3339(o.until)) {
+      plan.until_at = *at;
+    } else if (auto ago = parse_window(o.until)) {
+      plan.until_ago = *ago;
+    } else {
+      return make_error("--until must be an RFC 3339 time (2026-01-01T12:00:00Z) or a duration ago (1h)");
+    }
+  }
+  if (!o.warning.empty()) {
+    auto r = parse_range(o.warning);
+    if (!r) return make_error("-w: " + r.error().message);
+    plan.warning_failures = *r;
+  }
+  if (!o.critical.empty()) {
+    auto r = parse_range(o.critical);
+    if (!r) return make_error("-c: " + r.error().message);
+    plan.critical_failures = *r;
+  }
+  for (const auto& text : o.allowed_cidrs) {
+    auto c = parse_cidr(text);
+    if (!c) return make_error("--allowed-cidr: " + c.error().message);
+    plan.allowed.push_back(*c);
+  }
+  if (o.max_logins) {
+    if (*o.max_logins < 0) return make_error("--max-logins must be 0 or more");
+    plan.max_logins = o.max_logins;
+  }
+  plan.expect_activity = o.expect_activity;
+  if (o.limit < 1 || o.limit > kDefaultLimit) return make_error("--limit must be between 1 and 10000");
+  plan.limit = o.limit;
+
+  auto add = [&](TokenSelector::Kind kind, const std::vector<std::string>& values, const char* option) -> std::optional<Error> {
+    for (const auto& v : values) {
+      if (v.empty() || v.find_first_of("\r\n") != std::string::npos) {
+        return Error{std::string(option) + " needs a non-empty one-line value"};
+      }
+      plan.selectors.push_back({kind, v, std::string(option) + " " + v});
+    }
+    return std::nullopt;
+  };
+  if (auto e = add(TokenSelector::Kind::name, o.names, "--name")) return *e;
+  if (auto e = add(TokenSelector::Kind::id, o.ids, "--id")) return *e;
+  if (auto e = add(TokenSelector::Kind::client_id, o.client_ids, "--client-id")) return *e;
+  if (!o.env_suffix.empty() && !common.env_file) return make_error("--env-suffix needs --env-file");
+  if (common.env_file) {
+    auto values = read_dotenv_file(*common.env_file);
+    if (!values) return values.error();
+    const std::string var = client_id_variable(o.env_suffix);
+    const auto it = values->find(var);
+    if (it != values->end() && !it->second.empty()) {
+      plan.selectors.push_back({TokenSelector::Kind::client_id, it->second,
+                                "client ID " + it->second + " (" + var + " in " + *common.env_file + ")"});
+    } else if (!o.env_suffix.empty()) {
+      return make_error(*common.env_file + " has no " + var);
+    }
+  }
+
+  auto api = plugin::make_api_settings(o.api, common, env, warnings);
+  if (!api) return api.error();
+  plan.api = std::move(*api);
+  return plan;
+}
+
+}  // namespace cfmon::logins

@@ -1,0 +1,171 @@
+// check_cf_access_logins end to end: real edge traffic (check_cf_access against the
+// emulator's apps) and injected events, read back through the emulator's GraphQL
+// endpoint. Every test starts its own emulator, so its login log holds only what
+// the test did.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cfmon/http.hpp"
+#include "harness.hpp"
+
+namespace cfmon::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
+const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
+const std::string kMonitoringId = "11111111-1111-4111-8111-111111111111";
+
+void control(const Emulator& emu, const std::string& path, const json& body) {
+  http::Request r;
+  r.url = "https://api.cfemu.test:" + std::to_string(emu.port()) + "/__emulator/" + path;
+  r.method = "POST";
+  r.body = body.dump();
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
+  r.ca_file = emu.ca_file();
+  http::CurlClient client;
+  auto out = client.perform({r}, 1);
+  const auto* response = std::get_if<http::Response>(&out.at(0));
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->status, 200) << response->body;
+}
+
+// check_cf_access against `app` with the token `name`'s client ID and `secret`.
+int edge_probe(const Emulator& emu, const std::string& app, const std::string& name, const std::string& secret) {
+  std::vector<std::string> args = {"-u", emu.url(app)};
+  for (auto& a : emu.connection_args(app)) args.push_back(a);
+  const auto r = run(CFMON_CHECK_CF_ACCESS, args,
+                     {{"CF_SERVICE_TOKEN_CLIENT_ID", emu.client_id(name)}, {"CF_SERVICE_TOKEN_CLIENT_SECRET", secret}});
+  return r.exit_code;
+}
+
+RunResult logins(const Emulator& emu, std::vector<std::string> args) {
+  const std::string port = std::to_string(emu.port());
+  std::vector<std::string> all = {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+                                  "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file()};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all, {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
+  // No secret anywhere: neither the API token nor any client secret of the config.
+  for (const auto& name : {"monitoring", "other-team"}) {
+    EXPECT_EQ(r.out.find(emu.client_secret(name)), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(emu.client_secret(name)), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(r.out.find(kAdmin), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find(kAdmin), std::string::npos) << r.err;
+  return r;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+TEST(LoginsIntegration, RealEdgeTrafficSuccessAndAStrictFailureShowUp) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  auto r = logins(emu, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out), "CF-LOGINS OK - monitoring: 0 logins, 0 failures from 0 addresses in the last 15m | "
+                               "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0")
+      << r.out;
+  r = logins(emu, {"--name", "monitoring", "--expect-activity"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("the automation that should use the token has stopped"), std::string::npos) << r.out;
+
+  ASSERT_EQ(edge_probe(emu, "strict-ok", "monitoring", emu.client_secret("monitoring")), 0);
+  ASSERT_NE(edge_probe(emu, "strict-ok", "monitoring", std::string(64, '0')), 0);  // a wrong secret, strict: logged
+
+  r = logins(emu, {"--name", "monitoring", "--expect-activity"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("monitoring: 1 login, 1 failure from 1 address in the last 15m"), std::string::npos) << r.out;
+  r = logins(emu, {"--client-id", emu.client_id("monitoring"), "-w", "0", "-c", "5"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("WARNING - monitoring: 1 failed login in the last 15m"), std::string::npos) << r.out;
+  r = logins(emu, {"--id", kMonitoringId, "--allowed-cidr", "127.0.0.0/8"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = logins(emu, {"--id", kMonitoringId, "--allowed-cidr", "10.0.0.0/8", "--allowed-cidr", "::1"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("CRITICAL - monitoring: login from outside the allowed networks: 127.0.0.1 at 20"),
+            std::string::npos)
+      << r.out;
+  // The other token saw nothing; a replay window before the traffic sees nothing either.
+  r = logins(emu, {"--name", "other-team", "--until", "1h"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("0 logins"), std::string::npos) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--until", "1h"});
+  EXPECT_NE(r.out.find("0 logins, 0 failures"), std::string::npos) << r.out;
+}
+
+TEST(LoginsIntegration, InjectedForeignIpv4AndIpv6AddressesAgainstAllowedNetworks) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  control(emu, "login-events",
+          json::array({{{"token_id", kMonitoringId}, {"ip", "203.0.113.7"}, {"count", 3}},
+                       {{"token_id", kMonitoringId}, {"ip", "2001:db8::7"}},
+                       {{"token_id", kMonitoringId}, {"ip", "192.0.2.10"}, {"success", false}, {"count", 6}}}));
+  auto r = logins(emu, {"--name", "monitoring", "--allowed-cidr", "192.0.2.0/24", "--allowed-cidr", "2001:db8::/32"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("203.0.113.7 at "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(3x)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("2001:db8::7 at"), std::string::npos) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--allowed-cidr", "203.0.113.0/24", "--allowed-cidr", "2001:db9::/32"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("2001:db8::7 at "), std::string::npos) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--allowed-cidr", "0.0.0.0/0", "--allowed-cidr", "::/0", "-c", "5"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("6 failed logins"), std::string::npos) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--max-logins", "3"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("4 logins in the last 15m, more than --max-logins 3"), std::string::npos) << r.out;
+
+  // The same numbers in the other formats.
+  r = logins(emu, {"--name", "monitoring", "--format", "influx"});
+  EXPECT_NE(r.out.find("cf_access_logins,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("logins=4i"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("failures=6i"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("distinct_ips=3i"), std::string::npos) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--format", "json"});
+  EXPECT_NE(r.out.find("\"distinct_ips\""), std::string::npos) << r.out;
+  EXPECT_TRUE(json::accept(r.out)) << r.out;
+  r = logins(emu, {"--name", "monitoring", "--format", "zabbix"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("\"failures\""), std::string::npos) << r.out;
+}
+
+TEST(LoginsIntegration, AGraphqlErrorIsUnknownWithItsMessage) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  // The dataset refuses windows longer than 31 days: HTTP 200 with an errors array.
+  const auto r = logins(emu, {"--name", "monitoring", "--since", "40d"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(first_line(r.out).rfind("CF-LOGINS UNKNOWN - the GraphQL query failed: the requested time range is too large", 0),
+            0U)
+      << r.out;
+}
+
+TEST(LoginsIntegration, TheCacheSharesOneGraphqlAnswerWithinItsTtl) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  TempDir cache;
+  // A fixed window end: runs either side of a TTL boundary would otherwise ask twice.
+  const std::string until = "2026-01-01T00:00:00Z";
+  auto r = logins(emu, {"--name", "monitoring", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = logins(emu,
+             {"--name", "other-team", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c", "-v"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("cache hit: graphql"), std::string::npos) << r.err;
+}
+
+TEST(LoginsIntegration, BadArgumentsAreOneLineUnknown) {
+  auto& emu = shared_emulator();
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--since", "soon"}, {"--allowed-cidr", "10.0.0.0/33"}, {"--until", "tomorrow"}, {"-w", "x"}}) {
+    const auto r = logins(emu, bad);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace cfmon::testing

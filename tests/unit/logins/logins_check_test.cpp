@@ -1,0 +1,298 @@
+#include "logins_check.hpp"
+
+#include <gtest/gtest.h>
+
+#include "cfmon/plugin.hpp"
+#include "logins_options.hpp"
+
+namespace cfmon::logins {
+namespace {
+
+using cloudflare::ApiError;
+using cloudflare::ApiErrorKind;
+using cloudflare::ApiResult;
+using cloudflare::ServiceTokenInfo;
+using cloudflare::TimePoint;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const TimePoint kNow = *cloudflare::parse_rfc3339("2026-03-01T12:00:00Z");
+const std::string kCi = "11111111-1111-4111-8111-111111111111";
+const std::string kBackup = "22222222-2222-4222-8222-222222222222";
+const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
+
+json group(const std::string& token, bool success, const std::string& ip, std::int64_t count = 1,
+           const std::string& when = "2026-03-01T11:55:00Z") {
+  return {{"count", count},
+          {"dimensions",
+           {{"datetime", when},
+            {"isSuccessfulLogin", success ? 1 : 0},
+            {"ipAddress", ip},
+            {"serviceTokenId", token},
+            {"approvingPolicyId", ""},
+            {"cfRayId", "8f00000000000000"},
+            {"country", "NL"},
+            {"identityProvider", token.empty() ? "github" : "nonidentity"}}}};
+}
+
+json answer(json groups) {
+  return {{"viewer", {{"accounts", json::array({{{"accessLoginRequestsAdaptiveGroups", std::move(groups)}}})}}}};
+}
+
+// A token list and one GraphQL answer (or error); records the variables sent.
+class FakeApi : public cloudflare::Api {
+ public:
+  FakeApi(json data, ApiResult<std::vector<ServiceTokenInfo>> list = std::vector<ServiceTokenInfo>{})
+      : data_(std::move(data)), list_(std::move(list)) {}
+  ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery&) override { return list_; }
+  ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<cloudflare::CreatedToken> create_service_token(std::string_view, const std::optional<std::string>&) override {
+    return unexpected();
+  }
+  ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
+    return unexpected();
+  }
+  ApiResult<cloudflare::CreatedToken> rotate_service_token(std::string_view, const std::optional<TimePoint>&) override {
+    return unexpected();
+  }
+  ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<ServiceTokenInfo> delete_service_token(std::string_view) override { return unexpected(); }
+  ApiResult<json> graphql(std::string_view query, const json& variables) override {
+    ++queries;
+    last_query = std::string(query);
+    last_variables = variables;
+    if (error) return *error;
+    return data_;
+  }
+  std::optional<ApiError> error;
+  int queries = 0;
+  std::string last_query;
+  json last_variables;
+
+ private:
+  static ApiError unexpected() {
+    ADD_FAILURE() << "the check only lists and queries";
+    return ApiError{ApiErrorKind::api_error, "unexpected", 0, {}, std::nullopt};
+  }
+  json data_;
+  ApiResult<std::vector<ServiceTokenInfo>> list_;
+};
+
+ServiceTokenInfo token(const std::string& name, const std::string& id) {
+  ServiceTokenInfo t;
+  t.id = id;
+  t.name = name;
+  t.client_id = std::string(32, 'a') + ".access";
+  return t;
+}
+
+std::vector<ServiceTokenInfo> two_tokens() { return {token("ci", kCi), token("backup", kBackup)}; }
+
+LoginsPlan plan_for(const std::string& name = "ci") {
+  LoginsPlan plan;
+  if (!name.empty()) plan.selectors.push_back({TokenSelector::Kind::name, name, "--name " + name});
+  plan.api.credentials.account_id = kAccount;
+  return plan;
+}
+
+Report run(const LoginsPlan& plan, json groups) {
+  FakeApi api(answer(std::move(groups)), two_tokens());
+  return run_logins_check(plan, api, kNow);
+}
+
+std::int64_t int_field(const Result& r, const std::string& key) {
+  for (const auto& f : r.fields) {
+    if (f.key == key) return std::get<std::int64_t>(f.value);
+  }
+  ADD_FAILURE() << "no field " << key;
+  return -1;
+}
+
+TEST(LoginsCheck, CountsLoginsFailuresAndAddressesOfTheSelectedTokenOnly) {
+  const auto report = run(plan_for(), json::array({group(kCi, true, "192.0.2.1", 3), group(kCi, false, "192.0.2.2"),
+                                                   group(kBackup, true, "198.51.100.1", 7), group("", true, "192.0.2.9")}));
+  EXPECT_EQ(report.label, "CF-LOGINS");
+  EXPECT_EQ(report.measurement, "cf_access_logins");
+  ASSERT_EQ(report.root.children.size(), 1U);
+  const Result& r = report.root.children[0];
+  EXPECT_EQ(r.state, State::ok);
+  EXPECT_EQ(r.name, "ci");
+  EXPECT_EQ(r.message, "3 logins, 1 failure from 2 addresses in the last 15m");
+  EXPECT_EQ(int_field(r, "logins"), 3);
+  EXPECT_EQ(int_field(r, "failures"), 1);
+  EXPECT_EQ(int_field(r, "distinct_ips"), 2);
+  ASSERT_EQ(r.perfdata.size(), 3U);
+  EXPECT_EQ(r.perfdata[0].label, "logins");
+  EXPECT_EQ(r.perfdata[2].label, "distinct_ips");
+}
+
+TEST(LoginsCheck, SendsTheWindowAndLimitAsVariables) {
+  FakeApi api(answer(json::array()), two_tokens());
+  LoginsPlan plan = plan_for();
+  plan.window = 2h;
+  plan.limit = 50;
+  (void)run_logins_check(plan, api, kNow + 500ms);
+  EXPECT_EQ(api.queries, 1);
+  EXPECT_NE(api.last_query.find("accessLoginRequestsAdaptiveGroups"), std::string::npos);
+  EXPECT_EQ(api.last_variables["accountTag"], kAccount);
+  EXPECT_EQ(api.last_variables["since"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(api.last_variables["until"], "2026-03-01T12:00:00Z");
+  EXPECT_EQ(api.last_variables["limit"], 50);
+
+  plan.until_ago = 1h;  // a replay
+  (void)run_logins_check(plan, api, kNow);
+  EXPECT_EQ(api.last_variables["until"], "2026-03-01T11:00:00Z");
+  plan.until_ago.reset();
+  plan.until_at = *cloudflare::parse_rfc3339("2026-02-01T00:00:00Z");
+  (void)run_logins_check(plan, api, kNow);
+  EXPECT_EQ(api.last_variables["since"], "2026-01-31T22:00:00Z");
+}
+
+TEST(LoginsCheck, WithACacheTheWindowEndIsRoundedToTheTtlSoRunsShareOneQuery) {
+  LoginsPlan plan = plan_for();
+  plan.api.cache.ttl = 60s;
+  plan.api.cache.dir = "/nonexistent";
+  const auto [since1, until1] = window_of(plan, kNow + 5s);
+  const auto [since2, until2] = window_of(plan, kNow + 59s);
+  EXPECT_EQ(until1, kNow);
+  EXPECT_EQ(until2, kNow);
+  EXPECT_EQ(since1, kNow - 15min);
+}
+
+TEST(LoginsCheck, ALoginFromOutsideTheAllowedNetworksIsCriticalNamingTokenAddressAndTime) {
+  LoginsPlan plan = plan_for();
+  plan.allowed = {*parse_cidr("192.0.2.0/24"), *parse_cidr("2001:db8::/32")};
+  auto report = run(plan, json::array({group(kCi, true, "192.0.2.1"), group(kCi, true, "2001:db8:1::5")}));
+  EXPECT_EQ(report.root.state, State::ok) << report.root.message;
+
+  report = run(plan, json::array({group(kCi, true, "2001:db9::5", 2, "2026-03-01T11:58:00Z"), group(kCi, true, "192.0.2.1"),
+                                  group(kCi, false, "203.0.113.50")}));
+  EXPECT_EQ(report.root.state, State::critical);
+  EXPECT_EQ(report.root.reason, "outside_allowed_cidr");
+  EXPECT_NE(report.root.message.find("2001:db9::5 at 2026-03-01T11:58:00Z (2x)"), std::string::npos) << report.root.message;
+  // A failed attempt from anywhere is a failure, not a foreign login.
+  EXPECT_EQ(report.root.message.find("203.0.113.50"), std::string::npos);
+  EXPECT_EQ(int_field(report.root.children[0], "outside_logins"), 2);
+}
+
+TEST(LoginsCheck, FailuresAgainstWarningAndCriticalRanges) {
+  LoginsPlan plan = plan_for();
+  plan.warning_failures = *parse_range("0");
+  plan.critical_failures = *parse_range("5");
+  EXPECT_EQ(run(plan, json::array({group(kCi, true, "192.0.2.1")})).root.state, State::ok);
+  auto report = run(plan, json::array({group(kCi, false, "192.0.2.1", 2)}));
+  EXPECT_EQ(report.root.state, State::warning);
+  EXPECT_EQ(report.root.reason, "failed_logins");
+  EXPECT_NE(report.root.message.find("2 failed logins in the last 15m"), std::string::npos);
+  report = run(plan, json::array({group(kCi, false, "192.0.2.1", 4), group(kCi, false, "192.0.2.3", 2)}));
+  EXPECT_EQ(report.root.state, State::critical);
+  EXPECT_EQ(report.root.children[0].perfdata[1].crit->text, "5");
+}
+
+TEST(LoginsCheck, MoreLoginsThanMaxIsAWarning) {
+  LoginsPlan plan = plan_for();
+  plan.max_logins = 10;
+  EXPECT_EQ(run(plan, json::array({group(kCi, true, "192.0.2.1", 10)})).root.state, State::ok);
+  const auto report = run(plan, json::array({group(kCi, true, "192.0.2.1", 11)}));
+  EXPECT_EQ(report.root.state, State::warning);
+  EXPECT_EQ(report.root.reason, "too_many_logins");
+}
+
+TEST(LoginsCheck, AnEmptyWindowIsOkUnlessActivityIsExpected) {
+  LoginsPlan plan = plan_for();
+  auto report = run(plan, json::array());
+  EXPECT_EQ(report.root.state, State::ok);
+  EXPECT_EQ(report.root.reason, "no_events");
+  EXPECT_EQ(int_field(report.root.children[0], "logins"), 0);
+  plan.expect_activity = true;
+  report = run(plan, json::array({group(kCi, false, "192.0.2.1")}));
+  EXPECT_EQ(report.root.state, State::warning);
+  EXPECT_EQ(report.root.reason, "no_activity");
+  EXPECT_NE(report.root.message.find("has stopped"), std::string::npos);
+  // An account without any events may answer no account entry at all.
+  FakeApi api(json{{"viewer", {{"accounts", json::array()}}}}, two_tokens());
+  EXPECT_EQ(run_logins_check(plan, api, kNow).root.reason, "no_activity");
+}
+
+TEST(LoginsCheck, AllTokensWhenNothingIsSelectedIncludingDeletedOnesSeenInEvents) {
+  const std::string gone = "33333333-3333-4333-8333-333333333333";
+  const auto report = run(plan_for(""), json::array({group(kCi, true, "192.0.2.1"), group(gone, false, "192.0.2.1")}));
+  ASSERT_EQ(report.root.children.size(), 3U);
+  EXPECT_EQ(report.root.reason, "summary");
+  EXPECT_EQ(report.root.message, "3 tokens: 3 ok");
+  EXPECT_EQ(report.root.children[2].name, gone);
+}
+
+TEST(LoginsCheck, ASelectedTokenThatDoesNotExistIsUnknown) {
+  const auto report = run(plan_for("nope"), json::array());
+  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.reason, "token_missing");
+}
+
+TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
+  FakeApi api(answer(json::array()), two_tokens());
+  api.error = ApiError{ApiErrorKind::api_error, "the GraphQL query failed: rate limiter budget exceeded", 200, {}, std::nullopt};
+  auto report = run_logins_check(plan_for(), api, kNow);
+  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.reason, "graphql_error");
+  EXPECT_EQ(report.root.message, "the GraphQL query failed: rate limiter budget exceeded");
+
+  api.error = ApiError{ApiErrorKind::forbidden, "the API token lacks Account Analytics Read", 200, {}, std::nullopt};
+  EXPECT_EQ(run_logins_check(plan_for(), api, kNow).root.reason, "api_forbidden");
+
+  FakeApi odd(json{{"viewer", {{"accounts", json::array({{{"somethingElse", 1}}})}}}}, two_tokens());
+  report = run_logins_check(plan_for(), odd, kNow);
+  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.reason, "bad_response");
+
+  FakeApi no_list(answer(json::array()), ApiError{ApiErrorKind::unauthorized, "invalid API token", 401, {}, std::nullopt});
+  EXPECT_EQ(run_logins_check(plan_for(), no_list, kNow).root.reason, "api_unauthorized");
+}
+
+TEST(LoginsCheck, AnAnswerThatReachedTheLimitWarnsThatCountsAreLowerBounds) {
+  LoginsPlan plan = plan_for();
+  plan.limit = 2;
+  const auto report = run(plan, json::array({group(kCi, true, "192.0.2.1"), group(kBackup, true, "192.0.2.1")}));
+  EXPECT_EQ(report.root.state, State::warning);
+  EXPECT_EQ(report.root.reason, "limit_reached");
+  EXPECT_NE(report.root.message.find("--limit 2"), std::string::npos);
+  plan.limit = 3;
+  EXPECT_EQ(run(plan, json::array({group(kCi, true, "192.0.2.1"), group(kBackup, true, "192.0.2.1")})).root.state,
+            State::ok);
+}
+
+TEST(LoginsOptions, DurationsAndBadArgumentsAreOneClearLine) {
+  EXPECT_EQ(parse_window("15m"), 900s);
+  EXPECT_EQ(parse_window("1h30m"), 5400s);
+  EXPECT_EQ(parse_window("2d"), 172800s);
+  EXPECT_EQ(parse_window("90s"), 90s);
+  for (const char* bad : {"", "15", "m", "-5m", "0s", "1w", "1.5h", "999999d", "15m "}) {
+    EXPECT_FALSE(parse_window(bad).has_value()) << bad;
+  }
+  const EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "CF_API_TOKEN") return std::string(40, 'x');
+    if (name == "CF_ACCOUNT_ID") return kAccount;
+    return std::nullopt;
+  };
+  plugin::CommonConfig common;
+  auto plan_of = [&](auto edit) {
+    LoginsOptions o;
+    edit(o);
+    return make_plan(o, common, env, nullptr);
+  };
+  EXPECT_TRUE(plan_of([](LoginsOptions&) {}).has_value());
+  auto p = plan_of([](LoginsOptions& o) { o.until = "2026-01-01T00:00:00Z"; o.allowed_cidrs = {"2001:db8::/32"}; });
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(p->until_at.has_value());
+  EXPECT_EQ(p->allowed.size(), 1U);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.since = "soon"; }).error().message.find("--since"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.until = "yesterday"; }).error().message.find("--until"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.allowed_cidrs = {"10.0.0.0/40"}; }).error().message.find("--allowed-cidr"),
+            std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.warning = "x"; }).error().message.find("-w"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.limit = 0; }).error().message.find("--limit"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.max_logins = -1; }).error().message.find("--max-logins"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cfmon::logins
