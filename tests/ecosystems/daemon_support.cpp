@@ -1,6 +1,8 @@
 #include "daemon_support.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -186,6 +188,16 @@ HttpAnswer http(const HttpCall& call) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   return answer;
+}
+
+std::string current_user() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : std::to_string(::geteuid());
+}
+
+std::string current_group() {
+  const group* gr = ::getgrgid(::getegid());
+  return gr != nullptr ? gr->gr_name : std::to_string(::getegid());
 }
 
 std::string source_dir() { return CFMON_SOURCE_DIR; }

@@ -77,6 +77,11 @@ struct HttpCall {
 };
 HttpAnswer http(const HttpCall& call);
 
+// The user and group this test runs as: the daemons run as them (root in CI), so the
+// tests also work for a developer who is not root.
+std::string current_user();
+std::string current_group();
+
 // The source tree (for the shipped configuration files).
 std::string source_dir();
 

@@ -44,7 +44,7 @@ struct IcingaTree {
     for (const std::string& define : std::vector<std::string>{"Configuration.DataDir=" + d + "/data", "Configuration.LogDir=" + d + "/log",
           "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
           "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
-          "Configuration.RunAsUser=root", "Configuration.RunAsGroup=root"}) {
+          "Configuration.RunAsUser=" + current_user(), "Configuration.RunAsGroup=" + current_group()}) {
       a.push_back("-D" + define);
     }
     a.push_back("-c");

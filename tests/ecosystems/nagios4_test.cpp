@@ -53,7 +53,7 @@ struct NagiosTree {
              "lock_file=" + d + "/nagios.lock", "check_result_path=" + d + "/checkresults",
              "command_file=" + d + "/nagios.cmd", "query_socket=" + d + "/nagios.qh",
              "state_retention_file=" + d + "/retention.dat", "debug_file=" + d + "/nagios.debug",
-             "log_archive_path=" + d, "nagios_user=root", "nagios_group=root", "interval_length=1",
+             "log_archive_path=" + d, "nagios_user=" + current_user(), "nagios_group=" + current_group(), "interval_length=1",
              "service_inter_check_delay_method=n", "max_service_check_spread=1", "status_update_interval=1",
              "check_result_reaper_frequency=1", "execute_host_checks=0", "retain_state_information=0",
              "check_external_commands=0", "enable_notifications=0", "use_syslog=0", "illegal_macro_output_chars=`~$&|'\"<>"}) {
