@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "api.hpp"
+#include "edge.hpp"
 
 namespace cfmon::emulator {
 namespace {
@@ -133,6 +136,37 @@ TEST(Graphql, InjectedEventsThroughTheControlEndpointAnswerOverTheApi) {
   r = api.handle(query);
   EXPECT_EQ(r.status, 200);  // as Cloudflare: errors ride on HTTP 200
   EXPECT_TRUE(json::parse(r.body)["errors"].is_array());
+}
+
+TEST(Graphql, EdgeAttemptsCarryTheTestClientIpHeaderIntoTheAnswer) {
+  const auto config = load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now());
+  TokenStore tokens;
+  for (const auto& t : config.tokens) tokens.insert(t);
+  const TimePoint now = at("2026-01-01T00:00:30Z");
+  auto send = [&](const std::string& secret, const std::string& ip) {
+    EdgeRequest request;
+    request.remote_addr = "127.0.0.1";
+    request.headers = {{"Host", "strict-ok.cfemu.test"},
+                       {"CF-Access-Client-Id", "feedfacefeedfacefeedfacefeedface.access"},
+                       {"CF-Access-Client-Secret", secret}};
+    if (!ip.empty()) request.headers.emplace_back("X-Emulator-Client-IP", ip);
+    return handle_edge_request(config, request, tokens, now, "0123456789abcdef-AMS");
+  };
+  AuthLog log;
+  auto ok = send("deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef", "2001:db8::42");
+  ASSERT_TRUE(ok.auth_event);
+  log.record(*ok.auth_event);
+  auto bad = send(std::string(64, '0'), "");  // strict: a known client ID with a wrong secret is logged
+  ASSERT_TRUE(bad.auth_event);
+  log.record(*bad.auth_event);
+  const json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10), kAccount, log);
+  // Same second, same ray: the two attempts differ by success and address, so two groups.
+  ASSERT_EQ(rows(answer).size(), 2U) << answer.dump();
+  std::set<std::pair<int, std::string>> seen;
+  for (const auto& row : rows(answer)) {
+    seen.insert({row["dimensions"]["isSuccessfulLogin"].get<int>(), row["dimensions"]["ipAddress"].get<std::string>()});
+  }
+  EXPECT_EQ(seen, (std::set<std::pair<int, std::string>>{{1, "2001:db8::42"}, {0, "127.0.0.1"}}));
 }
 
 }  // namespace
