@@ -4,7 +4,11 @@
 // the test did.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -165,6 +169,44 @@ TEST(LoginsIntegration, BadArgumentsAreOneLineUnknown) {
     EXPECT_EQ(r.exit_code, 3) << r.out;
     EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
   }
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The README shows the samples verbatim and documents exactly the options --help lists
+// (the check's own group and the Cloudflare API group).
+TEST(LoginsIntegration, ReadmeMatchesSamplesAndHelp) {
+  const std::string dir = std::string(CFMON_SOURCE_DIR) + "/plugins/logins";
+  const std::string readme = slurp(dir + "/README.md");
+  for (const char* sample : {"foreign-ip.nagios.txt", "two-tokens.nagios.txt", "two-tokens.influx.txt"}) {
+    const std::string content = slurp(dir + "/samples/" + sample);
+    ASSERT_FALSE(content.empty()) << sample;
+    EXPECT_NE(readme.find("```\n" + content + "```"), std::string::npos) << "the README does not show " << sample;
+  }
+  const auto help = run(CFMON_CHECK_CF_ACCESS_LOGINS, {"--help"});
+  const auto own_start = help.out.find("check_cf_access_logins options:");
+  const auto own_end = help.out.find("Common options:");
+  ASSERT_NE(own_start, std::string::npos) << help.out;
+  ASSERT_NE(own_end, std::string::npos) << help.out;
+  const std::string own = help.out.substr(own_start, own_end - own_start);
+  auto options = [](const std::string& text, const std::regex& pattern) {
+    std::set<std::string> found;
+    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) found.insert((*it)[1]);
+    return found;
+  };
+  const auto in_help = options(own, std::regex(R"((?:\[ |^  )--([a-z0-9-]+))", std::regex::multiline));
+  const auto start = readme.find("## Options");
+  ASSERT_NE(start, std::string::npos);
+  const std::string table = readme.substr(start, readme.find("\n## ", start + 1) - start);
+  const auto in_readme = options(table, std::regex(R"(`(?:-[a-zA-Z0-9], )?--([a-z0-9-]+))"));
+  ASSERT_GT(in_help.size(), 15U) << own;
+  for (const auto& o : in_help) EXPECT_TRUE(in_readme.count(o)) << "--" << o << " is in --help but not in the README";
+  for (const auto& o : in_readme) EXPECT_TRUE(in_help.count(o)) << "--" << o << " is in the README but not in --help";
 }
 
 }  // namespace
