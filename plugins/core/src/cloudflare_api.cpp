@@ -425,7 +425,10 @@ Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
   info.name = text("name");
   info.duration = text("duration");
   if (info.id.empty()) return make_error("a service token in the answer has no id");
-  if (info.client_id.empty()) return make_error("service token " + info.id + " has no client_id in the answer");
+  if (info.client_id.empty()) {
+    // The id comes from the answer: made printable, an error stays one line.
+    return make_error("service token " + detail::printable(info.id, 64) + " has no client_id in the answer");
+  }
   auto expires = time_field(object, "expires_at", true);
   if (!expires) return expires.error();
   info.expires_at = *expires;

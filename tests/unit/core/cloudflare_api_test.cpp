@@ -888,6 +888,16 @@ TEST(CloudflareTime, DatesBeyondTheClockAreClampedNotOverflowed) {
   EXPECT_EQ(token->expires_at, TimePoint::max());
 }
 
+// Found by fuzz_api: the id of a broken token went raw into the one-line error.
+TEST(CloudflareApi, AnIdFromTheAnswerIsPrintableInErrors) {
+  Json t = token_json(1);
+  t["id"] = "abc\nUNKNOWN - injected\x7f";
+  t.erase("client_id");
+  const auto token = parse_service_token(t);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().message.find_first_of("\n\x7f"), std::string::npos) << token.error().message;
+}
+
 TEST(CloudflareApi, HostileRateLimitHintsDoNotOverflow) {
   const TimePoint now = TimePoint{} + std::chrono::hours(24 * 365 * 55);
   const auto wait = [&](const char* header, const char* value) {
