@@ -61,6 +61,11 @@ RunResult run(const std::string& program, const std::vector<std::string>& args,
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings{"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"};
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  // Sanitizer settings (the asan test preset sets them) are not part of the environment
+  // under test: passed on, a report aborts the binary and fails the test.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) env_strings.push_back(std::string(name) + "=" + value);
+  }
   auto argv_c = c_strings(argv_strings);
   auto env_c = c_strings(env_strings);
 
