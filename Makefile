@@ -1,6 +1,6 @@
 # Thin wrapper over the CMake presets. `make demo` and `make check` are the two
 # commands of the README's Quick start.
-.PHONY: all deps release demo check asan format clean
+.PHONY: all deps release demo check check-ci check-asan check-fuzz asan fuzz format clean
 
 JOBS ?= 2
 
@@ -20,16 +20,45 @@ demo: deps
 	cmake --build --preset release -j $(JOBS) --target check_cf_access cf-access-emulator
 	@bash tests/demo/run-demo.sh build/release
 
-# The whole test suite (warnings are errors), as CI runs it.
-check: deps
+# Everything CI runs: the whole test suite (warnings are errors), the whole suite again
+# under AddressSanitizer + UBSan, and a short smoke of every fuzz target.
+check: check-ci check-asan check-fuzz
+
+check-ci: deps
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci -j $(JOBS)
+
+check-asan: asan
 
 asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# Built by clang with libFuzzer; replays every seed of tests/fuzz/corpus and fuzzes each
+# target briefly with a fixed seed.
+check-fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
+	ctest --preset fuzz -j $(JOBS)
+
+# Fuzzes each target (or FUZZ_TARGETS="dotenv range") for FUZZ_SECONDS; new inputs are kept
+# in build/fuzz/tests/fuzz/work/<target>/corpus, crash reproducers in .../artifacts/, the
+# whole libFuzzer output in .../fuzz.log. Extra libFuzzer flags: FUZZ_FLAGS.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(notdir $(wildcard tests/fuzz/corpus/*))
+FUZZ_WORK = build/fuzz/tests/fuzz/work
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ_WORK)/$$t; \
+	  sh tests/fuzz/run-fuzzer.sh fuzz build/fuzz/tests/fuzz/fuzz_$$t tests/fuzz/corpus/$$t $(FUZZ_WORK)/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) > $(FUZZ_WORK)/$$t/fuzz.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E 'DONE|property violated|ERROR|SUMMARY|Test unit written' $(FUZZ_WORK)/$$t/fuzz.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failures in:$$failed"; exit 1; fi
 
 format:
 	find plugins nagios zabbix telegraf tests -name '*.[ch]pp' | xargs clang-format -i
