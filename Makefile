@@ -1,6 +1,6 @@
 # Thin wrapper over the CMake presets. `make demo` and `make check` are the two
 # commands of the README's Quick start.
-.PHONY: all deps release demo check check-ci check-asan check-fuzz asan fuzz format clean
+.PHONY: all deps release demo bench bench-deps check check-ci check-asan check-fuzz asan fuzz format clean
 
 JOBS ?= 2
 
@@ -19,6 +19,16 @@ demo: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target check_cf_access cf-access-emulator
 	@bash tests/demo/run-demo.sh build/release
+
+# check_cf_access against check_curl and curl on this machine (not part of `make check`):
+# prints a table and writes tests/bench/RESULTS.md. bench-deps installs the peers.
+bench-deps:
+	@sh tests/bench/install-bench-deps.sh
+
+bench: deps bench-deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target check_cf_access cf-access-emulator cfmon_runstat
+	@bash tests/bench/run-bench.sh build/release
 
 # Everything CI runs: the whole test suite (warnings are errors), the whole suite again
 # under AddressSanitizer + UBSan, and a short smoke of every fuzz target.
