@@ -85,8 +85,8 @@ TEST(Icinga2Config, ShippedFilesValidate) {
   tree.write_main("");
   const auto r = validate(tree);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  // The example host's three apps, its targets-file service and two tokens.
-  EXPECT_NE(r.out.find("Instantiated 6 Services"), std::string::npos) << r.out;
+  // The example host's three apps, its targets-file service, two tokens and its logins.
+  EXPECT_NE(r.out.find("Instantiated 7 Services"), std::string::npos) << r.out;
 }
 
 TEST(Icinga2Config, ValidationCatchesABrokenCommand) {
@@ -177,7 +177,10 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"url", "target", "resolve"}, 2},
                       MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS, "cf_service_tokens",
                                   {"insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                  {"name", "id", "client-id", "resolve"}, 1}),
+                                  {"name", "id", "client-id", "resolve"}, 1},
+                      MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS, "cf_access_logins",
+                                  {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
+                                  {"name", "id", "client-id", "allowed-cidr", "resolve"}, 1}),
     [](const ::testing::TestParamInfo<MappedCheck>& param) { return std::string(param.param.command); });
 
 // The API as the test's window into the daemon.
@@ -248,6 +251,14 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
                      "  vars.cf_service_tokens[\"other-team\"] = {}\n"
                      "  vars.cf_service_tokens[\"monitoring\"] = { cf_service_tokens_warning_days = 2000 }\n"
                      "  vars.cf_service_tokens[\"expired\"] = {}\n"
+                     // Logins of the monitoring token: only from 10.0.0.0/8 is allowed.
+                     "  vars.cf_access_logins_api_url = \"https://api.cfemu.test:" + port + "/client/v4\"\n"
+                     "  vars.cf_access_logins_resolve = \"api.cfemu.test:" + port + ":127.0.0.1\"\n"
+                     "  vars.cf_access_logins_ca_file = \"" + emu.ca_file() + "\"\n"
+                     "  vars.cf_access_logins_account_id = \"" + account + "\"\n"
+                     "  vars.cf_access_logins_api_token = \"" + api_token + "\"\n"
+                     "  vars.cf_access_logins_name = \"monitoring\"\n"
+                     "  vars.cf_access_logins_allowed_cidr = [ \"10.0.0.0/8\" ]\n"
                      "}\n";
   spit(tree.conf_d + "/emulator-host.conf", host);
   tree.write_main("object Endpoint NodeName {}\n"
@@ -257,6 +268,12 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
                   "object ApiUser \"cfmon-test\" { password = \"" + password + "\"; permissions = [ \"*\" ] }\n");
   const auto check = validate(tree);
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  // A successful login of the monitoring token from 127.0.0.1 before Icinga starts, so
+  // the logins service finds one outside 10.0.0.0/8 whatever order its checks run in.
+  auto login_args = emu.connection_args("ok");
+  login_args.insert(login_args.end(), {"-u", emu.url("ok"), "--env-file", env_file});
+  ASSERT_EQ(run(CFMON_CHECK_CF_ACCESS, login_args).exit_code, 0);
 
   const std::string log = d + "/daemon.log";
   Daemon icinga(tree.args(""), log);
@@ -282,7 +299,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_TRUE(wait_until(
       [&] {
         const auto r = api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
-        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 6;
+        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 7;
       },
       std::chrono::seconds(30), std::chrono::milliseconds(100)))
       << slurp(log);
@@ -298,7 +315,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         for (const auto& s : body.at("results")) {
           if (!s.at("attrs").at("last_check_result").is_null()) results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
         }
-        return results.size() == 6;
+        return results.size() == 7;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << last.status << " " << last.error << " " << last.body;
@@ -364,6 +381,20 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     for (const auto& [label, p] : perf) EXPECT_TRUE(label == "days_left" || label == "idle_days") << label;
     EXPECT_EQ(cr.at("command").dump().find(api_token), std::string::npos) << "the API token went through env";
   }
+
+  // Logins: a successful login from outside the allowed networks is CRITICAL.
+  const auto& logins = results["emulator!cf-access-logins"];
+  EXPECT_EQ(logins.at("state").get<double>(), 2) << logins.dump();
+  EXPECT_EQ(logins.at("output").get<std::string>().rfind("CF-LOGINS CRITICAL - monitoring: ", 0), 0U) << logins.dump();
+  EXPECT_NE(logins.at("output").get<std::string>().find("127.0.0.1"), std::string::npos) << logins.dump();
+  std::set<std::string> login_labels;
+  for (const auto& item : logins.at("performance_data")) {
+    const auto p = parse_perfdata(item.get<std::string>());
+    ASSERT_TRUE(p) << item;
+    login_labels.insert(p->label);
+  }
+  EXPECT_TRUE(login_labels.count("logins") && login_labels.count("failures")) << logins.dump();
+  EXPECT_EQ(logins.at("command").dump().find(api_token), std::string::npos);
 
   icinga.stop();
   EXPECT_FALSE(icinga.running());

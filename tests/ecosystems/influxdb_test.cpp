@@ -127,7 +127,7 @@ std::vector<std::string> snippet_command(const std::string& binary, const std::s
 
 TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) {
   const auto blocks = snippet_blocks();
-  ASSERT_EQ(blocks.size(), 2U);
+  ASSERT_EQ(blocks.size(), 3U);
   std::set<std::string> binaries;
   for (const auto& block : blocks) {
     EXPECT_NE(block.find("\n  data_format = \"influx\""), std::string::npos) << block;
@@ -145,7 +145,7 @@ TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) 
     EXPECT_LT(timeout, interval);
     EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
   }
-  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens"}));
+  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins"}));
 }
 
 TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
@@ -236,6 +236,33 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   EXPECT_EQ(token_row[2], true);
   EXPECT_LT(token_row[3].get<double>(), 0.0);
   EXPECT_EQ(token_row[4], "2020-01-01T00:00:00Z");
+
+  // The logins block: the access runs above logged in (and failed) with the monitoring token.
+  spit(dir.path() + "/check_cf_access_logins",
+       "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + port +
+           "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+       0700);
+  const auto logins_argv = snippet_command("check_cf_access_logins", dir.path());
+  ASSERT_FALSE(logins_argv.empty());
+  const auto logins = run(logins_argv.front(), std::vector<std::string>(logins_argv.begin() + 1, logins_argv.end()));
+  EXPECT_EQ(logins.exit_code, 0) << logins.out << logins.err;
+  w = influx.write(logins.out);
+  EXPECT_EQ(w.status, 204) << w.body << "\n" << logins.out;
+  const auto login_fields = influx.query("SHOW FIELD KEYS FROM cf_access_logins");
+  std::map<std::string, std::string> login_types;
+  for (const auto& v : login_fields["results"][0]["series"][0]["values"]) login_types[v[0]] = v[1];
+  EXPECT_EQ(login_types, (std::map<std::string, std::string>{{"state", "integer"},
+                                                             {"logins", "integer"},
+                                                             {"failures", "integer"},
+                                                             {"distinct_ips", "integer"},
+                                                             {"outside_logins", "integer"},
+                                                             {"client_id", "string"}}))
+      << login_fields.dump();
+  const auto monitoring = influx.query("SELECT logins, failures FROM cf_access_logins WHERE target = 'monitoring'");
+  const auto& login_row = monitoring["results"][0]["series"][0]["values"][0];
+  ASSERT_TRUE(login_row.is_array()) << monitoring.dump();
+  EXPECT_GT(login_row[1].get<int>(), 0) << monitoring.dump();
+  EXPECT_GT(login_row[2].get<int>(), 0) << monitoring.dump();
 
   // The judge can fail: a line whose field type changes is refused.
   EXPECT_EQ(influx.write("cf_access,target=ok state=1.5\n").status, 400);

@@ -79,7 +79,7 @@ TEST(Nagios4Config, ShippedFilesValidate) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("Warning:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 5 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 6 services."), std::string::npos) << r.out;
 }
 
 TEST(Nagios4Config, ValidationCatchesAServiceWithAnUnknownCommand) {
