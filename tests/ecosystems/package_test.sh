@@ -29,8 +29,10 @@ depends=$(dpkg-deb -f "$deb" Depends)
 [ -n "$depends" ] || fail "no Depends"
 grep -q -- "-dev" <<<"$depends" && fail "Depends names a -dev package: $depends"
 IFS=',' read -ra alternatives <<<"$depends"
+depends_names=" "
 for alternative in "${alternatives[@]}"; do
   name=$(sed -E 's/^ *([^ (|]+).*/\1/' <<<"$alternative")
+  depends_names+="$name "
   dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q "install ok installed" ||
     fail "dependency $name is not an installed Debian package"
 done
@@ -73,7 +75,7 @@ while IFS= read -r bin; do
     owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true)
     owner=${owner%%:*}
     [ -n "$owner" ] || fail "no Debian package owns $path ($soname)"
-    grep -qE "(^|, )$owner( |,|$)" <<<"$depends" || fail "$(basename "$bin") needs $soname from $owner, not in Depends: $depends"
+    [[ $depends_names == *" $owner "* ]] || fail "$(basename "$bin") needs $soname from $owner, not in Depends: $depends"
   done
 done < <(find "$root/usr" -type f -perm -u+x)
 [ "$elves" -ge 1 ] || fail "no executable in the package"
