@@ -3,9 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <sstream>
 #include <variant>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "cfmon/http.hpp"
+#include "daemon_support.hpp"
 #include "harness.hpp"
 
 namespace cfmon::testing {
@@ -113,6 +122,74 @@ TEST(HttpEngine, ACaFileMeansOnlyThatCa) {
     EXPECT_EQ(error->kind, http::ErrorKind::tls) << error->message;
   }
   EXPECT_EQ(response_of(outcomes[2]).status, 200);
+}
+
+bool accepts_connections(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Cloudflare's edge speaks HTTP/2; the emulator does not, so nginx stands in for it here,
+// with the emulator's certificate. nginx logs each request's connection serial number.
+TEST(HttpEngine, ManyRequestsToOneHttp2HostShareOneConnection) {
+  CFMON_REQUIRE_TOOL("/usr/sbin/nginx", "nginx-light");
+  auto& emu = shared_emulator();
+  const std::string tls_dir = std::filesystem::path(emu.ca_file()).parent_path().string();
+  TempDir dir;
+  const int port = closed_port();
+  const std::string d = dir.path();
+  spit(d + "/nginx.conf",
+       "daemon off;\nworker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\n"
+       "events { worker_connections 256; }\n"
+       "http {\n"
+       "  log_format conn '$connection $server_protocol $request_uri';\n"
+       "  access_log " + d + "/access.log conn;\n"
+       "  client_body_temp_path " + d + "/tmp; proxy_temp_path " + d + "/tmp; fastcgi_temp_path " + d + "/tmp;\n"
+       "  uwsgi_temp_path " + d + "/tmp; scgi_temp_path " + d + "/tmp;\n"
+       "  server {\n"
+       "    listen 127.0.0.1:" + std::to_string(port) + " ssl http2;\n"
+       "    ssl_certificate " + tls_dir + "/server.pem;\n"
+       "    ssl_certificate_key " + tls_dir + "/server.key;\n"
+       "    location / { return 200 \"hello from nginx\\n\"; }\n"
+       "  }\n"
+       "}\n");
+  Daemon nginx({"/usr/sbin/nginx", "-e", d + "/error.log", "-p", d, "-c", d + "/nginx.conf"}, d + "/nginx.out");
+  ASSERT_TRUE(wait_until([&] { return accepts_connections(port); }, std::chrono::seconds(20)))
+      << slurp(d + "/error.log") << slurp(d + "/nginx.out");
+
+  constexpr std::size_t kRequests = 40;
+  std::vector<http::Request> requests;
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    auto r = request_to(emu, "ok");
+    r.url = "https://ok.cfemu.test:" + std::to_string(port) + "/app/" + std::to_string(i);
+    r.resolve = {"ok.cfemu.test:" + std::to_string(port) + ":127.0.0.1"};
+    requests.push_back(std::move(r));
+  }
+  http::CurlClient client;
+  const auto outcomes = client.perform(requests, kRequests);
+  for (const auto& outcome : outcomes) {
+    const auto& response = response_of(outcome);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.http_version, "2");
+    EXPECT_EQ(response.body, "hello from nginx\n");
+  }
+  nginx.stop();
+
+  std::istringstream log(slurp(d + "/access.log"));
+  std::set<std::string> connections;
+  std::size_t lines = 0;
+  for (std::string connection, protocol, uri; log >> connection >> protocol >> uri; ++lines) {
+    connections.insert(connection);
+    EXPECT_EQ(protocol, "HTTP/2.0") << uri;
+  }
+  EXPECT_EQ(lines, kRequests);
+  EXPECT_EQ(connections.size(), 1U) << "all requests multiplexed over one connection";
 }
 
 }  // namespace
