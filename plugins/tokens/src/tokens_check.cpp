@@ -72,28 +72,31 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   std::string expiry_text;
   std::optional<double> days_left;
   // "forever" tokens may carry an expires_at far in the future (9999-12-31): no expiry.
-  std::optional<TimePoint> expires_at = t.expires_at;
-  if (expires_at && t.duration == "forever" && days_between(now, *expires_at) > kForeverDays) expires_at.reset();
-  const bool never_expires = !expires_at;
+  // A plain time point plus a flag: GCC 12 at -O2 misreads a copied optional<time_point>
+  // as maybe-uninitialized.
+  const bool has_expiry =
+      t.expires_at.has_value() && !(t.duration == "forever" && days_between(now, *t.expires_at) > kForeverDays);
+  const TimePoint expiry = has_expiry ? t.expires_at.value_or(TimePoint{}) : TimePoint{};
+  const bool never_expires = !has_expiry;
   bool expired = false;
 
   if (!t.enabled) {
     findings.push_back({State::critical, "token_disabled", "disabled (enabled: false): Access refuses it"});
   }
-  if (expires_at) {
-    days_left = days_between(now, *expires_at);
+  if (has_expiry) {
+    days_left = days_between(now, expiry);
     if (*days_left <= 0) {
       expired = true;
       findings.push_back({State::critical, "token_expired",
-                          "expired " + span_text(*days_left) + " ago (" + date_text(*expires_at) + ")"});
+                          "expired " + span_text(*days_left) + " ago (" + date_text(expiry) + ")"});
     } else if (*days_left < plan.critical_days) {
       findings.push_back({State::critical, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")"});
+                          "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
     } else if (*days_left < plan.warning_days) {
       findings.push_back({State::warning, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")"});
+                          "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
     } else {
-      expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(*expires_at) + ")";
+      expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")";
     }
   } else {
     expiry_text = "never expires (duration " + (t.duration.empty() ? std::string("unknown") : t.duration) + ")";
@@ -158,7 +161,7 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
   if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
   r.fields.push_back(Field{"client_id", t.client_id, ""});
-  if (expires_at) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(*expires_at), ""});
+  if (has_expiry) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(expiry), ""});
   return r;
 }
 
