@@ -29,6 +29,7 @@ namespace {
 const std::string kAgent = "/usr/sbin/zabbix_agentd";
 const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.conf";
 const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
+const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
 
 // Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
 // range for a port nothing holds (seeded by the PID so parallel tests spread out).
@@ -83,6 +84,12 @@ struct AgentTree {
                      {"/etc/zabbix/cfmon/cf-access.env", env_file}});
     copy_with_paths(kShippedTokens, dir.path() + "/userparameter_cf_service_tokens.conf",
                     {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    copy_with_paths(kShippedLogins, dir.path() + "/userparameter_cf_access_logins.conf",
+                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    spit(dir.path() + "/plugins/check_cf_access_logins",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + p +
+             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+         0700);
     // The documented agent defaults that matter: Timeout 3, UnsafeUserParameters 0.
     spit(conf, "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
                    "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
@@ -197,6 +204,24 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTokenKeys) {
   EXPECT_LT(expired.at("days_left").get<double>(), 0.0);
   const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tokens[deleted-token]"));
   EXPECT_EQ(gone.at("result"), "token_missing") << gone.dump();
+}
+
+// The logins key: per token counts of the last 5 minutes, from the emulator's login events.
+TEST(ZabbixAgent, TestModeRunsTheShippedLoginsKey) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  // One successful and one failed login of the monitoring token (legacy-403 refuses it).
+  expect_three_apps(nlohmann::json::parse(test_mode_value(tree, "cf.access.all")));
+  const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.logins.all"));
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  ASSERT_EQ(by_name.count("monitoring"), 1U) << all.dump();
+  EXPECT_GE(by_name["monitoring"].at("logins").get<int>(), 1) << all.dump();
+  EXPECT_GE(by_name["monitoring"].at("failures").get<int>(), 1) << all.dump();
+  EXPECT_EQ(by_name["monitoring"].at("outside_logins"), 0) << "no --allowed-cidr in the shipped key";
+  EXPECT_EQ(by_name["other-team"].at("logins"), 0) << all.dump();
 }
 
 TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {

@@ -233,7 +233,7 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
     if (n.IsMap()) {
       if (n["expression"] && n["priority"]) {
         for (const char* what : {"token_rejected", "login_redirect", "origin_down", "tunnel_down", "token_expired",
-                                 "token_disabled", "token_missing", "cf.tokens.days_left"}) {
+                                 "token_disabled", "token_missing", "cf.tokens.days_left", "cf.logins.outside_logins"}) {
           if (str(n, "expression").find(what) != std::string::npos) priorities_of[what].insert(str(n, "priority"));
         }
       }
@@ -251,12 +251,14 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
   EXPECT_EQ(priorities_of["token_expired"], Set{"HIGH"});
   EXPECT_EQ(priorities_of["token_missing"], Set{"HIGH"});
   EXPECT_EQ(priorities_of["cf.tokens.days_left"], (Set{"WARNING", "HIGH"}));  // expiring: soon, very soon
+  EXPECT_EQ(priorities_of["cf.logins.outside_logins"], Set{"HIGH"});
 }
 
 // The agent keys the template polls exist in the shipped UserParameter files.
 TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
   const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf") +
-                           slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf");
+                           slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf") +
+                           slurp(source_dir() + "/zabbix/userparameter_cf_access_logins.conf");
   const auto has_key = [&](const std::string& key) { return conf.find("\nUserParameter=" + key + ",") != std::string::npos; };
   each_template([&](const YAML::Node& t) {
     for (const auto& i : t["items"]) {
@@ -299,6 +301,18 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   const auto token_value = nlohmann::json::parse(tokens.out);
   ASSERT_TRUE(token_value.is_object()) << tokens.out;
   ASSERT_EQ(token_value.at("name"), "monitoring") << tokens.out;
+  const auto logins = run(CFMON_CHECK_CF_ACCESS_LOGINS,
+                          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+                           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring",
+                           "--format", "zabbix"},
+                          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
+                           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  const auto login_value = nlohmann::json::parse(logins.out);
+  ASSERT_TRUE(login_value.is_object()) << logins.out;
+  ASSERT_EQ(login_value.at("name"), "monitoring") << logins.out;
+  // The JSON each master item holds.
+  const std::map<std::string, const nlohmann::json*> output_of{
+      {"cf.access.all", &app_value}, {"cf.tokens.all", &token_value}, {"cf.logins.all", &login_value}};
 
   const std::regex path(R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
   std::map<std::string, int> checked;
@@ -311,7 +325,9 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
         std::smatch m;
         const std::string expression = p["preprocessing"][0]["parameters"][0].as<std::string>();
         ASSERT_TRUE(std::regex_match(expression, m, path)) << expression;
-        const auto& value = m[1] == "NAME" ? app_value : token_value;
+        const std::string master = str(p["master_item"], "key");
+        ASSERT_EQ(output_of.count(master), 1U) << master;
+        const auto& value = *output_of.at(master);
         const std::string field = m[2];
         EXPECT_TRUE(value.contains(field)) << field << " is not in " << value.dump();
         const std::string value_type = str(p, "value_type", "UNSIGNED");
@@ -321,12 +337,13 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
         if (value_type == "FLOAT") {
           EXPECT_TRUE(value.at(field).is_number()) << field;
         }
-        ++checked[m[1]];
+        ++checked[master];
       }
     }
   });
-  EXPECT_GE(checked["NAME"], 5);
-  EXPECT_GE(checked["TOKEN_NAME"], 4);
+  EXPECT_GE(checked["cf.access.all"], 5);
+  EXPECT_GE(checked["cf.tokens.all"], 4);
+  EXPECT_GE(checked["cf.logins.all"], 4);
 }
 
 }  // namespace
