@@ -47,9 +47,12 @@ class Influx {
  public:
   explicit Influx(const TempDir& dir) : http_port_(closed_port()) {
     const std::string& d = dir.path();
+    // Two distinct free ports: the HTTP API and the (unused) RPC bind address.
+    int rpc_port = closed_port();
+    while (rpc_port == http_port_) rpc_port = closed_port();
     const std::string conf = d + "/influxdb.conf";
     spit(conf, "reporting-disabled = true\n"
-               "bind-address = \"127.0.0.1:" + std::to_string(closed_port()) + "\"\n"
+               "bind-address = \"127.0.0.1:" + std::to_string(rpc_port) + "\"\n"
                "[meta]\n  dir = \"" + d + "/meta\"\n"
                "[data]\n  dir = \"" + d + "/data\"\n  wal-dir = \"" + d + "/wal\"\n  query-log-enabled = false\n"
                "[http]\n  bind-address = \"127.0.0.1:" + std::to_string(http_port_) + "\"\n  log-enabled = false\n"
