@@ -42,7 +42,7 @@ http::Request base_request(const AccessPlan& plan, const Target& target) {
   r.url = target.url;
   r.method = plan.method;
   r.timeout = plan.timeout;
-  r.resolve = plan.resolve;
+  r.resolve = http::resolve_entries_for(target.url, plan.resolve);  // not all R for each of N targets
   r.ca_file = plan.ca_file;
   r.insecure = plan.insecure;
   r.ip_version = plan.ip_version;

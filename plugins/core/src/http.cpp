@@ -52,15 +52,18 @@ std::string resolve_key(const std::string& url) {
   return key;
 }
 
-// Whether a --resolve entry ([+-]HOST:PORT:ADDR or *:PORT:ADDR) can apply to `key`.
-// curl parses every entry of a transfer's list into the shared DNS cache, so passing
-// all N entries to each of N transfers would cost O(N^2); each gets only its own.
+// Whether a --resolve entry ([+-]HOST:PORT[:ADDR...] or *:PORT:ADDR...) can apply to
+// `key` ("host:port:").
 bool resolve_entry_applies(std::string_view entry, std::string_view key) {
   if (key.empty()) return true;
   if (!entry.empty() && (entry.front() == '+' || entry.front() == '-')) entry.remove_prefix(1);
-  if (iequals_prefix(entry, key)) return true;
-  const auto port = key.rfind(':', key.size() - 2);  // key ends in ':'; IPv6 hosts hold ':'
-  return port != std::string_view::npos && entry.starts_with('*') && entry.substr(1).starts_with(key.substr(port));
+  const auto names = [&entry](std::string_view host_port) {  // "host:port" then ':' or the end
+    return iequals_prefix(entry, host_port) && (entry.size() == host_port.size() || entry[host_port.size()] == ':');
+  };
+  const std::string_view host_port = key.substr(0, key.size() - 1);
+  const auto port = host_port.rfind(':');  // IPv6 hosts hold ':' too; the port follows the last
+  return names(host_port) ||
+         (port != std::string_view::npos && names("*" + std::string(host_port.substr(port))));
 }
 
 std::string to_lower(std::string_view s) {
@@ -326,12 +329,8 @@ void configure(Transfer& t) {
     std::fill(line.begin(), line.end(), '\0');
   }
   if (t.header_list) setopt(easy, CURLOPT_HTTPHEADER, t.header_list.get());
-  if (!r.resolve.empty()) {
-    const std::string key = resolve_key(r.url);
-    for (const auto& entry : r.resolve) {
-      if (resolve_entry_applies(entry, key)) slist_append(t.resolve_list, entry);
-    }
-  }
+  // Only the request's own entries: curl loads a transfer's whole list into the DNS cache.
+  for (const auto& entry : resolve_entries_for(r.url, r.resolve)) slist_append(t.resolve_list, entry);
   if (t.resolve_list) setopt(easy, CURLOPT_RESOLVE, t.resolve_list.get());
 
   if (t.verbosity >= 3 && t.sink != nullptr) {
@@ -414,6 +413,16 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
     if (key == lower) return std::string_view(value);
   }
   return std::nullopt;
+}
+
+std::vector<std::string> resolve_entries_for(const std::string& url, const std::vector<std::string>& resolve) {
+  if (resolve.empty()) return {};
+  const std::string key = resolve_key(url);
+  std::vector<std::string> entries;
+  for (const auto& entry : resolve) {
+    if (resolve_entry_applies(entry, key)) entries.push_back(entry);
+  }
+  return entries;
 }
 
 std::string_view error_kind_name(ErrorKind kind) noexcept {

@@ -94,4 +94,9 @@ class CurlClient final : public Client {
 
 std::string_view error_kind_name(ErrorKind kind) noexcept;
 
+// The entries of `resolve` (curl --resolve syntax: [+-]HOST:PORT:ADDR, HOST may be '*')
+// that can apply to `url`'s host and port: all a request to `url` needs. N targets and
+// R entries then cost N + R instead of N x R (all of them unless the URL parses).
+std::vector<std::string> resolve_entries_for(const std::string& url, const std::vector<std::string>& resolve);
+
 }  // namespace cfmon::http
