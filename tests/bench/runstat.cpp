@@ -40,7 +40,9 @@ struct Sample {
   bool nonzero = false;
 };
 
-double ms(const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; }
+double ms(const timeval& tv) {
+  return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
+}
 
 Sample run_once(const Command& command) {
   std::vector<char*> argv;
@@ -87,7 +89,8 @@ T median(std::vector<T> values) {
 }
 
 int usage_error(const char* message) {
-  std::fprintf(stderr, "runstat: %s\nusage: runstat [--runs N] [--warmup N] -- @label cmd args... [--- @label cmd...]\n",
+  std::fprintf(stderr,
+               "runstat: %s\nusage: runstat [--runs N] [--warmup N] -- @label cmd args... [--- @label cmd...]\n",
                message);
   return 2;
 }
@@ -154,9 +157,10 @@ int main(int argc, char** argv) {
       sys.push_back(s.sys_ms);
       rss.push_back(s.rss_kb);
     }
-    std::printf("%s runs=%d fails=%d nonzero=%d wall_ms=%.1f cpu_ms=%.2f user_ms=%.2f sys_ms=%.2f rss_kb=%ld rss_max_kb=%ld\n",
-                commands[c].label.c_str(), runs, failed, nonzero, median(wall), median(cpu), median(user), median(sys),
-                median(rss), *std::max_element(rss.begin(), rss.end()));
+    std::printf(
+        "%s runs=%d fails=%d nonzero=%d wall_ms=%.1f cpu_ms=%.2f user_ms=%.2f sys_ms=%.2f rss_kb=%ld rss_max_kb=%ld\n",
+        commands[c].label.c_str(), runs, failed, nonzero, median(wall), median(cpu), median(user), median(sys),
+        median(rss), *std::max_element(rss.begin(), rss.end()));
   }
   return 0;
 }

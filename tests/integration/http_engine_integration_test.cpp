@@ -144,21 +144,33 @@ TEST(HttpEngine, ManyRequestsToOneHttp2HostShareOneConnection) {
   TempDir dir;
   const int port = closed_port();
   const std::string d = dir.path();
-  spit(d + "/nginx.conf",
-       "daemon off;\nworker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\n"
-       "events { worker_connections 256; }\n"
-       "http {\n"
-       "  log_format conn '$connection $server_protocol $request_uri';\n"
-       "  access_log " + d + "/access.log conn;\n"
-       "  client_body_temp_path " + d + "/tmp; proxy_temp_path " + d + "/tmp; fastcgi_temp_path " + d + "/tmp;\n"
-       "  uwsgi_temp_path " + d + "/tmp; scgi_temp_path " + d + "/tmp;\n"
-       "  server {\n"
-       "    listen 127.0.0.1:" + std::to_string(port) + " ssl http2;\n"
-       "    ssl_certificate " + tls_dir + "/server.pem;\n"
-       "    ssl_certificate_key " + tls_dir + "/server.key;\n"
-       "    location / { return 200 \"hello from nginx\\n\"; }\n"
-       "  }\n"
-       "}\n");
+  spit(d + "/nginx.conf", "daemon off;\nworker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d +
+                              "/error.log;\n"
+                              "events { worker_connections 256; }\n"
+                              "http {\n"
+                              "  log_format conn '$connection $server_protocol $request_uri';\n"
+                              "  access_log " +
+                              d +
+                              "/access.log conn;\n"
+                              "  client_body_temp_path " +
+                              d + "/tmp; proxy_temp_path " + d + "/tmp; fastcgi_temp_path " + d +
+                              "/tmp;\n"
+                              "  uwsgi_temp_path " +
+                              d + "/tmp; scgi_temp_path " + d +
+                              "/tmp;\n"
+                              "  server {\n"
+                              "    listen 127.0.0.1:" +
+                              std::to_string(port) +
+                              " ssl http2;\n"
+                              "    ssl_certificate " +
+                              tls_dir +
+                              "/server.pem;\n"
+                              "    ssl_certificate_key " +
+                              tls_dir +
+                              "/server.key;\n"
+                              "    location / { return 200 \"hello from nginx\\n\"; }\n"
+                              "  }\n"
+                              "}\n");
   Daemon nginx({"/usr/sbin/nginx", "-e", d + "/error.log", "-p", d, "-c", d + "/nginx.conf"}, d + "/nginx.out");
   ASSERT_TRUE(wait_until([&] { return accepts_connections(port); }, std::chrono::seconds(20)))
       << slurp(d + "/error.log") << slurp(d + "/nginx.out");

@@ -18,8 +18,8 @@ std::map<std::string, std::string> monitoring_token(const Emulator& emu) {
 
 // Every *.cfemu.test name on the emulator's port goes to 127.0.0.1.
 std::vector<std::string> emulator_args(const Emulator& emu, const std::string& targets_file) {
-  return {"--targets-file", targets_file, "--resolve", "*:" + std::to_string(emu.port()) + ":127.0.0.1",
-          "--ca-file", emu.ca_file(), "--format", "json"};
+  return {"--targets-file", targets_file,  "--resolve", "*:" + std::to_string(emu.port()) + ":127.0.0.1",
+          "--ca-file",      emu.ca_file(), "--format",  "json"};
 }
 
 const json& child_named(const json& doc, const std::string& name) {
@@ -42,8 +42,8 @@ TEST(ParallelProbes, OneStuckTargetNeverDelaysTheOthersPastTheirTimeout) {
   TempDir dir;
   // The stuck app comes first, so a client that waited for it in order would show it.
   const std::vector<std::pair<std::string, std::string>> fast{
-      {"ok", "token_accepted"},        {"strict-ok", "token_accepted"}, {"app-redirect", "app_redirect"},
-      {"origin-502", "origin_down"},   {"legacy-403", "token_rejected"}, {"delay-100", "token_accepted"}};
+      {"ok", "token_accepted"},      {"strict-ok", "token_accepted"},  {"app-redirect", "app_redirect"},
+      {"origin-502", "origin_down"}, {"legacy-403", "token_rejected"}, {"delay-100", "token_accepted"}};
   std::string targets = "stuck " + emu.url("slow") + "\n";
   for (const auto& [app, reason] : fast) targets += app + " " + emu.url(app) + "\n";
   auto args = emulator_args(emu, dir.write("targets", targets));
@@ -67,7 +67,8 @@ TEST(ParallelProbes, SeveralStuckTargetsTimeOutTogetherNotOneAfterTheOther) {
   auto& emu = shared_emulator();
   TempDir dir;
   std::string targets;
-  for (int i = 0; i < 5; ++i) targets += "stuck-" + std::to_string(i) + " " + emu.url("slow", "/" + std::to_string(i)) + "\n";
+  for (int i = 0; i < 5; ++i)
+    targets += "stuck-" + std::to_string(i) + " " + emu.url("slow", "/" + std::to_string(i)) + "\n";
   targets += "ok " + emu.url("ok") + "\n";
   auto args = emulator_args(emu, dir.write("targets", targets));
   args.insert(args.end(), {"-t", "1"});

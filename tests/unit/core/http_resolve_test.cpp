@@ -10,8 +10,8 @@ namespace {
 using Entries = std::vector<std::string>;
 
 TEST(ResolveEntriesFor, KeepsTheEntriesOfTheUrlsHostAndPortOnly) {
-  const Entries all{"app.example.com:443:10.0.0.1", "other.example.com:443:10.0.0.2",
-                    "app.example.com:8443:10.0.0.3", "app.example.com.evil:443:10.0.0.4"};
+  const Entries all{"app.example.com:443:10.0.0.1", "other.example.com:443:10.0.0.2", "app.example.com:8443:10.0.0.3",
+                    "app.example.com.evil:443:10.0.0.4"};
   EXPECT_EQ(resolve_entries_for("https://app.example.com/", all), Entries{"app.example.com:443:10.0.0.1"});
   EXPECT_EQ(resolve_entries_for("https://app.example.com:8443/x", all), Entries{"app.example.com:8443:10.0.0.3"});
   EXPECT_EQ(resolve_entries_for("http://app.example.com/", all), Entries{});  // port 80
