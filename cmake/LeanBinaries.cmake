@@ -5,11 +5,8 @@
 # - unused sections dropped and Release code optimised for size: the kernel maps a
 #   binary in whole 64 KB windows, so a smaller one is a smaller RSS (another 0.3 MB);
 #   no measurable CPU cost, the time goes to OpenSSL and libcurl;
-# - libm from the static archive: a plugin needs no more of it than the rounding-mode
-#   calls of libstdc++'s std::from_chars(double) and an llround, and loading the shared
-#   libm for them cost 0.3 MB RSS and 1 ms CPU. The -u pull those two in before
-#   libstdc++, which the compiler driver adds last; --as-needed then drops the -lm the
-#   driver adds. Should later code need more of libm, it is linked in just the same.
+# - libm stays shared: its static archive (tried for 0.3 MB RSS) cannot link functions
+#   such as floor() that glibc resolves through ifuncs (a Debug build failed to link).
 # The runtime part is the interface target cfmon_lean_runtime, which every check gets
 # through cfmon_plugin_common; the emulator and the test tools keep the shared runtime
 # (some link shared C++ libraries, with which a second, static libstdc++ must not mix).
@@ -21,8 +18,4 @@ if(CFMON_LEAN_BINARIES AND NOT CFMON_SANITIZE AND NOT CFMON_FUZZ)
   add_compile_options(-ffunction-sections -fdata-sections $<$<CONFIG:Release>:-Os>)
   target_link_options(cfmon_lean_runtime INTERFACE -static-libstdc++ -static-libgcc LINKER:--gc-sections
     LINKER:--as-needed)
-  find_library(CFMON_STATIC_LIBM NAMES libm.a)
-  if(CFMON_STATIC_LIBM)
-    target_link_libraries(cfmon_lean_runtime INTERFACE -Wl,-u,fesetround -Wl,-u,fegetround ${CFMON_STATIC_LIBM})
-  endif()
 endif()

@@ -70,7 +70,7 @@ while IFS= read -r bin; do
   file -b "$bin" | grep -q '^ELF' || continue
   elves=$((elves + 1))
   for soname in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    path=$(ldconfig -p | awk -v so="$soname" '$1 == so { print $NF; exit }')
+    path=$(ldconfig -p | awk -v so="$soname" '$1 == so && !found { print $NF; found = 1 }')
     [ -n "$path" ] || fail "$bin needs $soname, which this system lacks"
     owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true)
     owner=${owner%%:*}
