@@ -16,7 +16,7 @@ po::options_description common_options(CommonConfig& c) {
     ("version,V", po::bool_switch(&c.version), "print the version and exit (exit 3)")
     ("verbose,v", "more detail on stderr; repeat up to -vvv (3 = redacted HTTP trace)")
     ("timeout,t", po::value(&c.timeout_seconds)->default_value(10.0, "10"),
-       "seconds allowed per probe, connect included")
+       "timeout in seconds, connect included (at least 0.001; check_cf_access: the whole run)")
     ("format", po::value(&c.format_text)->default_value("nagios"), "output: nagios|influx|zabbix|json")
     ("env-file", po::value<std::string>(), "dotenv file with credentials (never executed)")
     ("ca-file", po::value(&c.ca_file), "CA bundle (PEM) to verify the edge with")
@@ -42,7 +42,11 @@ std::optional<Error> validate_common(CommonConfig& c) {
     return Error{"--format must be nagios, influx, zabbix or json, not '" + c.format_text + "'"};
   }
   if (!std::isfinite(c.timeout_seconds) || c.timeout_seconds <= 0 || c.timeout_seconds > 3600) {
-    return Error{"--timeout must be a number of seconds between 0 and 3600"};
+    return Error{"--timeout must be a number of seconds between 0.001 and 3600"};
+  }
+  // Below 1 ms the value rounds to 0 ms, which libcurl reads as "no timeout at all".
+  if (c.timeout_seconds * 1000.0 < 1.0) {
+    return Error{"--timeout must be at least 0.001 seconds (1 ms): shorter rounds to no timeout at all"};
   }
   if (c.ipv4 && c.ipv6) return Error{"-4 and -6 exclude each other"};
   if (!c.ca_file.empty()) {
@@ -71,7 +75,8 @@ std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity) {
     const std::string arg = argv[i];
     if (arg == "--verbose") {
       ++verbosity;
-    } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] == 'v' && arg.find_first_not_of('v', 1) == std::string::npos) {
+    } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] == 'v' &&
+               arg.find_first_not_of('v', 1) == std::string::npos) {
       verbosity += static_cast<int>(arg.size() - 1);
     } else {
       rest.push_back(arg);
