@@ -46,6 +46,16 @@ const std::vector<FaultInfo> kHttpFaults = {
     {"huge-body", "200 with Content-Length: 8 GiB, streamed until the client hangs up"},
     {"huge-chunked-body", "200 with an endless chunked body, streamed until the client hangs up"},
     {"redirect-loop", "302 to the very same URL"},
+    {"redirect-chain",
+     "/ 302 to 'next' (relative), /next 302 to '//HOST/final' (protocol-relative), /final 200 if the request "
+     "carries CF-Access-Client-Secret (or a token header naming it), else 403"},
+    {"redirect-other-origin", "302 to https://ok.fault.test:PORT/ (another origin on this server)"},
+    {"redirect-other-origin-cookie",
+     "302 to https://ok.fault.test:PORT/ with Set-Cookie: CF_Authorization=... (Access let the request through)"},
+    {"redirect-login-protocol-relative",
+     "302 to //acme.cloudflareaccess.com/cdn-cgi/access/login/HOST?... (the login page, protocol-relative)"},
+    {"redirect-to-https", "301 to https://HOST/ (Always Use HTTPS: another origin, before any token check)"},
+    {"header-never-ends", "HTTP/1.1 200 OK and one header line, then close: the header block never ends"},
     {"malformed-status", "a status line whose code is not a number (HTTP/1.1 2OO OK)"},
     {"no-headers", "no status line and no headers: plain bytes, then close (HTTP/0.9-ish)"},
     {"http10-close", "HTTP/1.0 200 without Content-Length: the body ends when the connection closes"},
@@ -515,6 +525,34 @@ void FaultServer::serve_http(Socket& socket, Listener role) {
   } else if (fault == "redirect-loop") {
     const std::string self = scheme + "://" + host + request_path(*request);
     (void)socket.write_all(text_response("HTTP/1.1 302 Found", "again\n", {"Location: " + self}));
+  } else if (fault == "redirect-chain") {
+    const std::string path = request_path(*request);
+    if (path == "/next") {
+      (void)socket.write_all(text_response("HTTP/1.1 302 Found", "on\n", {"Location: //" + host + "/final"}));
+    } else if (path == "/final") {
+      const bool token = lower(*request).find("cf-access-client-secret") != std::string::npos;
+      (void)socket.write_all(token ? text_response("HTTP/1.1 200 OK", "landed with the token\n")
+                                   : text_response("HTTP/1.1 403 Forbidden", "no token on the last hop\n"));
+    } else {
+      (void)socket.write_all(text_response("HTTP/1.1 302 Found", "go\n", {"Location: next"}));
+    }
+  } else if (fault == "redirect-other-origin" || fault == "redirect-other-origin-cookie") {
+    const auto colon = host.find(':');
+    const std::string port = colon == std::string::npos ? std::string() : host.substr(colon);
+    std::vector<std::string> headers{"Location: " + scheme + "://ok." + std::string(kFaultDomain) + port + "/"};
+    if (fault == "redirect-other-origin-cookie") {
+      headers.emplace_back("Set-Cookie: CF_Authorization=eyJhbGciOiJSUzI1NiJ9.e30.c2ln; Path=/; Secure; HttpOnly");
+    }
+    (void)socket.write_all(text_response("HTTP/1.1 302 Found", "elsewhere\n", headers));
+  } else if (fault == "redirect-login-protocol-relative") {
+    (void)socket.write_all(text_response("HTTP/1.1 302 Found", "log in\n",
+                                         {"Location: //acme.cloudflareaccess.com/cdn-cgi/access/login/" +
+                                          host.substr(0, host.find(':')) + "?kid=0123&redirect_url=%2F"}));
+  } else if (fault == "redirect-to-https") {
+    (void)socket.write_all(text_response("HTTP/1.1 301 Moved Permanently", "use https\n",
+                                         {"Location: https://" + host.substr(0, host.find(':')) + "/"}));
+  } else if (fault == "header-never-ends") {
+    (void)socket.write_all("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
   } else if (fault == "malformed-status") {
     (void)socket.write_all(text_response("HTTP/1.1 2OO OK", "letters where the status code goes\n"));
   } else if (fault == "no-headers") {

@@ -129,15 +129,32 @@ std::ostream& operator<<(std::ostream& os, const Row& row) {
   return os << row.fault << "@" << row.listener;
 }
 
+bool over_plain_http(const Row& row) {
+  return std::string(row.listener) == "http";
+}
+
+std::string row_url(const Row& row) {
+  const std::string scheme = over_plain_http(row) ? "http" : "https";
+  return scheme + "://" + row.fault + ".fault.test:" + std::to_string(fault_peer().port(row.listener)) + "/";
+}
+
+// Plain http:// rows send the token in clear text on purpose: that takes the flag, and
+// earns a warning on stderr.
+std::string expected_stderr(const Row& row) {
+  if (!over_plain_http(row)) return "";
+  return "warning: --allow-insecure-http: the service token goes unencrypted to " + row_url(row) + "\n";
+}
+
 std::vector<std::string> probe_args(const Row& row) {
   if (std::string(row.listener) == "dns") {
     return {"-u", std::string("https://") + row.fault + ".invalid/", "-t", std::to_string(kTimeoutSeconds)};
   }
   auto& peer = fault_peer();
-  const std::string scheme = std::string(row.listener) == "http" ? "http" : "https";
   const std::string host = std::string(row.fault) + ".fault.test:" + std::to_string(peer.port(row.listener));
-  return {"-u", scheme + "://" + host + "/",    "--resolve", host + ":127.0.0.1", "--ca-file", peer.ca_file(),
-          "-t", std::to_string(kTimeoutSeconds)};
+  std::vector<std::string> args{"-u",        row_url(row),   "--resolve", host + ":127.0.0.1",
+                                "--ca-file", peer.ca_file(), "-t",        std::to_string(kTimeoutSeconds)};
+  if (over_plain_http(row)) args.emplace_back("--allow-insecure-http");
+  return args;
 }
 
 std::map<std::string, std::string> token_env() {
@@ -189,7 +206,7 @@ TEST_P(FaultMatrix, NagiosOneLine) {
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line, and only one: " << r.out;
   const std::string text = r.out.substr(0, r.out.find(" | "));
   for (const auto& part : row.says) EXPECT_NE(text.find(part), std::string::npos) << text;
-  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_EQ(r.err, expected_stderr(row));
 }
 
 // Formats and verbosities are where a reflected secret would surface: the curl trace at
@@ -231,7 +248,33 @@ INSTANTIATE_TEST_SUITE_P(
         // Body cap: a normal classified answer, long before the 2 s timeout could strike.
         Row{"huge-body", "https", 0, "token_accepted", {"token accepted (HTTP 200)"}},
         Row{"huge-chunked-body", "https", 0, "token_accepted", {"token accepted (HTTP 200)"}},
-        Row{"redirect-loop", "https", 0, "app_redirect", {"app redirects to https://redirect-loop.fault.test:"}},
+        Row{"redirect-loop",
+            "https",
+            2,
+            "redirect_loop",
+            {"redirect loop: https://redirect-loop.fault.test:",
+             "redirects back to https://redirect-loop.fault.test:"}},
+        // Redirects inside the origin are followed, the token re-sent: relative, then
+        // protocol-relative; the last hop answers 200 only when it carries the token.
+        Row{"redirect-chain",
+            "https",
+            0,
+            "token_accepted",
+            {"token accepted (HTTP 200 after 2 redirects, at https://redirect-chain.fault.test:", "/final)"}},
+        // Another origin is never followed: no evidence that Access saw the token...
+        Row{"redirect-other-origin",
+            "https",
+            1,
+            "redirect_unverified",
+            {"redirect to https://ok.fault.test:", "before the token could be checked; probe the final URL"}},
+        // ... unless Access set its cookie on the way out.
+        Row{"redirect-other-origin-cookie",
+            "https",
+            0,
+            "app_redirect",
+            {"token accepted (Access set CF_Authorization), app redirects to https://ok.fault.test:"}},
+        Row{"redirect-login-protocol-relative", "https", 2, "login_redirect", {"Access sent the login page"}},
+        Row{"header-never-ends", "https", 2, "protocol_error", {"broken HTTP answer", "the header block never ended"}},
         Row{"malformed-status", "https", 2, "protocol_error", {"broken HTTP answer: malformed HTTP status line"}},
         Row{"expired", "https", 2, "tls_error", {"TLS failed: certificate expired", "certificate has expired"}},
         Row{"wrong-host", "https", 2, "tls_error", {"TLS failed: certificate is for another host name"}},
@@ -254,25 +297,193 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"malformed-status", "http", 2, "protocol_error", {"malformed HTTP status line"}},
         Row{"http10-close", "http", 0, "token_accepted", {"token accepted (HTTP 200)"}},
         Row{"no-headers", "http", 2, "protocol_error", {"no HTTP status line"}},
+        Row{"header-never-ends", "http", 2, "protocol_error", {"the header block never ended"}},
+        // Always Use HTTPS: Cloudflare redirects before Access looks at the token.
+        Row{"redirect-to-https",
+            "http",
+            1,
+            "redirect_unverified",
+            {"redirect to https://redirect-to-https.fault.test:443 before the token could be checked"}},
         // Peers that reflect the request, credentials first.
         Row{"echo-status", "https", 0, "token_accepted", {"token accepted (HTTP 200)"}},
         Row{"echo-header", "https", 0, "token_accepted", {"token accepted (HTTP 200)"}},
+        // A relative Location: followed inside the origin, which echoes again, and again.
         Row{"echo-location",
             "https",
-            0,
-            "app_redirect",
-            {"app redirects to /echo?CF-Access-Client-Secret: <redacted>"}},
+            2,
+            "redirect_loop",
+            {"still redirecting after 5 redirects", "/echo?CF-Access-Client-Secret:+<redacted>"}},
         Row{"echo-garbage", "https", 2, "protocol_error", {"no HTTP status line"}}),
     row_name);
 
 TEST(FaultMatrixExtra, RedirectLoopIsRequestedExactlyOnce) {
   auto& peer = fault_peer();
-  const Row row{"redirect-loop", "https", 0, "app_redirect", {}};
+  const Row row{"redirect-loop", "https", 0, "redirect_loop", {}};
   const std::size_t before = peer.requests("https", "redirect-loop");
   const auto r = probe(row, {});
-  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.exit_code, 2) << r.out;
   // The peer logs a request before it answers, so after our exit the count is final.
-  EXPECT_EQ(peer.requests("https", "redirect-loop"), before + 1) << "redirects are never followed";
+  EXPECT_EQ(peer.requests("https", "redirect-loop"), before + 1) << "a Location already requested is a loop";
+}
+
+TEST(FaultMatrixExtra, EveryHopInsideTheOriginIsRequestedWithTheToken) {
+  auto& peer = fault_peer();
+  const std::size_t before = peer.requests("https", "redirect-chain");
+  for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--token-header", "Authorization"}}) {
+    const auto r = probe(Row{"redirect-chain", "https", 0, "", {}}, extra);
+    EXPECT_EQ(r.exit_code, 0) << "the last hop answers 200 only with the token: " << r.out;
+  }
+  EXPECT_EQ(peer.requests("https", "redirect-chain"), before + 6);
+}
+
+TEST(FaultMatrixExtra, MaxRedirectsBoundsTheHops) {
+  const Row row{"redirect-chain", "https", 0, "", {}};
+  const auto none = probe(row, {"--max-redirects", "0", "--format", "json"});
+  EXPECT_EQ(none.exit_code, 1) << none.out;
+  EXPECT_EQ(json::parse(none.out).at("children")[0].at("reason"), "redirect_unverified") << none.out;
+  const auto one = probe(row, {"--max-redirects", "1"});
+  EXPECT_EQ(one.exit_code, 2) << one.out;
+  EXPECT_NE(one.out.find("still redirecting after 1 redirect "), std::string::npos) << one.out;
+  const auto bad = probe(row, {"--max-redirects", "-1"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.out;
+}
+
+TEST(FaultMatrixExtra, AnotherOriginNeverSeesTheRequest) {
+  auto& peer = fault_peer();
+  const std::size_t before = peer.requests("https", "ok");
+  for (const char* fault : {"redirect-other-origin", "redirect-other-origin-cookie"}) {
+    for (const auto& extra : std::vector<std::vector<std::string>>{
+             {}, {"--resolve", "*:" + std::to_string(peer.port("https")) + ":127.0.0.1"}}) {
+      const auto r = probe(Row{fault, "https", 0, "", {}}, extra);
+      EXPECT_NE(r.exit_code, 3) << r.out;
+    }
+  }
+  // The redirect names ok.fault.test on the same server: had it been followed (even with
+  // a --resolve entry that covers it), the peer would have logged it.
+  EXPECT_EQ(peer.requests("https", "ok"), before) << "the token went to another origin";
+}
+
+TEST(FaultMatrixExtra, PlainHttpTargetIsRefusedBeforeAnyRequest) {
+  auto& peer = fault_peer();
+  const std::size_t before = peer.requests("http", "ok");
+  const Row row{"ok", "http", 0, "", {}};
+  auto args = probe_args(row);
+  args.pop_back();  // no --allow-insecure-http
+  const auto r = run(CFMON_CHECK_CF_ACCESS, args, token_env(), 30s);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(r.out.rfind("CF-ACCESS UNKNOWN - ", 0), 0U) << r.out;
+  const std::string https_url = "https://ok.fault.test:" + std::to_string(peer.port("http")) + "/";
+  EXPECT_NE(r.out.find("is " + row_url(row) + ": the service token would cross the network unencrypted; use " +
+                       https_url + " (or --allow-insecure-http)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(peer.requests("http", "ok"), before) << "nothing may be sent";
+  EXPECT_EQ(r.out.find(kCanary), std::string::npos);
+}
+
+// -t is the budget of the whole run: N stalled targets one at a time (--parallel 1),
+// each probed twice (--expect-protected), still end by -t. Targets that never got their
+// turn say so, as timeouts.
+RunResult stalled_run(int targets, const std::string& timeout, std::vector<std::string> extra) {
+  auto& peer = fault_peer();
+  static TempDir dir;
+  const std::string host = "trickle-headers.fault.test:" + std::to_string(peer.port("https"));
+  std::string list;
+  for (int i = 0; i < targets; ++i)
+    list += "stalled-" + std::to_string(i) + " https://" + host + "/" + std::to_string(i) + "\n";
+  std::vector<std::string> args{"--targets-file",
+                                dir.write("targets-" + std::to_string(targets), list),
+                                "--resolve",
+                                host + ":127.0.0.1",
+                                "--ca-file",
+                                peer.ca_file(),
+                                "-t",
+                                timeout};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run(CFMON_CHECK_CF_ACCESS, args, token_env(), 120s);
+}
+
+TEST(FaultMatrixExtra, StalledTargetsOneAtATimeEndWithinTheTimeout) {
+  const auto r =
+      stalled_run(6, std::to_string(kTimeoutSeconds), {"--parallel", "1", "--expect-protected", "--format", "json"});
+  // Before: 6 targets x 2 probes x 2 s, one after the other (24 s).
+  EXPECT_LT(r.wall, kDeadline) << "-t " << kTimeoutSeconds << " is the budget of the whole run";
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const auto doc = json::parse(r.out);
+  ASSERT_EQ(doc.at("children").size(), 6U) << r.out;
+  std::size_t not_started = 0;
+  for (const auto& child : doc.at("children")) {
+    EXPECT_EQ(child.at("reason"), "timeout") << child.dump();
+    const std::string message = child.at("message");
+    if (message.find("not started") != std::string::npos) ++not_started;
+  }
+  EXPECT_GE(not_started, 1U) << "with --parallel 1 some target cannot have had its turn: " << r.out;
+}
+
+// The value after `option` on a line of a shipped config file.
+std::string value_after(const std::string& line, const std::string& option) {
+  const auto at = line.find(option);
+  if (at == std::string::npos) return "";
+  std::istringstream rest(line.substr(at + option.size()));
+  std::string value;
+  rest >> value;
+  return value;
+}
+
+std::vector<std::string> lines_with(const std::string& path, const std::string& needle) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t");
+    const bool comment = first != std::string::npos && line[first] == '#';
+    if (line.find(needle) != std::string::npos && !comment) out.push_back(line);
+  }
+  return out;
+}
+
+// The Zabbix agent kills a UserParameter after its Timeout (3 s unless raised, as the
+// shipped conf says): every key's -t must leave a margin, and a stalled target list at
+// that -t must really end inside the agent's Timeout.
+TEST(ShippedTimeouts, ZabbixKeysEndInsideTheAgentTimeout) {
+  constexpr double kAgentTimeout = 3.0;
+  const auto keys =
+      lines_with(std::string(CFMON_SOURCE_DIR) + "/zabbix/userparameter_cf_access.conf", "--format zabbix");
+  ASSERT_FALSE(keys.empty());
+  std::string timeout;
+  for (const auto& key : keys) {
+    timeout = value_after(key, "--timeout ");
+    ASSERT_FALSE(timeout.empty()) << "no --timeout: the default (10 s) outlives the agent: " << key;
+    EXPECT_LE(std::stod(timeout) + 1.0, kAgentTimeout) << key;
+  }
+  const auto r = stalled_run(60, timeout, {"--parallel", "1", "--format", "zabbix"});
+  EXPECT_LT(r.wall, std::chrono::milliseconds(static_cast<int>(kAgentTimeout * 1000)));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out).size(), 60U) << "every target has its value";
+}
+
+// Telegraf's exec input kills the command after its block's `timeout`.
+TEST(ShippedTimeouts, TelegrafBlockEndsInsideItsTimeout) {
+  const std::string path = std::string(CFMON_SOURCE_DIR) + "/telegraf/cf_access.conf";
+  const auto commands = lines_with(path, "check_cf_access ");
+  ASSERT_EQ(commands.size(), 1U);
+  const std::string check_timeout = value_after(commands[0], "--timeout ");
+  ASSERT_FALSE(check_timeout.empty()) << commands[0];
+  // The first `timeout = "Ns"` after the check's command belongs to its block.
+  std::ifstream in(path);
+  bool in_block = false;
+  double exec_timeout = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line == commands[0]) in_block = true;
+    if (in_block && line.find("timeout = \"") != std::string::npos && line.find('#') == std::string::npos) {
+      exec_timeout = std::stod(line.substr(line.find('"') + 1));
+      break;
+    }
+  }
+  ASSERT_GT(exec_timeout, 0.0);
+  EXPECT_LE(std::stod(check_timeout) * 1.5, exec_timeout) << "a margin of half the check's -t at least";
+  const auto r = stalled_run(60, check_timeout, {"--parallel", "1", "--format", "influx"});
+  EXPECT_LT(r.wall, std::chrono::milliseconds(static_cast<int>(exec_timeout * 1000)));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 TEST(FaultMatrixExtra, EchoingPeersReallyReflectedTheSecret) {

@@ -42,7 +42,7 @@ TEST(ParallelProbes, OneStuckTargetNeverDelaysTheOthersPastTheirTimeout) {
   TempDir dir;
   // The stuck app comes first, so a client that waited for it in order would show it.
   const std::vector<std::pair<std::string, std::string>> fast{
-      {"ok", "token_accepted"},      {"strict-ok", "token_accepted"},  {"app-redirect", "app_redirect"},
+      {"ok", "token_accepted"},      {"strict-ok", "token_accepted"},  {"app-redirect", "token_accepted"},
       {"origin-502", "origin_down"}, {"legacy-403", "token_rejected"}, {"delay-100", "token_accepted"}};
   std::string targets = "stuck " + emu.url("slow") + "\n";
   for (const auto& [app, reason] : fast) targets += app + " " + emu.url(app) + "\n";

@@ -17,8 +17,8 @@ std::int64_t result_code_for(const std::string& reason) {
   if (reason == "token_accepted" || reason == "app_redirect") return 0;
   if (reason == "timeout") return 4;
   if (reason == "dns_error") return 5;
-  if (reason == "connect_error" || reason == "tls_error" || reason == "protocol_error" ||
-      reason == "transport_error" || reason == "config_error") {
+  if (reason == "connect_error" || reason == "tls_error" || reason == "protocol_error" || reason == "transport_error" ||
+      reason == "config_error") {
     return 3;
   }
   return 6;  // response status code mismatch
@@ -48,6 +48,8 @@ http::Request base_request(const AccessPlan& plan, const Target& target) {
   r.ip_version = plan.ip_version;
   r.user_agent = plan.user_agent;
   r.max_body_bytes = plan.max_body_bytes;
+  r.max_redirects = plan.max_redirects;
+  r.is_final_redirect = &is_access_login_url;  // the verdict itself, never a hop
   return r;
 }
 
@@ -71,6 +73,8 @@ struct Probe {
   http::Timings timings;
   std::int64_t content_length = 0;
   bool answered = false;
+  std::size_t redirects = 0;  // followed inside the origin before this answer
+  std::string url;            // where the answer came from
 };
 
 Probe evaluate(const http::Outcome& outcome, const AccessPlan& plan, bool anonymous) {
@@ -79,8 +83,10 @@ Probe evaluate(const http::Outcome& outcome, const AccessPlan& plan, bool anonym
     p.answered = true;
     p.status = response->status;
     p.timings = response->timings;
-    p.verdict = anonymous ? classify_anonymous_response(*response)
-                          : classify_access_response(*response, plan.status_map);
+    p.redirects = response->redirects;
+    p.url = response->url;
+    p.verdict =
+        anonymous ? classify_anonymous_response(*response) : classify_access_response(*response, plan.status_map);
     p.content_length = static_cast<std::int64_t>(response->body_bytes);
     if (auto length = response->header("content-length")) {
       try {
@@ -99,7 +105,13 @@ Probe evaluate(const http::Outcome& outcome, const AccessPlan& plan, bool anonym
 
 std::string describe(const Probe& p) {
   if (p.answered) {
-    return p.verdict.meaning + " (HTTP " + std::to_string(p.status) + ") in " + seconds_text(p.timings.total) + " s";
+    std::string where;
+    if (p.redirects > 0) {
+      where = " after " + std::to_string(p.redirects) + (p.redirects == 1 ? " redirect" : " redirects") + ", at " +
+              printable_text(p.url, 200);
+    }
+    return p.verdict.meaning + " (HTTP " + std::to_string(p.status) + where + ") in " + seconds_text(p.timings.total) +
+           " s";
   }
   return p.verdict.meaning + " after " + seconds_text(p.timings.total) + " s";
 }
@@ -141,8 +153,8 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
   r.perfdata.push_back(PerfDatum{"time_connect", t.connect, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
   r.perfdata.push_back(PerfDatum{"time_tls", t.tls, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
   r.perfdata.push_back(PerfDatum{"time_firstbyte", t.firstbyte, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
-  r.perfdata.push_back(PerfDatum{"size", static_cast<double>(probe.content_length), "B", std::nullopt, std::nullopt,
-                                 0.0, std::nullopt});
+  r.perfdata.push_back(
+      PerfDatum{"size", static_cast<double>(probe.content_length), "B", std::nullopt, std::nullopt, 0.0, std::nullopt});
 
   r.tags = {{"server", host_of(target.url)}, {"method", plan.method}, {"result", r.reason}};
   r.fields = {
@@ -179,6 +191,15 @@ std::string summary(const Result& root) {
 
 }  // namespace
 
+std::string printable_text(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  for (const char c : text.substr(0, max_chars)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f || c == '|') ? '?' : c;
+  }
+  return out;
+}
+
 std::vector<http::Request> build_requests(const AccessPlan& plan) {
   std::vector<http::Request> requests;
   requests.reserve(plan.targets.size() * (plan.expect_protected ? 2 : 1));
@@ -198,7 +219,10 @@ Report run_access_check(const AccessPlan& plan, http::Client& client) {
   report.label = "CF-ACCESS";
   report.measurement = "cf_access";
 
-  const auto requests = build_requests(plan);
+  auto requests = build_requests(plan);
+  // One budget for the whole run: whatever N, --parallel and --expect-protected, -t holds.
+  const auto deadline = std::chrono::steady_clock::now() + plan.timeout;
+  for (auto& r : requests) r.deadline = deadline;
   const auto outcomes = client.perform(requests, plan.parallel);
   const std::size_t n = plan.targets.size();
 

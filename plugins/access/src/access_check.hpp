@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cfmon/credentials.hpp"
@@ -18,19 +19,22 @@ namespace cfmon::access {
 
 inline constexpr std::size_t kDefaultMaxBodyBytes = 64 * 1024;
 inline constexpr std::size_t kDefaultParallel = 50;
+inline constexpr int kDefaultMaxRedirects = 5;
 
 struct AccessPlan {
   std::vector<Target> targets;
   ServiceToken token;
-  std::string token_header;            // empty: CF-Access-Client-Id + CF-Access-Client-Secret
+  std::string token_header;  // empty: CF-Access-Client-Id + CF-Access-Client-Secret
   bool expect_protected = false;
   State timeout_state = State::critical;
-  std::optional<Range> warning;        // on response time, seconds
+  std::optional<Range> warning;  // on response time, seconds
   std::optional<Range> critical;
   StatusMap status_map;
   std::string method = "GET";
   std::size_t parallel = kDefaultParallel;
-  std::chrono::milliseconds timeout{10000};
+  int max_redirects = kDefaultMaxRedirects;   // followed inside the probed origin only
+  std::vector<std::string> insecure_targets;  // http:// targets allowed by --allow-insecure-http
+  std::chrono::milliseconds timeout{10000};   // the whole run, every target and hop included
   std::vector<std::string> resolve;
   std::string ca_file;
   bool insecure = false;
@@ -39,7 +43,12 @@ struct AccessPlan {
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
 };
 
+// Every request shares one deadline, plan.timeout from the start: the run ends by then.
 Report run_access_check(const AccessPlan& plan, http::Client& client);
+
+// Text from a user or a server made safe for a one-line message: control bytes and '|'
+// become '?', and at most `max_chars` are kept.
+std::string printable_text(std::string_view text, std::size_t max_chars);
 
 // The requests the plan sends, in target order (authenticated ones first, then
 // the anonymous ones of --expect-protected). Exposed for tests.

@@ -1,25 +1,12 @@
 #include "access_options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace po = boost::program_options;
 
 namespace cfmon::access {
-
-namespace {
-
-// A --target value goes into a one-line error: keep it short and printable.
-std::string printable_name(const std::string& name) {
-  std::string out;
-  for (const char c : name.substr(0, 80)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f || c == '|') ? '?' : c;
-  }
-  return out;
-}
-
-}  // namespace
 
 const char* const kUsage =
     "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE | -H HOST [--path P]\n"
@@ -36,8 +23,12 @@ const char* const kHelpEpilog =
     "Targets file: one target per line, 'NAME URL' or just 'URL'; '#' starts a comment.\n"
     "\n"
     "States: 2xx OK; login redirect, 401, 403 CRITICAL; 502/504/52x/530 WARNING (token\n"
-    "accepted, origin down); other 3xx OK; other 4xx/5xx WARNING; DNS/connect/TLS\n"
+    "accepted, origin down); redirects inside the origin are followed (--max-redirects),\n"
+    "a loop is CRITICAL; a redirect to another origin is never followed: OK only if\n"
+    "Access set CF_Authorization, else WARNING; other 4xx/5xx WARNING; DNS/connect/TLS\n"
     "failures CRITICAL; timeout --timeout-state; usage and credential errors UNKNOWN.\n"
+    "-t is the budget of the whole run, every target included. http:// targets need\n"
+    "--allow-insecure-http (the secret would travel unencrypted).\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
     "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n";
 
@@ -68,6 +59,11 @@ po::options_description access_options(AccessOptions& o) {
     ("max-body-bytes", po::value(&o.max_body_bytes)->default_value(kDefaultMaxBodyBytes),
        "read at most this many body bytes (default 65536)")
     ("parallel", po::value(&o.parallel)->default_value(kDefaultParallel), "probes in flight at once")
+    ("max-redirects", po::value(&o.max_redirects)->default_value(kDefaultMaxRedirects),
+       "follow at most N redirects inside the probed origin (same scheme, host, port), token re-sent; "
+       "never to another origin")
+    ("allow-insecure-http", po::bool_switch(&o.allow_insecure_http),
+       "probe http:// targets with the token anyway (it crosses the network unencrypted)")
     ("discover", po::bool_switch(&o.discover), "print the Zabbix LLD array of the targets, probe nothing");
   // clang-format on
   return group;
@@ -111,7 +107,7 @@ Expected<std::vector<Target>> resolve_targets(const AccessOptions& o) {
   for (const auto& name : o.target_names) {
     const auto found = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.name == name; });
     if (found == targets.end()) {
-      return make_error("--target: no target named '" + printable_name(name) + "'" +
+      return make_error("--target: no target named '" + printable_text(name, 80) + "'" +
                         (o.targets_file ? " in " + *o.targets_file : std::string()));
     }
     if (std::find_if(selected.begin(), selected.end(), [&](const Target& t) { return t.name == name; }) ==
@@ -122,12 +118,40 @@ Expected<std::vector<Target>> resolve_targets(const AccessOptions& o) {
   return selected;
 }
 
+namespace {
+
+constexpr std::string_view kHttp = "http://";
+
+// make_target accepts only http:// and https://, in any case.
+bool is_plain_http(std::string_view url) {
+  return url.size() >= kHttp.size() && std::equal(kHttp.begin(), kHttp.end(), url.begin(), [](char a, char b) {
+           return a == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+}  // namespace
+
+std::optional<Error> refuse_insecure_targets(const std::vector<Target>& targets, bool allow_insecure_http) {
+  if (allow_insecure_http) return std::nullopt;
+  for (const auto& t : targets) {
+    if (!is_plain_http(t.url)) continue;
+    return Error{"target '" + printable_text(t.name, 80) + "' is " + printable_text(t.url, 200) +
+                 ": the service token would cross the network unencrypted; use https://" +
+                 printable_text(t.url.substr(kHttp.size()), 200) + " (or --allow-insecure-http)"};
+  }
+  return std::nullopt;
+}
+
 Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,
                                std::vector<std::string>* warnings) {
   AccessPlan plan;
   auto targets = resolve_targets(o);
   if (!targets) return targets.error();
+  if (auto insecure = refuse_insecure_targets(*targets, o.allow_insecure_http)) return *insecure;
   plan.targets = std::move(*targets);
+  for (const auto& t : plan.targets) {
+    if (is_plain_http(t.url)) plan.insecure_targets.push_back(t.url);
+  }
 
   const auto timeout_state = parse_state(o.timeout_state);
   if (!timeout_state) return make_error("--timeout-state must be ok, warning, critical or unknown");
@@ -151,10 +175,11 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   plan.method = o.method;
   if (o.parallel < 1 || o.parallel > 1000) return make_error("--parallel must be between 1 and 1000");
   plan.parallel = o.parallel;
+  if (o.max_redirects < 0 || o.max_redirects > 20) return make_error("--max-redirects must be between 0 and 20");
+  plan.max_redirects = o.max_redirects;
   if (o.max_body_bytes > 16 * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
   plan.max_body_bytes = o.max_body_bytes;
-  if (!o.token_header.empty() &&
-      o.token_header.find_first_of(": \t\r\n") != std::string::npos) {
+  if (!o.token_header.empty() && o.token_header.find_first_of(": \t\r\n") != std::string::npos) {
     return make_error("--token-header takes a header name, not '" + o.token_header + "'");
   }
   plan.token_header = o.token_header;

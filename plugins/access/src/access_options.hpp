@@ -30,6 +30,8 @@ struct AccessOptions {
   std::string method = "GET";
   std::size_t parallel = kDefaultParallel;
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
+  int max_redirects = kDefaultMaxRedirects;
+  bool allow_insecure_http = false;
   bool discover = false;
 };
 
@@ -38,9 +40,13 @@ boost::program_options::options_description access_options(AccessOptions& option
 // Targets only (for --discover: no credentials needed).
 Expected<std::vector<Target>> resolve_targets(const AccessOptions& options);
 
+// Refuses http:// targets (the secret would cross the network in clear text) unless
+// allowed; a one-line error names the target and the https:// URL to use instead.
+std::optional<Error> refuse_insecure_targets(const std::vector<Target>& targets, bool allow_insecure_http);
+
 // Everything validated; credentials resolved through `env` and the files named.
-Expected<AccessPlan> make_plan(const AccessOptions& options, const plugin::CommonConfig& common,
-                               const EnvLookup& env, std::vector<std::string>* warnings);
+Expected<AccessPlan> make_plan(const AccessOptions& options, const plugin::CommonConfig& common, const EnvLookup& env,
+                               std::vector<std::string>* warnings);
 
 extern const char* const kUsage;
 extern const char* const kHelpEpilog;

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> warnings;
     auto plan = access::make_plan(options, common, process_environment(), &warnings);
     if (!plan) return plan.error();
+    // At every verbosity: the operator asked for it, but must not forget it.
+    for (const auto& url : plan->insecure_targets) {
+      std::cerr << "warning: --allow-insecure-http: the service token goes unencrypted to " << url << '\n';
+    }
     if (common.verbosity >= 1) {
       for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
       std::cerr << "credentials: " << plan->token.origin << '\n';

@@ -1,14 +1,22 @@
 #include "cfmon/classify.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace cfmon {
 namespace {
 
 std::string_view location_path(std::string_view location) {
-  // Absolute URL: skip "scheme://host"; relative: already a path.
+  // Absolute URL: skip "scheme://host"; protocol-relative: skip "//host"; relative:
+  // already a path.
+  std::size_t host_start = std::string_view::npos;
   if (const auto scheme = location.find("://"); scheme != std::string_view::npos) {
-    const auto slash = location.find('/', scheme + 3);
+    host_start = scheme + 3;
+  } else if (location.starts_with("//")) {
+    host_start = 2;
+  }
+  if (host_start != std::string_view::npos) {
+    const auto slash = location.find('/', host_start);
     return slash == std::string_view::npos ? std::string_view("/") : location.substr(slash);
   }
   return location;
@@ -27,16 +35,26 @@ std::string sanitise(std::string_view text, std::size_t max = 120) {
 
 std::string origin_error_name(long status) {
   switch (status) {
-    case 502: return "bad gateway";
-    case 504: return "gateway timeout";
-    case 520: return "unknown origin error";
-    case 521: return "origin refused the connection";
-    case 522: return "connection to origin timed out";
-    case 523: return "origin unreachable";
-    case 524: return "origin did not answer in time";
-    case 525: return "TLS handshake with origin failed";
-    case 526: return "invalid origin certificate";
-    default: return "origin error";
+    case 502:
+      return "bad gateway";
+    case 504:
+      return "gateway timeout";
+    case 520:
+      return "unknown origin error";
+    case 521:
+      return "origin refused the connection";
+    case 522:
+      return "connection to origin timed out";
+    case 523:
+      return "origin unreachable";
+    case 524:
+      return "origin did not answer in time";
+    case 525:
+      return "TLS handshake with origin failed";
+    case 526:
+      return "invalid origin certificate";
+    default:
+      return "origin error";
   }
 }
 
@@ -64,8 +82,7 @@ bool json_names_error(std::string_view body, std::string_view code) {
 
 bool body_names_error(const http::Response& r, std::string_view code) {
   return r.body.find(std::string("error code: ") + std::string(code)) != std::string::npos ||
-         json_names_error(r.body, code) ||
-         r.body.find(std::string("Error ") + std::string(code)) != std::string::npos;
+         json_names_error(r.body, code) || r.body.find(std::string("Error ") + std::string(code)) != std::string::npos;
 }
 
 // curl's (and OpenSSL's) words for common failures, as an on-call person would put
@@ -106,13 +123,69 @@ Verdict verdict(State state, std::string reason, std::string meaning, std::optio
   return Verdict{state, std::move(reason), std::move(meaning), accepted};
 }
 
+// Access sets CF_Authorization on the answer to a request it let through: the only
+// evidence in a redirect that the token was accepted.
+bool sets_access_cookie(const http::Response& r) {
+  constexpr std::string_view cookie = "CF_Authorization=";
+  return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& header) {
+    const std::string_view value = skip_spaces(header.second);
+    return header.first == "set-cookie" && value.starts_with(cookie) && value.size() > cookie.size() &&
+           value[cookie.size()] != ';';
+  });
+}
+
+// A 3xx that is not the login page and that the probe did not follow (see http.hpp):
+// a loop, too many hops, or a redirect to another origin, which Cloudflare may send
+// before Access ever looks at the token (Always Use HTTPS, Redirect Rules).
+Verdict classify_redirect(const http::Response& r) {
+  const auto location = r.header("location");
+  const std::optional<std::string> target =
+      location ? http::resolve_location(r.url, *location) : std::optional<std::string>{};
+  const std::string shown = sanitise(target ? *target : std::string(location.value_or("")));
+  if (r.redirect_stop == http::RedirectStop::loop) {
+    return verdict(State::critical, "redirect_loop",
+                   "redirect loop: " + sanitise(r.url) + " redirects back to " + shown, std::nullopt);
+  }
+  if (r.redirect_stop == http::RedirectStop::limit) {
+    return verdict(State::critical, "redirect_loop",
+                   "still redirecting after " + std::to_string(r.redirects) +
+                       (r.redirects == 1 ? " redirect" : " redirects") + " (--max-redirects), next to " + shown,
+                   std::nullopt);
+  }
+  if (sets_access_cookie(r)) {
+    return verdict(State::ok, "app_redirect",
+                   "token accepted (Access set CF_Authorization), app redirects" +
+                       (shown.empty() ? std::string() : " to " + shown),
+                   true);
+  }
+  if (!location) {
+    return verdict(State::warning, "redirect_unverified",
+                   "redirect without a Location: cannot tell whether the token was accepted", std::nullopt);
+  }
+  const auto here = http::origin_of(r.url);
+  const auto there = target ? http::origin_of(*target) : std::optional<std::string>{};
+  if (there && here == there) {
+    return verdict(
+        State::warning, "redirect_unverified",
+        "redirect to " + shown + " not followed: cannot tell whether the token was accepted; probe the final URL",
+        std::nullopt);
+  }
+  return verdict(
+      State::warning, "redirect_unverified",
+      "redirect to " + (there ? sanitise(*there) : shown) + " before the token could be checked; probe the final URL",
+      std::nullopt);
+}
+
 }  // namespace
+
+bool is_access_login_url(std::string_view location) {
+  return location_path(location).starts_with("/cdn-cgi/access/login");
+}
 
 bool is_access_login_redirect(const http::Response& r) {
   if (r.status < 300 || r.status > 399) return false;
   const auto location = r.header("location");
-  if (!location) return false;
-  return location_path(*location).rfind("/cdn-cgi/access/login", 0) == 0;
+  return location && is_access_login_url(*location);
 }
 
 bool has_access_headers(const http::Response& r) {
@@ -129,33 +202,33 @@ Verdict classify_access_response(const http::Response& r, const StatusMap& overr
                 "token not accepted: Access sent the login page (invalid/expired token, or no Service Auth policy)",
                 false);
   } else if (s >= 300 && s <= 399) {
-    const auto location = r.header("location");
-    v = verdict(State::ok, "app_redirect",
-                "token accepted, app redirects" + (location ? " to " + sanitise(*location) : std::string()), true);
+    v = classify_redirect(r);
   } else if (s == 401) {
     v = has_access_headers(r)
             ? verdict(State::critical, "token_invalid",
                       "token cannot authenticate: Access answered 401 (invalid, expired, revoked or disabled token)",
                       false)
-            : verdict(State::critical, "unauthorized", "token cannot authenticate: 401 from the origin, not from Access",
-                      false);
+            : verdict(State::critical, "unauthorized",
+                      "token cannot authenticate: 401 from the origin, not from Access", false);
   } else if (s == 403) {
     if (has_access_headers(r)) {
       v = verdict(State::critical, "token_rejected",
                   "token rejected by Access (invalid/expired/revoked token, or no Service Auth policy for it)", false);
     } else if (body_names_error(r, "1010")) {
       v = verdict(State::critical, "forbidden_waf",
-                  "forbidden by a Cloudflare firewall rule (error 1010, browser signature), not by Access", std::nullopt);
+                  "forbidden by a Cloudflare firewall rule (error 1010, browser signature), not by Access",
+                  std::nullopt);
     } else {
-      v = verdict(State::critical, "forbidden_not_access",
-                  "forbidden by the origin or a firewall rule, not by Access", std::nullopt);
+      v = verdict(State::critical, "forbidden_not_access", "forbidden by the origin or a firewall rule, not by Access",
+                  std::nullopt);
     }
   } else if (s == 502 || s == 504 || (s >= 520 && s <= 526)) {
     v = verdict(State::warning, "origin_down", "token accepted, origin down (" + origin_error_name(s) + ")", true);
   } else if (s == 530) {
     v = body_names_error(r, "1033")
             ? verdict(State::warning, "tunnel_down",
-                      "token accepted, origin unreachable (error 1033: Cloudflare Tunnel has no healthy connector)", true)
+                      "token accepted, origin unreachable (error 1033: Cloudflare Tunnel has no healthy connector)",
+                      true)
             : verdict(State::warning, "origin_unreachable", "token accepted, origin unreachable (Cloudflare error 530)",
                       true);
   } else if (s >= 400 && s <= 599) {
@@ -203,8 +276,8 @@ Verdict classify_anonymous_response(const http::Response& r) {
     return verdict(State::ok, "protected", "Access blocks anonymous requests (login redirect)", std::nullopt);
   }
   if ((r.status == 401 || r.status == 403) && has_access_headers(r)) {
-    return verdict(State::ok, "protected",
-                   "Access blocks anonymous requests (HTTP " + std::to_string(r.status) + ")", std::nullopt);
+    return verdict(State::ok, "protected", "Access blocks anonymous requests (HTTP " + std::to_string(r.status) + ")",
+                   std::nullopt);
   }
   return verdict(State::critical, "unprotected",
                  "NOT PROTECTED: app answered HTTP " + std::to_string(r.status) +

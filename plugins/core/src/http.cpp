@@ -52,6 +52,25 @@ std::string resolve_key(const std::string& url) {
   return key;
 }
 
+// RAII for a CURLU handle.
+struct UrlDeleter {
+  void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
+};
+using Url = std::unique_ptr<CURLU, UrlDeleter>;
+
+std::optional<std::string> url_part(CURLU* u, CURLUPart part, unsigned int flags = 0) {
+  char* text = nullptr;
+  if (curl_url_get(u, part, &text, flags) != CURLUE_OK || text == nullptr) return std::nullopt;
+  std::string out(text);
+  curl_free(text);
+  return out;
+}
+
+bool is_http_scheme(CURLU* u) {
+  const auto scheme = url_part(u, CURLUPART_SCHEME);
+  return scheme && (*scheme == "http" || *scheme == "https");
+}
+
 // Whether a --resolve entry ([+-]HOST:PORT[:ADDR...] or *:PORT:ADDR...) can apply to
 // `key` ("host:port:").
 bool resolve_entry_applies(std::string_view entry, std::string_view key) {
@@ -62,8 +81,7 @@ bool resolve_entry_applies(std::string_view entry, std::string_view key) {
   };
   const std::string_view host_port = key.substr(0, key.size() - 1);
   const auto port = host_port.rfind(':');  // IPv6 hosts hold ':' too; the port follows the last
-  return names(host_port) ||
-         (port != std::string_view::npos && names("*" + std::string(host_port.substr(port))));
+  return names(host_port) || (port != std::string_view::npos && names("*" + std::string(host_port.substr(port))));
 }
 
 std::string to_lower(std::string_view s) {
@@ -167,16 +185,22 @@ ErrorKind kind_of(CURLcode code) {
 // given to curl callbacks, so slots never move; the easy handle is reused from one
 // transfer to the next (curl_easy_reset drops every option, configure sets them again).
 struct Transfer {
+  using Clock = std::chrono::steady_clock;
   std::size_t index = 0;
   const Request* request = nullptr;
+  std::string url;                 // this hop's URL: the request's, then each redirect's
+  std::vector<std::string> chain;  // URLs already requested in this chain
+  Clock::time_point started;       // the first hop's start: every hop shares request->timeout
+  double elapsed_before = 0.0;     // seconds spent on earlier hops
   Easy easy;
   Slist header_list;
   Slist resolve_list;
   char error_buffer[CURL_ERROR_SIZE] = {};
   Response response;
   std::size_t header_bytes = 0;
-  bool stopped_at_cap = false;   // we aborted the body on purpose
+  bool stopped_at_cap = false;  // we aborted the body on purpose
   bool headers_too_large = false;
+  bool headers_complete = false;  // the blank line that ends the header block arrived
   int verbosity = 0;
   DebugSink sink = nullptr;
 
@@ -184,7 +208,17 @@ struct Transfer {
   bool reset_for(std::size_t i, const Request& r) {
     index = i;
     request = &r;
+    url = r.url;
+    chain.clear();
+    started = Clock::now();
+    elapsed_before = 0.0;
+    return reset_hop();
+  }
+
+  // Ready for the next hop of the same request.
+  bool reset_hop() {
     response = Response{};
+    headers_complete = false;
     header_bytes = 0;
     stopped_at_cap = false;
     headers_too_large = false;
@@ -228,17 +262,18 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     // A new response (e.g. after 100 Continue): keep only the final one's headers.
     t->response.headers.clear();
     t->response.status = 0;
+    t->headers_complete = false;
     return bytes;
   }
   if (line == "\r\n" || line == "\n") {
     // The headers are complete: noted, so a failure in the body can say they had come.
     curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &t->response.status);
+    t->headers_complete = true;
     return bytes;
   }
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return bytes;
-  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
-                                   std::string(trim(line.substr(colon + 1))));
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
   return bytes;
 }
 
@@ -248,10 +283,17 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   if (t->sink == nullptr) return 0;
   const char* prefix = nullptr;
   switch (type) {
-    case CURLINFO_TEXT: prefix = "* "; break;
-    case CURLINFO_HEADER_IN: prefix = "< "; break;
-    case CURLINFO_HEADER_OUT: prefix = "> "; break;
-    default: return 0;
+    case CURLINFO_TEXT:
+      prefix = "* ";
+      break;
+    case CURLINFO_HEADER_IN:
+      prefix = "< ";
+      break;
+    case CURLINFO_HEADER_OUT:
+      prefix = "> ";
+      break;
+    default:
+      return 0;
   }
   std::string text(data, size);
   for (const auto& [name, secret] : t->request->secret_headers) {
@@ -275,17 +317,18 @@ void setopt(CURL* easy, CURLoption option, T value) {
   (void)curl_easy_setopt(easy, option, value);
 }
 
-void configure(Transfer& t) {
+void configure(Transfer& t, std::chrono::milliseconds timeout) {
   const Request& r = *t.request;
   CURL* easy = t.easy.get();
-  setopt(easy, CURLOPT_URL, r.url.c_str());
+  setopt(easy, CURLOPT_URL, t.url.c_str());
   setopt(easy, CURLOPT_PRIVATE, static_cast<void*>(&t));
   setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
   setopt(easy, CURLOPT_NOSIGNAL, 1L);
   setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-  setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  // Never 0 here: libcurl reads 0 as "no timeout" (callers start nothing below 1 ms).
+  setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
   setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // Several targets on one host: wait for the first connection to learn whether it
   // speaks HTTP/2, and then multiplex over it rather than open one connection each.
@@ -330,7 +373,7 @@ void configure(Transfer& t) {
   }
   if (t.header_list) setopt(easy, CURLOPT_HTTPHEADER, t.header_list.get());
   // Only the request's own entries: curl loads a transfer's whole list into the DNS cache.
-  for (const auto& entry : resolve_entries_for(r.url, r.resolve)) slist_append(t.resolve_list, entry);
+  for (const auto& entry : resolve_entries_for(t.url, r.resolve)) slist_append(t.resolve_list, entry);
   if (t.resolve_list) setopt(easy, CURLOPT_RESOLVE, t.resolve_list.get());
 
   if (t.verbosity >= 3 && t.sink != nullptr) {
@@ -349,18 +392,43 @@ std::string one_line(std::string text) {
 
 std::string http_version_name(long version) {
   switch (version) {
-    case CURL_HTTP_VERSION_1_0: return "1.0";
-    case CURL_HTTP_VERSION_1_1: return "1.1";
-    case CURL_HTTP_VERSION_2_0: return "2";
-    case CURL_HTTP_VERSION_3: return "3";
-    default: return {};
+    case CURL_HTTP_VERSION_1_0:
+      return "1.0";
+    case CURL_HTTP_VERSION_1_1:
+      return "1.1";
+    case CURL_HTTP_VERSION_2_0:
+      return "2";
+    case CURL_HTTP_VERSION_3:
+      return "3";
+    default:
+      return {};
   }
+}
+
+// Every field since the first hop's start, not this hop's.
+Timings since_chain_start(const Transfer& t, Timings timings) {
+  for (double* field : {&timings.namelookup, &timings.connect, &timings.tls, &timings.firstbyte, &timings.total}) {
+    *field += t.elapsed_before;
+  }
+  return timings;
+}
+
+std::string after_redirects(const Transfer& t) {
+  if (t.chain.empty()) return {};
+  return ", after " + std::to_string(t.chain.size()) + (t.chain.size() == 1 ? " redirect" : " redirects");
 }
 
 Outcome finish(Transfer& t, CURLcode code) {
   CURL* easy = t.easy.get();
-  const Timings timings = read_timings(easy);
+  const Timings timings = since_chain_start(t, read_timings(easy));
   const bool aborted_by_cap = t.stopped_at_cap && code == CURLE_WRITE_ERROR;
+  if ((code == CURLE_OK || aborted_by_cap) && !t.headers_complete) {
+    // curl accepts a connection closed in the middle of the header block as a complete
+    // answer; without the blank line nothing says the headers (or the status) were all there.
+    return TransportError{
+        ErrorKind::protocol, static_cast<int>(CURLE_WEIRD_SERVER_REPLY),
+        "the header block never ended: the connection closed before the blank line" + after_redirects(t), timings};
+  }
   if (code != CURLE_OK && !aborted_by_cap) {
     TransportError error;
     error.curl_code = static_cast<int>(code);
@@ -379,6 +447,7 @@ Outcome finish(Transfer& t, CURLcode code) {
       }
       std::string detail = t.error_buffer[0] != '\0' ? std::string(t.error_buffer) : curl_easy_strerror(code);
       if (t.response.status > 0) detail += ", after the HTTP " + std::to_string(t.response.status) + " headers";
+      detail += after_redirects(t);
       for (const auto& [name, secret] : t.request->secret_headers) detail = redact(std::move(detail), {&secret});
       error.message = one_line(std::move(detail));
     }
@@ -393,6 +462,8 @@ Outcome finish(Transfer& t, CURLcode code) {
   response.http_version = http_version_name(version);
   response.body_bytes = response.body.size();
   response.timings = timings;
+  response.url = t.url;
+  response.redirects = t.chain.size();
   // A hostile server may reflect our credentials (e.g. in Location, which messages quote):
   // no field of a Response ever holds them.
   for (const auto& [secret_name, secret] : t.request->secret_headers) {
@@ -425,16 +496,50 @@ std::vector<std::string> resolve_entries_for(const std::string& url, const std::
   return entries;
 }
 
+std::optional<std::string> resolve_location(const std::string& base, std::string_view location) {
+  Url u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  // A relative or protocol-relative Location resolves against the base, as browsers do.
+  const std::string text(location);
+  if (text.empty() || text.find('\0') != std::string::npos ||
+      curl_url_set(u.get(), CURLUPART_URL, text.c_str(), CURLU_URLENCODE | CURLU_ALLOW_SPACE) != CURLUE_OK ||
+      !is_http_scheme(u.get())) {
+    return std::nullopt;
+  }
+  (void)curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);  // never sent
+  return url_part(u.get(), CURLUPART_URL);
+}
+
+std::optional<std::string> origin_of(const std::string& url) {
+  Url u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK || !is_http_scheme(u.get())) {
+    return std::nullopt;
+  }
+  const auto scheme = url_part(u.get(), CURLUPART_SCHEME);
+  const auto host = url_part(u.get(), CURLUPART_HOST);
+  const auto port = url_part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if (!scheme || !host || !port) return std::nullopt;
+  return *scheme + "://" + to_lower(*host) + ":" + *port;
+}
+
 std::string_view error_kind_name(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::dns: return "dns_error";
-    case ErrorKind::connect: return "connect_error";
-    case ErrorKind::tls: return "tls_error";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::protocol: return "protocol_error";
-    case ErrorKind::too_large: return "response_too_large";
-    case ErrorKind::config: return "config_error";
-    case ErrorKind::other: return "transport_error";
+    case ErrorKind::dns:
+      return "dns_error";
+    case ErrorKind::connect:
+      return "connect_error";
+    case ErrorKind::tls:
+      return "tls_error";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::protocol:
+      return "protocol_error";
+    case ErrorKind::too_large:
+      return "response_too_large";
+    case ErrorKind::config:
+      return "config_error";
+    case ErrorKind::other:
+      return "transport_error";
   }
   return "transport_error";
 }
@@ -481,9 +586,62 @@ void ensure_descriptors(std::size_t parallel) {
 CurlClient::CurlClient(int verbosity, DebugSink sink) : impl_(std::make_unique<Impl>(verbosity, sink)) {}
 CurlClient::~CurlClient() = default;
 
+namespace {
+
+bool is_followable_status(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// The URL to request next when `response` is a redirect the request wants followed;
+// otherwise nullopt, and `response.redirect_stop` says why a same-origin one was not.
+std::optional<std::string> next_hop(const Transfer& t, Response& response) {
+  const Request& r = *t.request;
+  if (r.max_redirects <= 0 || !is_followable_status(response.status)) return std::nullopt;
+  const auto location = response.header("location");  // already redacted
+  if (!location) return std::nullopt;
+  auto next = resolve_location(t.url, *location);
+  if (!next || (r.is_final_redirect != nullptr && r.is_final_redirect(*next))) return std::nullopt;
+  const auto here = origin_of(t.url);
+  if (!here || origin_of(*next) != here) return std::nullopt;  // the credentials stay home
+  if (*next == t.url || std::find(t.chain.begin(), t.chain.end(), *next) != t.chain.end()) {
+    response.redirect_stop = RedirectStop::loop;
+    return std::nullopt;
+  }
+  if (t.chain.size() >= static_cast<std::size_t>(r.max_redirects)) {
+    response.redirect_stop = RedirectStop::limit;
+    return std::nullopt;
+  }
+  return next;
+}
+
+// What is left of the request's own timeout (shared by its hops) and of the run's
+// deadline; below 1 ms nothing may start, since curl reads a 0 ms timeout as "none".
+std::chrono::milliseconds time_left(const Transfer& t) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto now = Transfer::Clock::now();
+  auto left = t.request->timeout - duration_cast<milliseconds>(now - t.started);
+  if (t.request->deadline) left = std::min(left, duration_cast<milliseconds>(*t.request->deadline - now));
+  return left;
+}
+
+TransportError out_of_time(const Transfer& t) {
+  TransportError error{ErrorKind::timeout, static_cast<int>(CURLE_OPERATION_TIMEDOUT), {}, {}};
+  if (t.chain.empty()) {
+    error.message = "not started: the time budget was spent before its turn";
+  } else {
+    error.message = "no time left for redirect " + std::to_string(t.chain.size()) + after_redirects(t);
+    error.timings.total = t.elapsed_before;
+  }
+  return error;
+}
+
+}  // namespace
+
 // One thread, one multi handle: at most `parallel` transfers are in the multi at a
-// time, each with its own CURLOPT_TIMEOUT_MS counted from the moment it enters, so a
-// stuck target holds one slot until its own deadline and never delays the others.
+// time. Each gets what is left of its own timeout and of the run's deadline when it
+// enters, so a stuck target holds one slot until then and never delays the others, and
+// the whole run ends by the deadline. A redirect to follow re-enters in the same slot.
 std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, std::size_t parallel) {
   std::vector<Outcome> outcomes(requests.size(), Outcome{TransportError{}});
   if (requests.empty()) return outcomes;
@@ -500,6 +658,24 @@ std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, s
   std::size_t next = 0;
   std::size_t running = 0;
 
+  // Puts the slot's current hop into the multi; otherwise its outcome is the error.
+  auto start = [&](Transfer& t) {
+    const auto left = time_left(t);
+    if (left < std::chrono::milliseconds(1)) {
+      outcomes[t.index] = out_of_time(t);
+      return false;
+    }
+    t.verbosity = impl_->verbosity;
+    t.sink = impl_->sink;
+    configure(t, left);
+    curl_easy_setopt(t.easy.get(), CURLOPT_SHARE, impl_->share);
+    if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
+      outcomes[t.index] = TransportError{ErrorKind::other, 0, "cannot start the transfer", {}};
+      return false;
+    }
+    return true;
+  };
+
   // Starts requests while a slot is free; a request that cannot start gets its error.
   auto fill_slots = [&] {
     while (!free_slots.empty() && next < requests.size()) {
@@ -509,14 +685,7 @@ std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, s
         outcomes[index] = TransportError{ErrorKind::other, 0, "cannot create a curl handle", {}};
         continue;
       }
-      t.verbosity = impl_->verbosity;
-      t.sink = impl_->sink;
-      configure(t);
-      curl_easy_setopt(t.easy.get(), CURLOPT_SHARE, impl_->share);
-      if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
-        outcomes[index] = TransportError{ErrorKind::other, 0, "cannot start the transfer", {}};
-        continue;
-      }
+      if (!start(t)) continue;
       free_slots.pop_back();
       ++running;
     }
@@ -533,10 +702,24 @@ std::vector<Outcome> CurlClient::perform(const std::vector<Request>& requests, s
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
       auto* t = static_cast<Transfer*>(priv);
       const CURLcode code = msg->data.result;
-      outcomes[t->index] = finish(*t, code);
+      Outcome outcome = finish(*t, code);
       curl_multi_remove_handle(multi, t->easy.get());
       t->header_list.reset();
       t->resolve_list.reset();
+      if (auto* response = std::get_if<Response>(&outcome)) {
+        if (auto hop = next_hop(*t, *response)) {
+          t->elapsed_before = response->timings.total;
+          t->chain.push_back(t->url);
+          t->url = std::move(*hop);
+          if (t->reset_hop() && start(*t)) continue;  // the slot stays busy with the next hop
+          if (t->easy == nullptr)
+            outcomes[t->index] = TransportError{ErrorKind::other, 0, "cannot create a curl handle", {}};
+          free_slots.push_back(t);
+          --running;
+          continue;
+        }
+      }
+      outcomes[t->index] = std::move(outcome);
       free_slots.push_back(t);
       --running;
     }

@@ -1,7 +1,9 @@
 #pragma once
 // HTTP probing behind one interface. CurlClient drives libcurl's multi interface:
 // many transfers in one thread, a shared DNS and TLS-session cache, per-transfer
-// deadlines, and a cap on the body read. Redirects are never followed.
+// deadlines, and a cap on the body read. Redirects are followed only when a request
+// asks, hop by hop, and only inside its own origin: headers (credentials) never reach
+// another host.
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -28,28 +30,47 @@ struct Timings {
 
 struct Request {
   std::string url;
-  std::string method = "GET";                                      // GET, HEAD, POST, PUT, DELETE, ...
-  std::string body;                                                // request body (POST/PUT)
-  std::vector<std::pair<std::string, std::string>> headers;        // public headers
-  std::vector<std::pair<std::string, Secret>> secret_headers;      // redacted in every log
-  std::chrono::milliseconds timeout{10000};                        // whole transfer, connect included
-  std::vector<std::string> resolve;                                // curl --resolve entries
-  std::string ca_file;                                             // empty = system store
-  bool insecure = false;                                           // skip TLS verification
-  int ip_version = 0;                                              // 0 any, 4, 6
+  std::string method = "GET";                                  // GET, HEAD, POST, PUT, DELETE, ...
+  std::string body;                                            // request body (POST/PUT)
+  std::vector<std::pair<std::string, std::string>> headers;    // public headers
+  std::vector<std::pair<std::string, Secret>> secret_headers;  // redacted in every log
+  std::chrono::milliseconds timeout{10000};                    // whole transfer, connect included
+  std::vector<std::string> resolve;                            // curl --resolve entries
+  std::string ca_file;                                         // empty = system store
+  bool insecure = false;                                       // skip TLS verification
+  int ip_version = 0;                                          // 0 any, 4, 6
   std::string user_agent;
-  std::size_t max_body_bytes = 64 * 1024;                          // read at most this much body
-  std::size_t max_header_bytes = 64 * 1024;                        // headers beyond this: protocol error
+  std::size_t max_body_bytes = 64 * 1024;    // read at most this much body
+  std::size_t max_header_bytes = 64 * 1024;  // headers beyond this: protocol error
+  // Redirects followed inside the request's origin (same scheme, host and port), each
+  // hop with the same headers, all hops within `timeout`; 0 = none. A redirect to another
+  // origin is never followed: it is the answer.
+  int max_redirects = 0;
+  // A redirect to a URL this accepts is the answer too, never followed (Access's login page).
+  bool (*is_final_redirect)(std::string_view absolute_url) = nullptr;
+  // No part of the request runs past this (the whole run's budget); a request that has
+  // not started by then fails with ErrorKind::timeout without being sent.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+// Why a 3xx answer was not followed although it stayed inside the origin.
+enum class RedirectStop {
+  none,   // not a redirect, or one to another origin, or the request follows none
+  loop,   // its Location was already requested in this chain
+  limit,  // max_redirects hops were followed and it still redirects
 };
 
 struct Response {
   long status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, final response only
-  std::string body;             // at most max_body_bytes
-  bool body_truncated = false;  // we stopped reading at the cap
-  std::size_t body_bytes = 0;   // body bytes kept
+  std::string body;                                          // at most max_body_bytes
+  bool body_truncated = false;                               // we stopped reading at the cap
+  std::size_t body_bytes = 0;                                // body bytes kept
   Timings timings;
-  std::string http_version;     // "1.1", "2", ...
+  std::string http_version;   // "1.1", "2", ...
+  std::string url;            // the URL that gave this answer (differs from the request's after redirects)
+  std::size_t redirects = 0;  // same-origin redirects followed to get here
+  RedirectStop redirect_stop = RedirectStop::none;
 
   // First header with this (case-insensitive) name.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
@@ -98,5 +119,13 @@ std::string_view error_kind_name(ErrorKind kind) noexcept;
 // that can apply to `url`'s host and port: all a request to `url` needs. N targets and
 // R entries then cost N + R instead of N x R (all of them unless the URL parses).
 std::vector<std::string> resolve_entries_for(const std::string& url, const std::vector<std::string>& resolve);
+
+// `location` (absolute, relative or protocol-relative) resolved against `base`, as curl
+// would request it (no fragment); nullopt when it does not make an http(s) URL.
+std::optional<std::string> resolve_location(const std::string& base, std::string_view location);
+
+// "scheme://host:port" of an http(s) URL, host lower-cased and the default port spelled
+// out, so two URLs share an origin exactly when these are equal; nullopt if unparsable.
+std::optional<std::string> origin_of(const std::string& url);
 
 }  // namespace cfmon::http
