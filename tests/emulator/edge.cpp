@@ -94,6 +94,15 @@ void fill_origin_body(const AppConfig& app, const EdgeRequest& request, std::str
 
 EdgeResponse origin_response(const AppConfig& app, const EdgeRequest& request,
                              std::string_view ray, std::string verdict) {
+  // An app that redirects serves the page it redirects to (a probe following it lands).
+  const std::string* location = find_header(app.origin.headers, "Location");
+  if (location != nullptr && app.origin.status >= 300 && app.origin.status <= 399 &&
+      *location == request.target) {
+    EdgeResponse landed = simple_response(200, kText, request.target.substr(1) + " of " + app.name,
+                                          std::move(verdict));
+    landed.delay = app.origin.delay;
+    return landed;
+  }
   EdgeResponse response;
   response.status = app.origin.status;
   response.delay = app.origin.delay;

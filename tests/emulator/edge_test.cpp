@@ -352,6 +352,17 @@ TEST_F(EdgeTest, OriginStatusesPassThrough) {
   EXPECT_EQ(send_token("origin-504", kMonitoring).status, 504);
 }
 
+// A redirecting app serves the page it redirects to, as real apps do: a probe that
+// follows the redirect (inside the origin) lands on an answer instead of looping.
+TEST_F(EdgeTest, RedirectingOriginServesItsRedirectTarget) {
+  const auto landed = send_token("app-redirect", kMonitoring, "/dashboard");
+  EXPECT_EQ(landed.status, 200);
+  EXPECT_EQ(header(landed, "Location"), "(absent)");
+  EXPECT_EQ(landed.body, "dashboard of app-redirect");
+  expect_legacy_cookie(landed);
+  EXPECT_EQ(send("app-redirect", {}, "/dashboard").status, 403) << "still behind Access";
+}
+
 TEST_F(EdgeTest, Origin522IsACloudflarePage) {
   const auto response = send_token("origin-522", kMonitoring);
   EXPECT_EQ(response.status, 522);
