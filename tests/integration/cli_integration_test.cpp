@@ -452,5 +452,62 @@ TEST_F(CliTest, TestSaysPerAppWhetherTheTokenGetsThrough) {
   EXPECT_NE(missing.err.find("CF_SERVICE_TOKEN_CLIENT_ID"), std::string::npos) << missing.err;
 }
 
+// test and rotate --verify judge like check_cf_access (issue 10): redirects followed only
+// inside the app's origin, http:// refused before anything is sent or rotated.
+
+TEST_F(CliTest, TestFollowsARedirectInsideTheAppWithTheToken) {
+  const std::string env_file =
+      credentials_file("monitoring.env", emu.client_id("monitoring"), emu.client_secret("monitoring"));
+  const auto r =
+      cli({"test", emu.url("app-redirect"), "--env-file", env_file, "--resolve", resolve("app-redirect.cfemu.test")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("token accepted (HTTP 200 after 1 redirect, at " + emu.url("app-redirect", "/dashboard") + ")"),
+            std::string::npos)
+      << r.out;
+  const auto none = cli({"test", emu.url("app-redirect"), "--env-file", env_file, "--resolve",
+                         resolve("app-redirect.cfemu.test"), "--max-redirects", "0"});
+  EXPECT_EQ(none.exit_code, 0) << "Access set CF_Authorization on the redirect: " << none.out << none.err;
+  EXPECT_NE(none.out.find("(Access set CF_Authorization)"), std::string::npos) << none.out;
+}
+
+TEST_F(CliTest, TestRefusesPlainHttpUnlessAllowed) {
+  const std::string env_file =
+      credentials_file("monitoring.env", emu.client_id("monitoring"), emu.client_secret("monitoring"));
+  const std::string http_url = "http://ok.cfemu.test:" + std::to_string(emu.port()) + "/";
+  const auto r = cli({"test", http_url, "--env-file", env_file});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("use " + emu.url("ok") + " (or --allow-insecure-http)"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "nothing probed: " << r.out;
+
+  // Allowed: a warning, then the probe (the emulator speaks only TLS: a broken answer).
+  const auto allowed = cli({"test", http_url, "--env-file", env_file, "--allow-insecure-http"});
+  EXPECT_EQ(allowed.exit_code, 1) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.err.find("warning: --allow-insecure-http: the service token goes unencrypted to " + http_url),
+            std::string::npos)
+      << allowed.err;
+  expect_hidden(allowed, emu.client_secret("monitoring"));
+}
+
+TEST_F(CliTest, TestRefusesATimeoutThatCurlWouldReadAsNone) {
+  const std::string env_file =
+      credentials_file("monitoring.env", emu.client_id("monitoring"), emu.client_secret("monitoring"));
+  const auto r = cli({"test", emu.url("ok"), "--env-file", env_file, "-t", "0.0004"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("at least 0.001"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, RotateVerifyRefusesPlainHttpBeforeTheSecretChanges) {
+  const std::string env_file = dir.write(".env", "");
+  create("cli-rotate-http", env_file);
+  const std::string before = slurp(env_file);
+  const auto r = cli({"rotate", "cli-rotate-http", "--env-file", env_file, "--verify",
+                      "http://echo.cfemu.test:" + std::to_string(emu.port()) + "/"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--verify: target"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use " + emu.url("echo")), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(env_file), before) << "nothing rotated, nothing saved";
+  EXPECT_EQ(edge_test(env_file).exit_code, 0) << "the secret still works";
+}
+
 }  // namespace
 }  // namespace cfmon::testing

@@ -159,6 +159,10 @@ po::options_description command_group(Options& o, std::string_view command) {
       ("grace", po::value(&o.grace), "keep the previous secret working this long (Go duration: 24h, 90m)")
       ("verify", po::value(&o.verify)->composing(), "probe this URL with the new secret afterwards (repeatable)")
       ("token-header", po::value(&o.access.token_header), "--verify: send the token as one JSON header NAME")
+      ("max-redirects", po::value(&o.access.max_redirects)->default_value(access::kDefaultMaxRedirects),
+         "--verify: follow at most N redirects inside each URL's origin; never to another origin")
+      ("allow-insecure-http", po::bool_switch(&o.access.allow_insecure_http),
+         "--verify: allow http:// URLs (the new secret crosses the network unencrypted)")
       ("var-prefix", po::value<std::string>(), "save as <P>CF_SERVICE_TOKEN_CLIENT_ID / _SECRET")
       ("show-secret", po::bool_switch(&o.show_secret), "also print the credentials on stdout (shown once)")
       ("overwrite", po::bool_switch(&o.overwrite),
@@ -173,7 +177,11 @@ po::options_description command_group(Options& o, std::string_view command) {
       ("token-header", po::value(&o.access.token_header),
          "send the token as one JSON header NAME instead of the two CF-Access-Client-* headers")
       ("expect-protected", po::bool_switch(&o.access.expect_protected),
-         "also probe without a token: fail unless Access blocks it");
+         "also probe without a token: fail unless Access blocks it")
+      ("max-redirects", po::value(&o.access.max_redirects)->default_value(access::kDefaultMaxRedirects),
+         "follow at most N redirects inside each URL's origin, token re-sent; never to another origin")
+      ("allow-insecure-http", po::bool_switch(&o.access.allow_insecure_http),
+         "allow http:// URLs (the secret crosses the network unencrypted)");
   }
   // clang-format on
   return g;
@@ -415,13 +423,20 @@ class Runner {
   // ------------------------------------------------------------ probing
 
   // Validated before any change, so a typo in a URL is found before a rotation.
+  // Checked before anything happens (for rotate: before the secret changes).
   bool valid_urls(const std::vector<std::string>& urls, const char* what) {
+    std::vector<Target> targets;
     for (const auto& url : urls) {
       auto target = make_target(default_target_name(url), url);
       if (!target) {
         exit_code_ = fail(kExitUsage, std::string(what) + ": " + target.error().message);
         return false;
       }
+      targets.push_back(std::move(*target));
+    }
+    if (auto insecure = access::refuse_insecure_targets(targets, o_.access.allow_insecure_http)) {
+      exit_code_ = fail(kExitUsage, std::string(what) + ": " + insecure->message);
+      return false;
     }
     return true;
   }
@@ -451,6 +466,9 @@ class Runner {
     auto plan = access::make_plan(options, common, env, &warnings);
     for (const auto& w : warnings) warn(w);
     if (!plan) return plan.error();
+    for (const auto& url : plan->insecure_targets) {
+      warn("--allow-insecure-http: the service token goes unencrypted to " + url);
+    }
     auto http = ctx_.make_http(o_.verbosity);
     return access::run_access_check(*plan, *http);
   }
@@ -600,6 +618,8 @@ class Runner {
     options.urls = o_.verify;
     options.client_id = client_id;
     options.token_header = o_.access.token_header;
+    options.max_redirects = o_.access.max_redirects;
+    options.allow_insecure_http = o_.access.allow_insecure_http;
     plugin::CommonConfig common = o_.common;
     common.env_file.reset();  // the new secret, not whatever the file held before
     const Secret& secret = rotated->client_secret;
