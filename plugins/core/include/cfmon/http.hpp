@@ -40,6 +40,9 @@ struct Request {
   std::string user_agent;
   std::size_t max_body_bytes = 64 * 1024;                          // read at most this much body
   std::size_t max_header_bytes = 64 * 1024;                        // headers beyond this: protocol error
+  // Secrets inside a secret header's value (the client secret in a JSON header): redacted
+  // too, in every form a server may reflect them (see reflected_forms), like the headers.
+  std::vector<Secret> secret_parts;
 };
 
 struct Response {
