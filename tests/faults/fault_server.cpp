@@ -65,6 +65,10 @@ const std::vector<FaultInfo> kHttpFaults = {
     {"echo-header", "200 with X-Echo: the request, lines reversed (credentials first)"},
     {"echo-location", "302 whose Location carries the request, lines reversed (credentials first)"},
     {"echo-garbage", "the request bytes sent back as they came, no status line, then close"},
+    {"echo-secret-status", "200 whose reason phrase is the client secret (or API token) alone"},
+    {"echo-secret-header", "200 with X-Echo: the client secret (or API token) alone"},
+    {"echo-secret-location", "302 whose Location carries the client secret (or API token) alone"},
+    {"echo-secret-body", "200 whose body holds the secret alone and the credential header JSON-escaped"},
     {kExpired, "TLS: a certificate that expired (from an expired test CA in ca.pem); 200 past it"},
     {kWrongHost, "TLS: a certificate that does not name this host; 200 past it"},
     {kUntrusted, "TLS: a certificate from a CA that is not in ca.pem; 200 past it"},
@@ -178,6 +182,42 @@ std::optional<std::string> header_value(std::string_view request, std::string_vi
     request.remove_prefix(end + 2);
   }
   return std::nullopt;
+}
+
+// The secret alone, wherever the request carries it: CF-Access-Client-Secret, the
+// "cf-access-client-secret" member of a JSON token header, or "Authorization: Bearer".
+// Also the whole header value it came in, for reflections of that.
+std::pair<std::string, std::string> reflected_secret(std::string_view request) {
+  if (auto secret = header_value(request, "cf-access-client-secret")) return {*secret, *secret};
+  constexpr std::string_view member = "\"cf-access-client-secret\":\"";
+  for (auto rest = request; !rest.empty();) {
+    const auto end = rest.find("\r\n");
+    const auto line = rest.substr(0, end);
+    if (const auto at = line.find(member); at != std::string_view::npos) {
+      std::string value;  // the JSON string, unescaped
+      for (auto i = at + member.size(); i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) ++i;
+        value += line[i];
+      }
+      auto whole = line.substr(line.find(':') + 1);
+      while (!whole.empty() && whole.front() == ' ') whole.remove_prefix(1);
+      return {value, std::string(whole)};
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 2);
+  }
+  const std::string auth = header_value(request, "authorization").value_or("");
+  if (lower(auth.substr(0, 7)) == "bearer ") return {auth.substr(7), auth};
+  return {"", ""};
+}
+
+std::string json_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 std::string request_path(std::string_view request) {
@@ -591,6 +631,18 @@ void FaultServer::serve_http(Socket& socket, Listener role) {
   } else if (fault == "echo-location") {
     (void)socket.write_all(
         text_response("HTTP/1.1 302 Found", "echoed\n", {"Location: /echo?" + reversed_one_line(*request)}));
+  } else if (fault.rfind("echo-secret-", 0) == 0) {
+    const auto [secret, header] = reflected_secret(*request);
+    if (fault == "echo-secret-status") {
+      (void)socket.write_all(text_response("HTTP/1.1 200 " + secret, "echoed\n"));
+    } else if (fault == "echo-secret-header") {
+      (void)socket.write_all(text_response("HTTP/1.1 200 OK", "echoed\n", {"X-Echo: " + secret}));
+    } else if (fault == "echo-secret-location") {
+      (void)socket.write_all(text_response("HTTP/1.1 302 Found", "echoed\n", {"Location: /echo?s=" + secret}));
+    } else {
+      (void)socket.write_all(text_response(
+          "HTTP/1.1 200 OK", "{\"secret\":\"" + secret + "\",\"header\":\"" + json_escaped(header) + "\"}\n"));
+    }
   } else if (fault == "echo-garbage") {
     (void)socket.write_all(*request);
   } else {

@@ -3,13 +3,13 @@
 #include <algorithm>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -132,38 +133,73 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   return path;
 }
 
+namespace {
+
+// Starts a server and waits until `ready` says it listens (it writes its ports file
+// last); throws if it exits or is not ready within 30 s.
+pid_t start_server(std::vector<std::string> argv_strings, const std::function<bool()>& ready) {
+  const std::string name = std::filesystem::path(argv_strings.front()).filename().string();
+  auto argv_c = c_strings(argv_strings);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv_strings.front().c_str(), nullptr, nullptr, argv_c.data(), environ) != 0) {
+    throw std::runtime_error("cannot start " + name);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return pid;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) throw std::runtime_error(name + " exited at start");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error(name + " did not start listening within 30 s");
+}
+
+void stop_server(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+}  // namespace
+
 Emulator::Emulator(const std::string& config_path) {
   std::ifstream in(config_path);
   config_ = nlohmann::json::parse(in);
-
-  std::vector<std::string> argv_strings{CFMON_EMULATOR, "--config", config_path, "--state-dir", state_.path(),
-                                        "--port", "0"};
-  auto argv_c = c_strings(argv_strings);
-  if (posix_spawn(&pid_, CFMON_EMULATOR, nullptr, nullptr, argv_c.data(), environ) != 0) {
-    throw std::runtime_error("cannot start the emulator");
-  }
-  // Readiness: the emulator writes its port file only once it listens.
   const std::string port_file = state_.path() + "/port";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
+  pid_ = start_server({CFMON_EMULATOR, "--config", config_path, "--state-dir", state_.path(), "--port", "0"}, [&] {
     std::ifstream port_in(port_file);
-    if (port_in >> port_ && port_ > 0) return;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("the emulator exited at start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  throw std::runtime_error("the emulator did not start listening within 30 s");
+    return static_cast<bool>(port_in >> port_) && port_ > 0;
+  });
 }
 
 Emulator::~Emulator() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  stop_server(pid_);
+}
+
+FaultServer::FaultServer(const std::string& program) {
+  const std::string ports_file = state_.path() + "/ports";
+  pid_ = start_server({program, "--state-dir", state_.path()}, [&] {
+    std::ifstream in(ports_file);
+    std::string role;
+    int port = 0;
+    ports_.clear();
+    while (in >> role >> port) ports_[role] = port;
+    return ports_.count("refused") != 0U;
+  });
+}
+
+FaultServer::~FaultServer() {
+  stop_server(pid_);
+}
+
+std::string FaultServer::url(const std::string& fault) const {
+  return "https://" + fault + ".fault.test:" + std::to_string(ports_.at("https")) + "/";
+}
+
+std::vector<std::string> FaultServer::connection_args(const std::string& fault) const {
+  return {"--resolve", fault + ".fault.test:" + std::to_string(ports_.at("https")) + ":127.0.0.1", "--ca-file",
+          state_.path() + "/ca.pem"};
 }
 
 std::string Emulator::url(const std::string& app, const std::string& path) const {

@@ -66,6 +66,24 @@ class Emulator {
   int port_ = 0;
 };
 
+// cf-fault-server (tests/faults) as a child process; stopped on destruction.
+class FaultServer {
+ public:
+  explicit FaultServer(const std::string& program);
+  ~FaultServer();
+  FaultServer(const FaultServer&) = delete;
+  FaultServer& operator=(const FaultServer&) = delete;
+
+  // https://<fault>.fault.test:<port>/ plus the --resolve and --ca-file args for it.
+  [[nodiscard]] std::string url(const std::string& fault) const;
+  [[nodiscard]] std::vector<std::string> connection_args(const std::string& fault) const;
+
+ private:
+  TempDir state_;
+  pid_t pid_ = -1;
+  std::map<std::string, int> ports_;
+};
+
 // The emulator shared by all tests of one binary (started on first use).
 Emulator& shared_emulator();
 

@@ -64,6 +64,7 @@ void add_credentials(const AccessPlan& plan, http::Request& r) {
                           {"cf-access-client-secret", std::string(plan.token.client_secret.reveal())}};
   std::string text = value.dump();
   r.secret_headers.emplace_back(plan.token_header, Secret(text));
+  r.secret_parts.push_back(plan.token.client_secret);  // an app may reflect the secret alone
   std::fill(text.begin(), text.end(), '\0');
 }
 

@@ -136,7 +136,9 @@ po::options_description connection_group(Options& o, std::string_view command) {
     ("resolve", po::value(&o.common.resolve)->composing(), "HOST:PORT:ADDR, as curl --resolve (repeatable)")
     ("ipv4,4", po::bool_switch(&o.common.ipv4), "use IPv4 only")
     ("ipv6,6", po::bool_switch(&o.common.ipv6), "use IPv6 only")
-    ("user-agent,A", po::value(&o.common.user_agent), "User-Agent header");
+    ("user-agent,A", po::value(&o.common.user_agent), "User-Agent header")
+    ("allow-shared-files", po::bool_switch(&o.common.allow_shared_files),
+       "accept credential files that others can write or own");
   // clang-format on
   return g;
 }
@@ -785,7 +787,11 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
   if (vm.count("client-secret-file") != 0U) o.access.client_secret_file = vm["client-secret-file"].as<std::string>();
   if (uses_api(command->name)) plugin::api_options_from(vm, o.api);
   if (o.common.user_agent.empty()) o.common.user_agent = std::string(kProgram) + "/" + kVersion + " (cfmon)";
-  if (auto error = plugin::validate_common(o.common)) {
+  std::vector<std::string> warnings;
+  auto error = plugin::validate_common(o.common);
+  if (!error) error = plugin::check_input_files(vm, o.common.allow_shared_files, warnings);
+  for (const auto& w : warnings) ctx.err << kProgram << " " << command->name << ": warning: " << w << '\n';
+  if (error) {
     ctx.err << kProgram << " " << command->name << ": " << error->message << '\n';
     return kExitUsage;
   }

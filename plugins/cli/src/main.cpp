@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cfmon/plugin.hpp"
 #include "cli.hpp"
 
 namespace {
@@ -17,6 +18,7 @@ void print_to_stderr(std::string_view line) {
 
 int main(int argc, char** argv) {
   using namespace cfmon;
+  plugin::harden_process();
   std::signal(SIGPIPE, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
   cli::CliContext context(std::cout, std::cerr);

@@ -45,7 +45,8 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   s.cache.ttl = std::chrono::seconds(static_cast<long long>(std::llround(o.cache_ttl_seconds)));
   if (s.cache.ttl.count() > 0) {
     s.cache.dir = o.cache_dir.empty() ? cloudflare::default_cache_dir(env) : o.cache_dir;
-    if (s.cache.dir.empty()) return make_error("--cache-ttl needs --cache-dir (neither XDG_CACHE_HOME nor HOME is set)");
+    if (s.cache.dir.empty())
+      return make_error("--cache-ttl needs --cache-dir (neither XDG_CACHE_HOME nor HOME is set)");
     if (s.cache.dir.front() != '/') return make_error("--cache-dir must be an absolute path");
   }
 
@@ -55,6 +56,10 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   sources.env_file = common.env_file;
   auto credentials = cloudflare::resolve_api_credentials(sources, env, warnings);
   if (!credentials) return credentials.error();
+  // Never quoted: sent as "Authorization: Bearer <token>", a CR LF would inject headers.
+  if (has_control_characters(credentials->api_token.reveal())) {
+    return make_error("the API token contains control characters");
+  }
   s.credentials = std::move(*credentials);
 
   s.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));

@@ -1,5 +1,9 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <cmath>
-#include <fstream>
+
+#include "cfmon/credentials.hpp"
 
 #include "cfmon/plugin.hpp"
 #include "cfmon/version.hpp"
@@ -24,7 +28,9 @@ po::options_description common_options(CommonConfig& c) {
     ("resolve", po::value(&c.resolve)->composing(), "HOST:PORT:ADDR, as curl --resolve (repeatable)")
     ("ipv4,4", po::bool_switch(&c.ipv4), "use IPv4 only")
     ("ipv6,6", po::bool_switch(&c.ipv6), "use IPv6 only")
-    ("user-agent,A", po::value(&c.user_agent), "User-Agent header (default names the plugin and version)");
+    ("user-agent,A", po::value(&c.user_agent), "User-Agent header (default names the plugin and version)")
+    ("allow-shared-files", po::bool_switch(&c.allow_shared_files),
+       "accept credential and target files that others can write or own");
   // clang-format on
   return group;
 }
@@ -50,8 +56,8 @@ std::optional<Error> validate_common(CommonConfig& c) {
   }
   if (c.ipv4 && c.ipv6) return Error{"-4 and -6 exclude each other"};
   if (!c.ca_file.empty()) {
-    std::ifstream probe(c.ca_file);
-    if (!probe) return Error{"cannot read --ca-file " + c.ca_file};
+    // Opened without blocking and never read: curl reads it (a FIFO would be drained).
+    if (auto error = probe_regular_file(c.ca_file, "--ca-file", 16 * 1024 * 1024)) return error;
   }
   for (const auto& entry : c.resolve) {
     // HOST:PORT:ADDR[,ADDR]; a leading '+' or '-' is curl's own syntax.
@@ -64,6 +70,30 @@ std::optional<Error> validate_common(CommonConfig& c) {
   }
   if (c.user_agent.empty()) {
     c.user_agent = std::string(kProjectName) + "/" + kVersion + " (monitoring; +Cloudflare Access checks)";
+  }
+  return std::nullopt;
+}
+
+void harden_process() noexcept {
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit no_core{0, 0};
+  (void)::setrlimit(RLIMIT_CORE, &no_core);
+}
+
+std::optional<Error> check_input_files(const po::variables_map& vm, bool allow_shared,
+                                       std::vector<std::string>& warnings) {
+  struct FileOption {
+    const char* name;
+    bool holds_secret;
+  };
+  for (const auto& [name, holds_secret] :
+       {FileOption{"targets-file", false}, FileOption{"env-file", true}, FileOption{"client-secret-file", true},
+        FileOption{"api-token-file", true}}) {
+    if (vm.count(name) == 0U) continue;
+    const auto& path = vm[name].as<std::string>();
+    if (auto error = check_file_trust(path, std::string("--") + name, holds_secret, allow_shared, &warnings)) {
+      return error;
+    }
   }
   return std::nullopt;
 }

@@ -45,10 +45,14 @@ int print_unknown(const PluginInfo& info, OutputFormat format, const std::string
 
 FormattedOutput render(const Report& report, OutputFormat format) {
   switch (format) {
-    case OutputFormat::nagios: return nagios::format(report);
-    case OutputFormat::influx: return telegraf::format(report);
-    case OutputFormat::zabbix: return zabbix::format(report);
-    case OutputFormat::json: return format_json(report);
+    case OutputFormat::nagios:
+      return nagios::format(report);
+    case OutputFormat::influx:
+      return telegraf::format(report);
+    case OutputFormat::zabbix:
+      return zabbix::format(report);
+    case OutputFormat::json:
+      return format_json(report);
   }
   return nagios::format(report);
 }
@@ -64,9 +68,9 @@ Report unknown_report(const std::string& label, const std::string& measurement, 
   return report;
 }
 
-int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common,
-             po::options_description& own_options,
+int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common, po::options_description& own_options,
              const std::function<Expected<Parsed>(const po::variables_map&)>& prepare) {
+  harden_process();
   std::vector<std::string> args;
   OutputFormat format = OutputFormat::nagios;
   try {
@@ -107,6 +111,10 @@ int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common
     if (common.user_agent.empty()) common.user_agent = info.program + "/" + kVersion + " (cfmon)";
     if (auto error = validate_common(common)) return print_unknown(info, format, "usage_error", error->message);
     format = common.format;
+    std::vector<std::string> warnings;
+    const auto untrusted = check_input_files(vm, common.allow_shared_files, warnings);
+    for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';  // at every verbosity
+    if (untrusted) return print_unknown(info, format, "config_error", untrusted->message);
 
     auto parsed = prepare(vm);
     if (!parsed) return print_unknown(info, format, "config_error", parsed.error().message);

@@ -444,17 +444,15 @@ Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
 // ---------------------------------------------------------------- credentials
 
 Expected<ApiCredentials> resolve_api_credentials(const ApiCredentialSources& sources, const EnvLookup& env,
-                                                 std::vector<std::string>* warnings) {
+                                                 std::vector<std::string>* /*warnings*/) {
   const std::string token_var(kApiTokenVariable);
   const std::string account_var(kAccountIdVariable);
   DotenvMap file_values;
+  const CleanseOnExit cleanse_file_values{file_values};  // used or not, on every path
   if (sources.env_file) {
     auto parsed = read_dotenv_file(*sources.env_file);
     if (!parsed) return parsed.error();
     file_values = std::move(*parsed);
-    if (warnings != nullptr) {
-      if (auto w = permission_warning(*sources.env_file)) warnings->push_back(*w);
-    }
   }
   auto from_file = [&](const std::string& var) -> std::optional<std::string> {
     if (auto it = file_values.find(var); it != file_values.end() && !it->second.empty()) return it->second;
@@ -485,9 +483,6 @@ Expected<ApiCredentials> resolve_api_credentials(const ApiCredentialSources& sou
     }
     credentials.api_token = Secret(value);
     wipe(value);
-    if (warnings != nullptr) {
-      if (auto w = permission_warning(*sources.api_token_file)) warnings->push_back(*w);
-    }
   } else if (auto v = from_file(token_var)) {
     credentials.api_token = Secret(std::move(*v));
   } else if (auto e = from_env(token_var)) {

@@ -1,14 +1,16 @@
 #include "cfmon/credentials.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "cfmon/dotenv.hpp"
+#include "text_util.hpp"
 
 namespace cfmon {
 namespace {
@@ -17,6 +19,13 @@ std::string normalised_suffix(std::string_view suffix) {
   if (suffix.empty()) return {};
   if (suffix.front() == '_') return std::string(suffix);
   return "_" + std::string(suffix);
+}
+
+// The name to give chown: the user running the check, by name when it has one.
+std::string current_user() {
+  const uid_t uid = ::geteuid();
+  if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+  return std::to_string(uid);
 }
 
 }  // namespace
@@ -37,6 +46,21 @@ std::string client_secret_variable(std::string_view suffix) {
   return "CF_SERVICE_TOKEN_CLIENT_SECRET" + normalised_suffix(suffix);
 }
 
+bool has_control_characters(std::string_view text) noexcept {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+bool is_header_name(std::string_view name) noexcept {
+  constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           symbols.find(c) != std::string_view::npos;
+  });
+}
+
 std::optional<std::string> permission_warning(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
@@ -46,44 +70,67 @@ std::optional<std::string> permission_warning(const std::string& path) {
   return std::nullopt;
 }
 
-Expected<Secret> read_secret_file(const std::string& path, std::vector<std::string>* warnings) {
+std::optional<Error> check_file_trust(const std::string& path, std::string_view option, bool holds_secret,
+                                      bool allow_shared, std::vector<std::string>* warnings) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return make_error("cannot read client secret file " + path + ": " + std::strerror(errno));
+  // Missing files are the reader's to report; devices (/dev/null) hold nothing anyone wrote.
+  if (::stat(path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) return std::nullopt;
+  const std::string shown = detail::printable(path, 200);
+  const std::string named = std::string(option) + " '" + shown + "'";
+  if (!allow_shared) {
+    const char* const override_hint = " (or --allow-shared-files if that is really wanted)";
+    if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+      return make_error(named + " is owned by another user (uid " + std::to_string(st.st_uid) +
+                        "), who chooses where the token goes: chown " + current_user() + " " + shown + override_hint);
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      return make_error(named + " is writable by group or others, who could choose where the token goes: chmod go-w " +
+                        shown + override_hint);
+    }
   }
-  if (S_ISDIR(st.st_mode)) return make_error("client secret file " + path + " is a directory");
-  if (st.st_size > 64 * 1024) return make_error("client secret file " + path + " is too large to be a secret");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("cannot read client secret file " + path + ": " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string value = buffer.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' || value.back() == '\t')) {
+  if (holds_secret && warnings != nullptr && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    warnings->push_back(named + " holds a secret and is readable by group or others: chmod go-rwx " + shown);
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> probe_regular_file(const std::string& path, std::string_view what, std::size_t max_bytes) {
+  auto file = detail::open_small_file(path, max_bytes, what, true);
+  if (!file) return file.error();
+  return std::nullopt;
+}
+
+Expected<Secret> read_secret_file(const std::string& path) {
+  auto text = detail::read_text_file(path, 64 * 1024, "client secret file");
+  if (!text) return text.error();
+  std::string value = std::move(*text);
+  cleanse(*text);
+  while (!value.empty() &&
+         (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' || value.back() == '\t')) {
     value.pop_back();
   }
-  if (value.empty()) return make_error("client secret file " + path + " is empty");
-  if (value.find('\n') != std::string::npos || value.find('\0') != std::string::npos) {
-    return make_error("client secret file " + path + " must hold the secret alone on one line");
+  const std::string prefix = "client secret file '" + detail::printable(path, 200) + "' ";
+  if (value.empty()) return make_error(prefix + "is empty");
+  if (value.find('\n') != std::string::npos) {
+    cleanse(value);
+    return make_error(prefix + "must hold the secret alone on one line");
   }
-  if (warnings != nullptr) {
-    if (auto w = permission_warning(path)) warnings->push_back(*w);
-  }
-  return Secret(std::move(value));
+  Secret secret(value);
+  cleanse(value);
+  return secret;
 }
 
 Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, const EnvLookup& env,
-                                             std::vector<std::string>* warnings) {
+                                             std::vector<std::string>* /*warnings*/) {
   const std::string id_var = client_id_variable(sources.env_suffix);
   const std::string secret_var = client_secret_variable(sources.env_suffix);
 
   DotenvMap file_values;
+  const CleanseOnExit cleanse_file_values{file_values};  // used or not, on every path
   if (sources.env_file) {
     auto parsed = read_dotenv_file(*sources.env_file);
     if (!parsed) return parsed.error();
     file_values = std::move(*parsed);
-    if (warnings != nullptr) {
-      if (auto w = permission_warning(*sources.env_file)) warnings->push_back(*w);
-    }
   }
   auto from_file = [&](const std::string& var) -> std::optional<std::string> {
     if (auto it = file_values.find(var); it != file_values.end() && !it->second.empty()) return it->second;
@@ -117,7 +164,7 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
   }
 
   if (sources.client_secret_file) {
-    auto secret = read_secret_file(*sources.client_secret_file, warnings);
+    auto secret = read_secret_file(*sources.client_secret_file);
     if (!secret) return secret.error();
     token.client_secret = std::move(*secret);
     secret_origin = *sources.client_secret_file;
@@ -138,6 +185,11 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
     std::string message = "missing service token ";
     for (std::size_t i = 0; i < looked.size(); ++i) message += (i ? " and " : "") + looked[i];
     return make_error(message);
+  }
+  // Checked here, for every source, and never quoted: the value may be a pasted secret.
+  if (has_control_characters(token.client_id)) return make_error("the client ID contains control characters");
+  if (has_control_characters(token.client_secret.reveal())) {
+    return make_error("the client secret contains control characters");
   }
   token.origin = "client ID from " + id_origin + ", client secret from " + secret_origin;
   return token;

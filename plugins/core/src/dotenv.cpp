@@ -231,7 +231,12 @@ Expected<DotenvMap> parse_dotenv(std::string_view text) {
   auto entries = scan_dotenv(text);
   if (!entries) return entries.error();
   DotenvMap out;
-  for (auto& e : *entries) out.insert_or_assign(std::move(e.key), std::move(e.value));
+  for (auto& e : *entries) {
+    // A duplicate's earlier value, and every moved-from string, is wiped, not just freed.
+    if (auto it = out.find(e.key); it != out.end()) cleanse(it->second);
+    out.insert_or_assign(std::move(e.key), std::move(e.value));
+    cleanse(e.value);
+  }
   return out;
 }
 
@@ -239,10 +244,16 @@ Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_by
   auto text = detail::read_text_file(path, max_bytes, "env file");
   if (!text) return text.error();
   auto parsed = parse_dotenv(*text);
+  cleanse(*text);
   if (!parsed) {
     return make_error("env file '" + detail::printable(path, 200) + "': " + parsed.error().message);
   }
   return parsed;
+}
+
+void cleanse(DotenvMap& values) noexcept {
+  for (auto& [key, value] : values) cleanse(value);
+  values.clear();
 }
 
 }  // namespace cfmon

@@ -277,6 +277,26 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// Everything a server could reflect of this request's credentials: each secret header's
+// value, the credential after an auth scheme ("Bearer <token>": a reflected bare token),
+// the request's secret parts, each in every reflected form.
+std::vector<Secret> credential_forms(const Request& r) {
+  std::vector<Secret> forms;
+  const auto add_forms = [&forms](std::string_view value) {
+    for (auto& form : reflected_forms(value)) forms.push_back(std::move(form));
+  };
+  for (const auto& [name, secret] : r.secret_headers) {
+    const std::string_view value = secret.reveal();
+    add_forms(value);
+    const auto credential = value.find_first_not_of(' ', value.find(' '));
+    if (value.find(' ') != std::string_view::npos && credential != std::string_view::npos) {
+      add_forms(value.substr(credential));
+    }
+  }
+  for (const auto& part : r.secret_parts) add_forms(part.reveal());
+  return forms;
+}
+
 // Verbose traces: header names are always shown, values of secret headers never.
 int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -295,10 +315,7 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
     default:
       return 0;
   }
-  std::string text(data, size);
-  for (const auto& [name, secret] : t->request->secret_headers) {
-    text = redact(std::move(text), {&secret});
-  }
+  const std::string text = redact(std::string(data, size), credential_forms(*t->request));
   std::string_view rest = text;
   while (!rest.empty()) {
     const auto nl = rest.find('\n');
@@ -448,8 +465,7 @@ Outcome finish(Transfer& t, CURLcode code) {
       std::string detail = t.error_buffer[0] != '\0' ? std::string(t.error_buffer) : curl_easy_strerror(code);
       if (t.response.status > 0) detail += ", after the HTTP " + std::to_string(t.response.status) + " headers";
       detail += after_redirects(t);
-      for (const auto& [name, secret] : t.request->secret_headers) detail = redact(std::move(detail), {&secret});
-      error.message = one_line(std::move(detail));
+      error.message = one_line(redact(std::move(detail), credential_forms(*t.request)));
     }
     return error;
   }
@@ -466,13 +482,12 @@ Outcome finish(Transfer& t, CURLcode code) {
   response.redirects = t.chain.size();
   // A hostile server may reflect our credentials (e.g. in Location, which messages quote):
   // no field of a Response ever holds them.
-  for (const auto& [secret_name, secret] : t.request->secret_headers) {
-    for (auto& [name, value] : response.headers) {
-      name = redact(std::move(name), {&secret});
-      value = redact(std::move(value), {&secret});
-    }
-    response.body = redact(std::move(response.body), {&secret});
+  const auto forms = credential_forms(*t.request);
+  for (auto& [name, value] : response.headers) {
+    name = redact(std::move(name), forms);
+    value = redact(std::move(value), forms);
   }
+  response.body = redact(std::move(response.body), forms);
   return response;
 }
 

@@ -2,10 +2,14 @@
 // Small text helpers shared by the core's parsers (range, dotenv, status map,
 // targets). Internal: not installed, not part of the public headers.
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -89,16 +93,36 @@ inline std::size_t line_of_offset(std::string_view s, std::size_t offset) noexce
   return line;
 }
 
-// Reads a small configuration text file. `what` names the file's role
-// ("env file", "targets file") so the one-line error tells the user which
-// option to fix. Never echoes file content (it may hold secrets).
-inline Expected<std::string> read_text_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+// An open file descriptor, closed on destruction.
+class FileHandle {
+ public:
+  explicit FileHandle(int fd) noexcept : fd_(fd) {}
+  FileHandle(FileHandle&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileHandle& operator=(FileHandle&&) = delete;
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  ~FileHandle() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// How long a pipe, FIFO or device may take to deliver a small configuration file:
+// `--env-file <(pass show cf)` is answered at once, a FIFO nobody writes to never is.
+inline constexpr int kSlowFileMilliseconds = 2000;
+
+// Opens a small local file for reading without ever blocking (O_NONBLOCK: a FIFO
+// without a writer cannot hang the open). Refuses directories, anything larger
+// than max_bytes and, when regular_only, anything but a regular file.
+inline Expected<FileHandle> open_small_file(const std::string& path, std::size_t max_bytes, std::string_view what,
+                                            bool regular_only = false) {
   const std::string prefix = std::string(what) + " '" + printable(path, 200) + "': ";
   if (path.empty()) return make_error(std::string(what) + ": empty path");
-
-  // O_NONBLOCK so opening a FIFO without a writer cannot hang; cleared below.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
+  FileHandle file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (file.fd() < 0) {
     const int err = errno;
     switch (err) {
       case ENOENT:
@@ -112,56 +136,79 @@ inline Expected<std::string> read_text_file(const std::string& path, std::size_t
         return make_error(prefix + "too many symbolic links");
       case ENAMETOOLONG:
         return make_error(prefix + "path too long");
+      case ENXIO:
+        return make_error(prefix + "not a regular file (a socket or a device without a driver)");
       default:
         return make_error(prefix + "cannot open (errno " + std::to_string(err) + ")");
     }
   }
-  struct FdCloser {
-    int handle;
-    ~FdCloser() { ::close(handle); }
-  } closer{fd};
-
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return make_error(prefix + "cannot stat");
+  if (::fstat(file.fd(), &st) != 0) return make_error(prefix + "cannot stat");
   if (S_ISDIR(st.st_mode)) return make_error(prefix + "is a directory, not a file");
+  if (regular_only && !S_ISREG(st.st_mode)) return make_error(prefix + "not a regular file");
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
     return make_error(prefix + "too large (" + std::to_string(st.st_size) + " bytes, limit " +
                       std::to_string(max_bytes) + ")");
   }
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return file;
+}
 
-  // Read up to max_bytes + 1 whatever stat said: pipes and /proc files lie.
+// Reads a small configuration text file. `what` names the file's role
+// ("env file", "targets file") so the one-line error tells the user which
+// option to fix. Never echoes file content (it may hold secrets). Bounded in
+// size (max_bytes, whatever stat says: pipes and /proc files lie) and in time
+// (kSlowFileMilliseconds for a pipe or FIFO that sends nothing), never blocking.
+inline Expected<std::string> read_text_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+  const std::string prefix = std::string(what) + " '" + printable(path, 200) + "': ";
+  auto file = open_small_file(path, max_bytes, what);
+  if (!file) return file.error();
+  const int fd = file->fd();
+
   std::string data;
+  data.reserve(std::min<std::size_t>(max_bytes + 1, 64 * 1024));
   char buf[8192];
+  const auto fail = [&data, &buf](std::string message) {
+    OPENSSL_cleanse(buf, sizeof buf);
+    OPENSSL_cleanse(data.data(), data.capacity());
+    return make_error(std::move(message));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kSlowFileMilliseconds);
   while (data.size() <= max_bytes) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EISDIR) return make_error(prefix + "is a directory, not a file");
-      return make_error(prefix + "read error (errno " + std::to_string(errno) + ")");
+      if (errno == EAGAIN) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+          return fail(prefix + "nothing to read within " + std::to_string(kSlowFileMilliseconds / 1000) +
+                      " s (a FIFO or device nobody writes to?)");
+        }
+        continue;
+      }
+      if (errno == EISDIR) return fail(prefix + "is a directory, not a file");
+      return fail(prefix + "read error (errno " + std::to_string(errno) + ")");
     }
     if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
+    // Never more than the cap plus one byte: /dev/zero must not fill memory.
+    data.append(buf, std::min(static_cast<std::size_t>(n), max_bytes + 1 - data.size()));
   }
-  if (data.size() > max_bytes) {
-    return make_error(prefix + "too large (limit " + std::to_string(max_bytes) + " bytes)");
-  }
+  OPENSSL_cleanse(buf, sizeof buf);
+  if (data.size() > max_bytes) return fail(prefix + "too large (limit " + std::to_string(max_bytes) + " bytes)");
 
   const std::string_view text = data;
   if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF") {
-    return make_error(prefix + "is UTF-16 text; save it as UTF-8");
+    return fail(prefix + "is UTF-16 text; save it as UTF-8");
   }
   // Report whichever problem comes first: that is the line a user would inspect.
   const std::size_t nul = text.find('\0');
   const std::size_t bad = find_invalid_utf8(text);
   if (nul != std::string_view::npos && (bad == std::string_view::npos || nul < bad)) {
-    return make_error(prefix + "line " + std::to_string(line_of_offset(text, nul)) +
-                      ": contains a NUL byte (binary file?)");
+    return fail(prefix + "line " + std::to_string(line_of_offset(text, nul)) + ": contains a NUL byte (binary file?)");
   }
   if (bad != std::string_view::npos) {
-    return make_error(prefix + "line " + std::to_string(line_of_offset(text, bad)) +
-                      ": not valid UTF-8 text (binary file?)");
+    return fail(prefix + "line " + std::to_string(line_of_offset(text, bad)) + ": not valid UTF-8 text (binary file?)");
   }
   return data;
 }

@@ -29,7 +29,19 @@ struct CommonConfig {
   bool ipv4 = false;
   bool ipv6 = false;
   std::string user_agent;
+  bool allow_shared_files = false;  // --allow-shared-files
 };
+
+// Keeps secrets out of core dumps and away from other processes of the same user:
+// PR_SET_DUMPABLE 0 (no core, no ptrace, /proc/<pid>/mem and environ root-only) and
+// RLIMIT_CORE 0. The first thing every binary's main does (run_main, cf-service-token).
+void harden_process() noexcept;
+
+// check_file_trust() for every file option given in `vm` that decides where a secret
+// goes: --targets-file, --env-file, --client-secret-file, --api-token-file.
+// Readable secret files add to `warnings`, which callers print at every verbosity.
+std::optional<Error> check_input_files(const boost::program_options::variables_map& vm, bool allow_shared,
+                                       std::vector<std::string>& warnings);
 
 // The shared option group, bound to `config`.
 boost::program_options::options_description common_options(CommonConfig& config);
@@ -58,7 +70,7 @@ struct PluginInfo {
 
 // The outcome of a check's parse step: either a report builder or an early exit.
 struct Parsed {
-  std::function<Report()> run;                   // runs the check (may do I/O)
+  std::function<Report()> run;                     // runs the check (may do I/O)
   std::function<FormattedOutput()> direct_output;  // set instead of run for e.g. --discover
 };
 

@@ -38,13 +38,37 @@ EnvLookup process_environment();
 std::string client_id_variable(std::string_view suffix);
 std::string client_secret_variable(std::string_view suffix);
 
-// Resolves the token; a missing part is an error naming every place looked.
-// `warnings` receives notes such as a credentials file readable by others.
+// Resolves the token; a missing part is an error naming every place looked, a
+// control character in either part an error that quotes neither. `warnings` is kept
+// for notes to come (files are checked by check_file_trust, at start-up).
+// The values read from the env file are wiped once the token is taken.
 Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, const EnvLookup& env,
                                              std::vector<std::string>* warnings = nullptr);
 
-// Reads a one-value secret file (trailing whitespace and newlines dropped).
-Expected<Secret> read_secret_file(const std::string& path, std::vector<std::string>* warnings = nullptr);
+// Reads a one-value secret file (trailing whitespace and newlines dropped) through
+// the bounded reader of every configuration file: at most 64 KiB, never blocking (a
+// FIFO or device that sends nothing is an error after a moment); the text is wiped.
+Expected<Secret> read_secret_file(const std::string& path);
+
+// A file that decides where a secret goes (--targets-file, --env-file,
+// --client-secret-file, --api-token-file): when group or others may write it, or a
+// user other than us and root owns it, they choose where the token is sent, so it is
+// refused with the chmod/chown to run, unless allow_shared (--allow-shared-files).
+// A file that holds_secret and is readable by group or others adds a warning.
+// Missing files and devices pass (the reader reports what is wrong with them).
+std::optional<Error> check_file_trust(const std::string& path, std::string_view option, bool holds_secret,
+                                      bool allow_shared, std::vector<std::string>* warnings);
+
+// The --ca-file probe: a regular file we can open without blocking, at most max_bytes.
+std::optional<Error> probe_regular_file(const std::string& path, std::string_view what, std::size_t max_bytes);
+
+// Whether text holds a control character (below 0x20, tab included, or DEL): in a
+// header value CR and LF would inject headers, NUL would cut it.
+bool has_control_characters(std::string_view text) noexcept;
+
+// Whether name is an HTTP header name (an RFC 9110 token: letters, digits and
+// !#$%&'*+-.^_`|~), so nothing can be smuggled through it.
+bool is_header_name(std::string_view name) noexcept;
 
 // Non-empty warning when the file at `path` is readable by group or others.
 std::optional<std::string> permission_warning(const std::string& path);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cfmon/expected.hpp"
+#include "cfmon/secret.hpp"
 
 namespace cfmon {
 
@@ -49,6 +50,16 @@ Expected<std::vector<DotenvEntry>> scan_dotenv(std::string_view text);
 // Reads and parses a file. Errors are one line, start with "env file 'PATH': "
 // and cover: no such file, permission denied, a directory, larger than
 // max_bytes, UTF-16, a NUL byte or invalid UTF-8 (binary), then parse errors.
+// The file's text is wiped once parsed; cleanse() the values once they are used.
 Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_bytes = 1 << 20);
+
+// Overwrites every value (secrets among them) and empties the map.
+void cleanse(DotenvMap& values) noexcept;
+
+// Cleanses a map when it goes out of scope, whichever way the scope is left.
+struct CleanseOnExit {
+  DotenvMap& values;
+  ~CleanseOnExit() { cleanse(values); }
+};
 
 }  // namespace cfmon

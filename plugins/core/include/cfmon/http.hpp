@@ -51,6 +51,9 @@ struct Request {
   // No part of the request runs past this (the whole run's budget); a request that has
   // not started by then fails with ErrorKind::timeout without being sent.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Secrets inside a secret header's value (the client secret in a JSON header): redacted
+  // too, in every form a server may reflect them (see reflected_forms), like the headers.
+  std::vector<Secret> secret_parts;
 };
 
 // Why a 3xx answer was not followed although it stayed inside the origin.

@@ -3,6 +3,7 @@
 // implicitly; reading it needs an explicit reveal() at the point of use.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cfmon {
 
@@ -30,5 +31,16 @@ Stream& operator<<(Stream&, const Secret&) = delete;
 
 // Replaces every occurrence of each non-empty secret in text by "<redacted>".
 std::string redact(std::string text, std::initializer_list<const Secret*> secrets);
+// The same for a list; longer secrets are replaced first, so a secret that holds
+// another (a JSON header holding the client secret) is redacted whole.
+std::string redact(std::string text, const std::vector<Secret>& secrets);
+
+// The forms in which a server may hand `value` back: as sent, JSON-escaped (as
+// inside a JSON string: \" \\ \/ \uXXXX) and percent-encoded (upper and lower
+// case hex, '+' for a space). Duplicates and empty forms are left out.
+std::vector<Secret> reflected_forms(std::string_view value);
+
+// Overwrites a string's bytes (and its spare capacity) before it is freed or reused.
+void cleanse(std::string& text) noexcept;
 
 }  // namespace cfmon
