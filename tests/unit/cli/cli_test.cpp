@@ -47,7 +47,7 @@ class FakeApi final : public cloudflare::Api {
     auto t =
         token("99999999-9999-4999-8999-999999999999", std::string(name), "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access");
     tokens->push_back(t);
-    return CreatedToken{t, Secret(kCanary)};
+    return CreatedToken{t, Secret(kCanary), {}};
   }
   ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
     return not_found();
@@ -55,7 +55,7 @@ class FakeApi final : public cloudflare::Api {
   ApiResult<CreatedToken> rotate_service_token(std::string_view id, const std::optional<TimePoint>& grace) override {
     calls->push_back("rotate " + std::string(id) + (grace ? " grace" : ""));
     for (const auto& t : *tokens) {
-      if (t.id == id) return CreatedToken{t, Secret(kCanary)};
+      if (t.id == id) return CreatedToken{t, Secret(kCanary), {}};
     }
     return not_found();
   }
