@@ -375,18 +375,21 @@ class Runner {
   Expected<std::vector<EnvKeys>> persist(const std::string& path, const std::string& client_id, const Secret& secret) {
     std::vector<EnvKeys> keys;
     std::string conflict;
-    auto outcome = update_env_file(path, [&](const DotenvMap& current) {
-      keys = target_keys(current, client_id);
-      conflict = conflict_in(current, keys, client_id);
-      std::vector<EnvChange> changes;
-      if (!conflict.empty()) return changes;
-      for (const auto& k : keys) {
-        // An unknown client ID (not in the answer) is never written as an empty one.
-        if (!client_id.empty()) changes.push_back(EnvChange{k.client_id, Secret(client_id)});
-        changes.push_back(EnvChange{k.secret, secret});
-      }
-      return changes;
-    });
+    auto outcome = update_env_file(
+        path,
+        [&](const DotenvMap& current) {
+          keys = target_keys(current, client_id);
+          conflict = conflict_in(current, keys, client_id);
+          std::vector<EnvChange> changes;
+          if (!conflict.empty()) return changes;
+          for (const auto& k : keys) {
+            // An unknown client ID (not in the answer) is never written as an empty one.
+            if (!client_id.empty()) changes.push_back(EnvChange{k.client_id, Secret(client_id)});
+            changes.push_back(EnvChange{k.secret, secret});
+          }
+          return changes;
+        },
+        ctx_.env_write);
     if (!outcome) return outcome.error();
     if (!conflict.empty()) return make_error("env file '" + printable(path) + "': " + conflict);
     for (const auto& w : outcome->warnings) warn(w);
@@ -397,17 +400,20 @@ class Runner {
   // only in the pairs whose secret is still ours and whose ID key is still empty.
   Expected<EnvWriteOutcome> complete_client_id(const std::string& path, const std::vector<EnvKeys>& keys,
                                                const std::string& client_id, const Secret& secret) {
-    return update_env_file(path, [&](const DotenvMap& current) {
-      std::vector<EnvChange> changes;
-      for (const auto& k : keys) {
-        const auto s = current.find(k.secret);
-        const auto id = current.find(k.client_id);
-        if (s != current.end() && s->second == secret.reveal() && (id == current.end() || id->second.empty())) {
-          changes.push_back(EnvChange{k.client_id, Secret(client_id)});
-        }
-      }
-      return changes;
-    });
+    return update_env_file(
+        path,
+        [&](const DotenvMap& current) {
+          std::vector<EnvChange> changes;
+          for (const auto& k : keys) {
+            const auto s = current.find(k.secret);
+            const auto id = current.find(k.client_id);
+            if (s != current.end() && s->second == secret.reveal() && (id == current.end() || id->second.empty())) {
+              changes.push_back(EnvChange{k.client_id, Secret(client_id)});
+            }
+          }
+          return changes;
+        },
+        ctx_.env_write);
   }
 
   void print_credentials(const std::vector<EnvKeys>& keys, const std::string& client_id, const Secret& secret) {
@@ -727,12 +733,15 @@ class Runner {
       return kExitOk;
     }
     std::vector<std::string> removed;
-    auto outcome = update_env_file(*env_file, [&](const DotenvMap& current) {
-      removed = keys_to_remove(current, token->client_id);
-      std::vector<EnvChange> changes;
-      for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
-      return changes;
-    });
+    auto outcome = update_env_file(
+        *env_file,
+        [&](const DotenvMap& current) {
+          removed = keys_to_remove(current, token->client_id);
+          std::vector<EnvChange> changes;
+          for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
+          return changes;
+        },
+        ctx_.env_write);
     if (!outcome) {
       return fail(kExitFailed,
                   "the token is deleted, but its credentials could not be removed: " + outcome.error().message);
