@@ -3,8 +3,10 @@
 // http::Client and a fake clock. Whatever the answers:
 //   - no exception escapes and nothing hangs: requests and waits stay within the page
 //     cap, the retry limit and the operation's budget;
-//   - success is only ever built from a real v4 envelope: listed and returned tokens have
-//     an id and a client ID, created ones a secret;
+//   - success is only ever built from a real v4 envelope: listed and read tokens have an
+//     id and a client ID, refreshed and deleted ones an id; created and rotated ones a
+//     secret (from any 2xx answer carrying one: every other field is optional), with
+//     warnings that are printable lines without the API token;
 //   - an error is one printable line that never holds the API token, even when the server
 //     echoes it back (in a body, a header or a transport error); -v log lines neither.
 #include <chrono>
@@ -115,6 +117,15 @@ void check_token(const cf::ServiceTokenInfo& t) {
   CFMON_FUZZ_CHECK(!t.id.empty() && !t.client_id.empty(), visible(t.id) + " " + visible(t.client_id));
 }
 
+void check_created(const cf::CreatedToken& created) {
+  CFMON_FUZZ_CHECK(!created.client_secret.reveal().empty(), "created or rotated without a secret");
+  for (const auto& w : created.warnings) {
+    CFMON_FUZZ_CHECK(!w.empty() && !cfmon::fuzz::has_control(w), visible(w));
+    CFMON_FUZZ_CHECK(w.find(kToken) == std::string::npos, visible(w));
+    CFMON_FUZZ_CHECK(w.find(created.client_secret.reveal()) == std::string::npos, "the secret in a warning");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -165,10 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2: {
       auto r = api.create_service_token("monitoring", std::nullopt);
       check_error(r);
-      if (r) {
-        check_token(r->info);
-        CFMON_FUZZ_CHECK(!r->client_secret.reveal().empty(), "created without a secret");
-      }
+      if (r) check_created(*r);
       break;
     }
     case 3: {
@@ -182,22 +190,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4: {
       auto r = api.rotate_service_token(id, clock.wall + 1h);
       check_error(r);
-      if (r) {
-        check_token(r->info);
-        CFMON_FUZZ_CHECK(!r->client_secret.reveal().empty(), "rotated without a secret");
-      }
+      if (r) check_created(*r);
       break;
     }
     case 5: {
       auto r = api.refresh_service_token(id);
       check_error(r);
-      if (r) check_token(*r);
+      if (r) CFMON_FUZZ_CHECK(!r->id.empty(), "refreshed without an id");
       break;
     }
     case 6: {
       auto r = api.delete_service_token(id);
       check_error(r);
-      if (r) check_token(*r);
+      if (r) CFMON_FUZZ_CHECK(!r->id.empty(), "deleted without an id");
       break;
     }
     default: {

@@ -2,17 +2,22 @@
 // subcommand, the secret's journey into .env (and nowhere else), rotation with
 // and without a grace period as the edge sees it, deletion, refusals.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cfmon/dotenv.hpp"
 #include "cfmon/http.hpp"
 #include "harness.hpp"
+#include "tls_ca.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -507,6 +512,194 @@ TEST_F(CliTest, RotateVerifyRefusesPlainHttpBeforeTheSecretChanges) {
   EXPECT_NE(r.err.find("use " + emu.url("echo")), std::string::npos) << r.err;
   EXPECT_EQ(slurp(env_file), before) << "nothing rotated, nothing saved";
   EXPECT_EQ(edge_test(env_file).exit_code, 0) << "the secret still works";
+}
+
+// ------------------------------------------------------------------ a schema-minimal API
+
+// A fake v4 API (TLS on 127.0.0.1) whose answers each test scripts: what Cloudflare's
+// published schema allows (no response property is required), or worse. Independent of
+// the emulator, so these tests pin the client, not the emulator's habits.
+class FakeApiServer {
+ public:
+  struct Seen {
+    std::string method;
+    std::string path;  // after .../access/service_tokens: "", "/<id>", "/<id>/rotate"
+    std::string body;
+    std::string content_type;  // "" when the request had none
+  };
+  struct Answer {
+    int status = 200;
+    std::string body;
+  };
+  using Handler = std::function<Answer(const Seen&)>;
+
+  static constexpr const char* kAccount = "0123456789abcdef0123456789abcdef";
+  static constexpr const char* kHost = "api.fake.test";
+
+  FakeApiServer()
+      : tls_(emulator::TlsMaterial::generate({kHost}, std::chrono::system_clock::now())),
+        server_(tls_.server_cert(), tls_.server_key()) {
+    ca_file_ = dir_.write("ca.pem", tls_.ca_cert_pem());
+    const auto handle = [this](const httplib::Request& request, httplib::Response& response) {
+      Seen seen{request.method, request.path, request.body, request.get_header_value("Content-Type")};
+      const std::string prefix = std::string("/client/v4/accounts/") + kAccount + "/access/service_tokens";
+      Answer answer{404, R"({"success":false,"errors":[{"code":7003,"message":"No route for the URI"}],)"
+                         R"("messages":[],"result":null})"};
+      if (seen.path.rfind(prefix, 0) == 0) {
+        seen.path = seen.path.substr(prefix.size());
+        std::lock_guard lock(mutex_);
+        seen_.push_back(seen);
+        if (auto it = handlers_.find(seen.method + " " + seen.path); it != handlers_.end()) answer = it->second(seen);
+      }
+      response.status = answer.status;
+      response.set_content(answer.body, "application/json");
+    };
+    server_.Get(".*", handle);
+    server_.Post(".*", handle);
+    server_.Put(".*", handle);
+    server_.Delete(".*", handle);
+    port_ = server_.bind_to_any_port("127.0.0.1");  // listening from here: no readiness race
+    if (port_ <= 0) throw std::runtime_error("the fake API cannot bind");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeApiServer() {
+    server_.stop();
+    thread_.join();
+  }
+  FakeApiServer(const FakeApiServer&) = delete;
+  FakeApiServer& operator=(const FakeApiServer&) = delete;
+
+  void on(const std::string& method, const std::string& path, Handler handler) {
+    std::lock_guard lock(mutex_);
+    handlers_[method + " " + path] = std::move(handler);
+  }
+  void on(const std::string& method, const std::string& path, json result, int status = 200) {
+    const std::string body =
+        json{{"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}}
+            .dump();
+    on(method, path, [body, status](const Seen&) { return Answer{status, body}; });
+  }
+  std::vector<Seen> seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  [[nodiscard]] std::vector<std::string> connection_args() const {
+    return {"--api-url", "https://" + std::string(kHost) + ":" + std::to_string(port_) + "/client/v4",
+            "--resolve", std::string(kHost) + ":" + std::to_string(port_) + ":127.0.0.1",
+            "--ca-file", ca_file_};
+  }
+
+ private:
+  TempDir dir_;
+  emulator::TlsMaterial tls_;
+  httplib::SSLServer server_;
+  std::string ca_file_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Handler> handlers_;
+  std::vector<Seen> seen_;
+};
+
+class CliAgainstFakeApi : public ::testing::Test {
+ protected:
+  static constexpr const char* kApiToken = "fake-api-token-canary-0123456789";
+  static constexpr const char* kId = "f174e90a-fafe-4643-bbbc-4a0ed4fc8415";
+  static constexpr const char* kClientId = "88bf3b6d86161464f6509f7219099e57.access";
+  static constexpr const char* kNewSecret = "bdd31cbc4dec990953e39163fbbb194c93313ca9f0a6e420346af9d326b1d2a5";
+
+  FakeApiServer api;
+  TempDir dir;
+
+  void SetUp() override {
+    // The list the CLI resolves names with: a complete, well-formed token.
+    api.on("GET", "",
+           json::array({{{"id", kId},
+                         {"client_id", kClientId},
+                         {"name", "backup"},
+                         {"duration", "8760h"},
+                         {"expires_at", "2030-01-01T00:00:00Z"}}}));
+  }
+
+  RunResult cli(std::vector<std::string> args) {
+    for (const auto& a : api.connection_args()) args.push_back(a);
+    auto r =
+        run(CFMON_CF_SERVICE_TOKEN, args, {{"CF_API_TOKEN", kApiToken}, {"CF_ACCOUNT_ID", FakeApiServer::kAccount}});
+    EXPECT_EQ(r.out.find(kApiToken), std::string::npos) << "the API token leaked to stdout";
+    EXPECT_EQ(r.err.find(kApiToken), std::string::npos) << "the API token leaked to stderr";
+    return r;
+  }
+
+  DotenvMap read_env(const std::string& path) {
+    auto env = read_dotenv_file(path);
+    EXPECT_TRUE(env.has_value()) << (env ? "" : env.error().message);
+    return env ? *env : DotenvMap{};
+  }
+
+  // rotate `backup` into a .env holding its old credentials; the secret must end up there.
+  RunResult rotate_expecting_the_new_secret_saved(const std::string& answer_body) {
+    api.on("POST", std::string("/") + kId + "/rotate", [answer_body](const FakeApiServer::Seen&) {
+      return FakeApiServer::Answer{200, answer_body};
+    });
+    const std::string env_file = dir.write(".env", std::string("KEEP=1\nCF_SERVICE_TOKEN_CLIENT_ID=") + kClientId +
+                                                       "\nCF_SERVICE_TOKEN_CLIENT_SECRET=old-secret\n");
+    auto r = cli({"rotate", "backup", "--env-file", env_file});
+    const auto env = read_env(env_file);
+    EXPECT_EQ(env.count("CF_SERVICE_TOKEN_CLIENT_SECRET") ? env.at("CF_SERVICE_TOKEN_CLIENT_SECRET") : "", kNewSecret)
+        << "the new secret is lost: " << r.out << r.err;
+    EXPECT_EQ(env.count("CF_SERVICE_TOKEN_CLIENT_ID") ? env.at("CF_SERVICE_TOKEN_CLIENT_ID") : "", kClientId);
+    EXPECT_EQ(env.count("KEEP") ? env.at("KEEP") : "", "1");
+    EXPECT_EQ(r.out.find(kNewSecret), std::string::npos) << "saved, so never printed";
+    EXPECT_EQ(r.err.find(kNewSecret), std::string::npos);
+    return r;
+  }
+
+  static std::string envelope(const json& result) {
+    return json{{"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", result}}.dump();
+  }
+};
+
+TEST_F(CliAgainstFakeApi, RotateAgainstASchemaMinimalAnswerSavesTheNewSecretAndExits0) {
+  const auto r = rotate_expecting_the_new_secret_saved(envelope({{"id", kId}, {"client_secret", kNewSecret}}));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(std::string("client ID ") + kClientId), std::string::npos) << r.out;
+}
+
+TEST_F(CliAgainstFakeApi, RotateWithUnreadableMetadataSavesTheSecretAndWarns) {
+  const auto r = rotate_expecting_the_new_secret_saved(envelope({{"id", 42},
+                                                                 {"client_secret", kNewSecret},
+                                                                 {"client_id", kClientId},
+                                                                 {"expires_at", "next tuesday"},
+                                                                 {"last_seen_at", "0000-99-99T99:99:99Z"},
+                                                                 {"created_at", true},
+                                                                 {"enabled", "yes"}}));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("warning: "), std::string::npos) << "unreadable metadata is a warning: " << r.err;
+  EXPECT_NE(r.err.find("expires_at"), std::string::npos) << r.err;
+}
+
+TEST_F(CliAgainstFakeApi, ARotateAnswerThatIsNoProperEnvelopeStillHasItsSecretSaved) {
+  // HTTP 200 and a secret, but no boolean `success`: Cloudflare rotated, the secret is real.
+  const auto r = rotate_expecting_the_new_secret_saved(
+      json{{"result", {{"client_secret", kNewSecret}}}, {"success", "yes"}}.dump());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("warning: "), std::string::npos) << r.err;
+}
+
+TEST_F(CliAgainstFakeApi, DeleteAndRefreshAcceptAnAnswerHoldingOnlyTheId) {
+  api.on("POST", std::string("/") + kId + "/refresh", json{{"id", kId}});
+  api.on("DELETE", std::string("/") + kId, json{{"id", kId}});
+  const auto refreshed = cli({"refresh", "backup"});
+  EXPECT_EQ(refreshed.exit_code, 0) << refreshed.out << refreshed.err;
+  EXPECT_NE(refreshed.out.find("refreshed 'backup'"), std::string::npos) << refreshed.out;
+  EXPECT_EQ(refreshed.out.find("never"), std::string::npos)
+      << "no expiry in the answer is not 'never': " << refreshed.out;
+
+  const std::string env_file = dir.write(
+      ".env", std::string("A=1\nCF_SERVICE_TOKEN_CLIENT_ID=") + kClientId + "\nCF_SERVICE_TOKEN_CLIENT_SECRET=s\n");
+  const auto deleted = cli({"delete", "backup", "--yes", "--env-file", env_file});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.out << deleted.err;
+  EXPECT_EQ(read_env(env_file), (DotenvMap{{"A", "1"}})) << "its credentials are removed";
 }
 
 }  // namespace

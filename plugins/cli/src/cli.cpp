@@ -385,27 +385,55 @@ class Runner {
   Expected<std::vector<EnvKeys>> persist(const std::string& path, const std::string& client_id, const Secret& secret) {
     std::vector<EnvKeys> keys;
     std::string conflict;
-    auto outcome = update_env_file(path, [&](const DotenvMap& current) {
-      keys = target_keys(current, client_id);
-      conflict = conflict_in(current, keys, client_id);
-      std::vector<EnvChange> changes;
-      if (!conflict.empty()) return changes;
-      for (const auto& k : keys) {
-        changes.push_back(EnvChange{k.client_id, Secret(client_id)});
-        changes.push_back(EnvChange{k.secret, secret});
-      }
-      return changes;
-    });
+    auto outcome = update_env_file(
+        path,
+        [&](const DotenvMap& current) {
+          keys = target_keys(current, client_id);
+          conflict = conflict_in(current, keys, client_id);
+          std::vector<EnvChange> changes;
+          if (!conflict.empty()) return changes;
+          for (const auto& k : keys) {
+            // An unknown client ID (not in the answer) is never written as an empty one.
+            if (!client_id.empty()) changes.push_back(EnvChange{k.client_id, Secret(client_id)});
+            changes.push_back(EnvChange{k.secret, secret});
+          }
+          return changes;
+        },
+        ctx_.env_write);
     if (!outcome) return outcome.error();
     if (!conflict.empty()) return make_error("env file '" + printable(path) + "': " + conflict);
     for (const auto& w : outcome->warnings) warn(w);
     return keys;
   }
 
+  // After a create whose answer had no client ID: writes it beside the secret just saved,
+  // only in the pairs whose secret is still ours and whose ID key is still empty.
+  Expected<EnvWriteOutcome> complete_client_id(const std::string& path, const std::vector<EnvKeys>& keys,
+                                               const std::string& client_id, const Secret& secret) {
+    return update_env_file(
+        path,
+        [&](const DotenvMap& current) {
+          std::vector<EnvChange> changes;
+          for (const auto& k : keys) {
+            const auto s = current.find(k.secret);
+            const auto id = current.find(k.client_id);
+            if (s != current.end() && s->second == secret.reveal() && (id == current.end() || id->second.empty())) {
+              changes.push_back(EnvChange{k.client_id, Secret(client_id)});
+            }
+          }
+          return changes;
+        },
+        ctx_.env_write);
+  }
+
   void print_credentials(const std::vector<EnvKeys>& keys, const std::string& client_id, const Secret& secret) {
     for (const auto& k : keys) {
-      ctx_.out << k.client_id << '=' << quote_env_value(client_id) << '\n'
-               << k.secret << '=' << quote_env_value(secret.reveal()) << '\n';
+      if (client_id.empty()) {
+        ctx_.out << "# " << k.client_id << ": not in Cloudflare's answer; find it with '" << kProgram << " list'\n";
+      } else {
+        ctx_.out << k.client_id << '=' << quote_env_value(client_id) << '\n';
+      }
+      ctx_.out << k.secret << '=' << quote_env_value(secret.reveal()) << '\n';
     }
   }
 
@@ -537,19 +565,27 @@ class Runner {
 
     auto created = api_->create_service_token(o_.name, duration);
     if (!created) return api_failure(created.error());
-    const ServiceTokenInfo& info = created->info;
+    ServiceTokenInfo& info = created->info;
 
     // Nothing else happens before the secret is safe.
     std::vector<EnvKeys> keys = {default_env_keys(o_.var_prefix.value_or(""))};
     if (env_file) {
       auto saved = persist(*env_file, info.client_id, created->client_secret);
-      if (!saved) return print_secret_once(keys, info.client_id, created->client_secret, saved.error().message);
+      if (!saved) {
+        const int code = print_secret_once(keys, info.client_id, created->client_secret, saved.error().message);
+        for (const auto& w : created->warnings) warn(w);
+        return code;
+      }
       keys = *saved;
     }
+    for (const auto& w : created->warnings) warn(w);
+    if (info.client_id.empty()) learn_client_id(info, keys, created->client_secret);
+    if (info.name.empty()) info.name = o_.name;
 
     ctx_.out << "created service token '" << printable(info.name) << "'\n"
-             << "  id:         " << info.id << '\n'
-             << "  client ID:  " << info.client_id << '\n'
+             << "  id:         " << (info.id.empty() ? "(not in Cloudflare's answer)" : printable(info.id)) << '\n'
+             << "  client ID:  "
+             << (info.client_id.empty() ? "(not in Cloudflare's answer)" : printable(info.client_id)) << '\n'
              << "  expires:    " << expires_text(info, ctx_.now()) << '\n';
     if (env_file) {
       ctx_.out << "  saved to:   " << printable(*env_file) << " (" << key_list(keys) << ", mode 0600)\n";
@@ -559,6 +595,30 @@ class Runner {
       print_credentials(keys, info.client_id, created->client_secret);
     }
     return kExitOk;
+  }
+
+  // The create answer had no client ID (the schema requires none): the secret is saved;
+  // read the token back to learn it, and complete the .env with it.
+  void learn_client_id(ServiceTokenInfo& info, const std::vector<EnvKeys>& keys, const Secret& secret) {
+    if (!info.id.empty()) {
+      if (auto read = api_->get_service_token(info.id); read && !read->client_id.empty()) {
+        info.client_id = read->client_id;
+      } else if (!read) {
+        warn("cannot read the new token back: " + read.error().message);
+      }
+    }
+    if (info.client_id.empty()) {
+      warn("Cloudflare's answer holds no client ID: only the secret was saved; find the client ID with '" +
+           std::string(kProgram) + " list' and add it as " + keys.front().client_id);
+      return;
+    }
+    if (!o_.common.env_file) return;
+    if (auto done = complete_client_id(*o_.common.env_file, keys, info.client_id, secret); !done) {
+      warn("the secret is saved, but its client ID (" + printable(info.client_id) +
+           ") could not be added: " + done.error().message);
+    } else {
+      for (const auto& w : done->warnings) warn(w);
+    }
   }
 
   int rotate() {
@@ -599,9 +659,14 @@ class Runner {
     std::vector<EnvKeys> keys = target_keys(current, client_id);
     if (env_file) {
       auto saved = persist(*env_file, client_id, rotated->client_secret);
-      if (!saved) return print_secret_once(keys, client_id, rotated->client_secret, saved.error().message);
+      if (!saved) {
+        const int code = print_secret_once(keys, client_id, rotated->client_secret, saved.error().message);
+        for (const auto& w : rotated->warnings) warn(w);
+        return code;
+      }
       keys = *saved;
     }
+    for (const auto& w : rotated->warnings) warn(w);
 
     ctx_.out << "rotated the secret of '" << printable(token->name) << "' (client ID " << client_id << ")\n";
     if (previous_expires) {
@@ -648,8 +713,13 @@ class Runner {
     if (!token) return exit_code_;
     auto refreshed = api_->refresh_service_token(token->id);
     if (!refreshed) return api_failure(refreshed.error());
-    ctx_.out << "refreshed '" << printable(token->name) << "' (client ID " << token->client_id << "): expires "
-             << expires_text(*refreshed, ctx_.now()) << '\n';
+    ctx_.out << "refreshed '" << printable(token->name) << "' (client ID " << token->client_id << "): ";
+    if (refreshed->expires_at || refreshed->duration == "forever") {
+      ctx_.out << "expires " << expires_text(*refreshed, ctx_.now()) << '\n';
+    } else {
+      // Absent or unreadable: unknown, never "never".
+      ctx_.out << "the answer does not say the new expiry; see '" << kProgram << " list'\n";
+    }
     return kExitOk;
   }
 
@@ -685,12 +755,15 @@ class Runner {
       return kExitOk;
     }
     std::vector<std::string> removed;
-    auto outcome = update_env_file(*env_file, [&](const DotenvMap& current) {
-      removed = keys_to_remove(current, token->client_id);
-      std::vector<EnvChange> changes;
-      for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
-      return changes;
-    });
+    auto outcome = update_env_file(
+        *env_file,
+        [&](const DotenvMap& current) {
+          removed = keys_to_remove(current, token->client_id);
+          std::vector<EnvChange> changes;
+          for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
+          return changes;
+        },
+        ctx_.env_write);
     if (!outcome) {
       return fail(kExitFailed,
                   "the token is deleted, but its credentials could not be removed: " + outcome.error().message);

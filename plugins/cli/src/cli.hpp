@@ -12,6 +12,7 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/credentials.hpp"
+#include "cfmon/env_file_writer.hpp"
 #include "cfmon/http.hpp"
 
 namespace cfmon::cli {
@@ -38,6 +39,8 @@ struct CliContext {
   std::function<std::unique_ptr<cloudflare::Api>(http::Client& http, cloudflare::ApiSettings settings,
                                                  cloudflare::ApiHooks hooks)>
       make_api;
+  // How --env-file is written (defaults; tests inject a failing directory sync).
+  EnvWriteOptions env_write;
 };
 
 // The whole program: args without argv[0]; returns the exit code.

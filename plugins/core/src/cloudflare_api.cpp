@@ -242,6 +242,82 @@ Expected<std::optional<TimePoint>> time_field(const Json& object, const char* ke
   return make_error(std::string("malformed ") + key + " in a service token");
 }
 
+// The secret of a create/rotate `result`, taken out of the JSON (its copy there is
+// wiped). Only a non-empty string is a secret.
+std::optional<Secret> take_client_secret(Json& result) {
+  if (!result.is_object()) return std::nullopt;
+  const auto it = result.find("client_secret");
+  if (it == result.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return std::nullopt;
+  Secret secret(it->get<std::string>());
+  wipe(it->get_ref<std::string&>());
+  return secret;
+}
+
+// The `result` of a 2xx answer that carries a client_secret, read before anything else
+// is judged. Parsed with bounded depth: nothing deeper than a token's own fields is kept.
+std::optional<Json> secret_bearing_result(const http::Response& response) {
+  if (response.status < 200 || response.status >= 300 || response.body_truncated) return std::nullopt;
+  Json json = Json::parse(
+      response.body, [](int depth, Json::parse_event_t, Json&) { return depth <= 2; }, false);
+  if (!json.is_object()) return std::nullopt;
+  const auto it = json.find("result");
+  if (it == json.end() || !it->is_object()) return std::nullopt;
+  const auto secret = it->find("client_secret");
+  if (secret == it->end() || !secret->is_string() || secret->get_ref<const std::string&>().empty()) {
+    return std::nullopt;
+  }
+  return std::move(*it);
+}
+
+// An admin answer's token as optional metadata (no property is required by the schema):
+// a missing field stays empty; a wrong type or an unreadable date stays empty too and
+// adds a warning naming the field (never its value).
+ServiceTokenInfo token_metadata(const Json& object, std::vector<std::string>& warnings) {
+  ServiceTokenInfo info;
+  if (!object.is_object()) {
+    if (!object.is_null()) warnings.emplace_back("the answer's result is not a JSON object; ignored");
+    return info;
+  }
+  const auto unreadable = [&](const char* key) {
+    warnings.push_back(std::string("the answer's ") + key + " is unreadable; ignored");
+  };
+  const auto text = [&](const char* key, std::string& into) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return;
+    if (it->is_string()) {
+      into = it->get<std::string>();
+    } else {
+      unreadable(key);
+    }
+  };
+  const auto time = [&](const char* key, std::optional<TimePoint>& into) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return;
+    const auto t = it->is_string() ? parse_rfc3339(it->get_ref<const std::string&>()) : std::nullopt;
+    if (t) {
+      into = meaningful(t);
+    } else if (!it->is_string() || !it->get_ref<const std::string&>().empty()) {
+      unreadable(key);
+    }
+  };
+  text("id", info.id);
+  text("client_id", info.client_id);
+  text("name", info.name);
+  text("duration", info.duration);
+  time("expires_at", info.expires_at);
+  time("created_at", info.created_at);
+  time("updated_at", info.updated_at);
+  time("last_seen_at", info.last_seen_at);
+  if (const auto it = object.find("enabled"); it != object.end() && !it->is_null()) {
+    if (it->is_boolean()) {
+      info.enabled = it->get<bool>();
+    } else {
+      unreadable("enabled");
+    }
+  }
+  return info;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- small helpers
@@ -749,6 +825,54 @@ struct ApiClient::Impl {
     return env;
   }
 
+  // Create and rotate: Cloudflare shows the new secret once. From a 2xx answer that
+  // carries one it is taken before anything else is judged; whatever else is wrong with
+  // the answer (envelope, metadata) becomes a warning, never a lost secret.
+  ApiResult<CreatedToken> call_for_secret(const std::string& method, const std::string& url, const std::string& body,
+                                          const Op& op, const std::string& what) {
+    auto response = exchange(method, url, body, deadline());
+    if (!response) return response.error();
+    std::optional<CreatedToken> created;
+    if (auto result = secret_bearing_result(*response)) {
+      created.emplace();
+      created->client_secret = *take_client_secret(*result);
+      created->info = token_metadata(*result, created->warnings);
+    }
+    auto env = envelope_of(*response, op);
+    wipe(response->body);
+    if (env) (void)take_client_secret(env->result);  // wipes the envelope's copy
+    if (!created) {
+      if (!env) return env.error();
+      after_write();
+      std::string message = "the " + what + " answer carries no client_secret";
+      if (what == "rotate") message += ": if Cloudflare rotated, the new secret is unknown; rotate again";
+      return make_api_error(ApiErrorKind::bad_response, message, response->status);
+    }
+    after_write();
+    if (!env) {
+      // The API's own words may quote anything, the secret too.
+      std::string why = redact("the " + what + " answer is not a proper API answer (" + env.error().message +
+                                   "), but it carries the new secret: kept",
+                               {&created->client_secret});
+      created->warnings.insert(created->warnings.begin(), std::move(why));
+    }
+    return std::move(*created);
+  }
+
+  // Refresh and delete: the envelope says whether it happened; the token in the answer
+  // is optional metadata (the schema requires none of it, the id included).
+  ApiResult<ServiceTokenInfo> call_for_token(const std::string& method, const std::string& url, const std::string& body,
+                                             std::string_view id) {
+    auto env = call(method, url, body, write_op("service token " + detail::printable(id, 64)), deadline());
+    if (!env) return env.error();
+    after_write();
+    std::vector<std::string> warnings;
+    ServiceTokenInfo info = token_metadata(env->result, warnings);
+    for (const auto& w : warnings) log(w);
+    if (info.id.empty()) info.id = std::string(id);
+    return info;
+  }
+
   // A read through the cache: `fetch` runs only on a miss.
   template <class Fetch>
   ApiResult<Json> cached_read(const std::string& descriptor, SteadyPoint deadline, Fetch&& fetch) {
@@ -867,19 +991,6 @@ ApiResult<ServiceTokenInfo> token_from(const Json& result) {
   return std::move(*info);
 }
 
-ApiResult<CreatedToken> created_from(Json& result, std::string_view what) {
-  auto info = token_from(result);
-  if (!info) return info.error();
-  auto it = result.find("client_secret");
-  if (it == result.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
-    return make_api_error(ApiErrorKind::bad_response,
-                          "the " + std::string(what) + " answer carries no client_secret");
-  }
-  CreatedToken created{std::move(*info), Secret(it->get<std::string>())};
-  wipe(it->get_ref<std::string&>());
-  return created;
-}
-
 std::string short_object(std::string_view id) { return "service token " + detail::printable(id, 64); }
 
 }  // namespace
@@ -920,11 +1031,8 @@ ApiResult<CreatedToken> ApiClient::create_service_token(std::string_view name,
   if (name.empty()) return make_api_error(ApiErrorKind::bad_request, "a service token needs a name");
   Json body = {{"name", std::string(name)}};
   if (duration) body["duration"] = *duration;
-  auto env = impl_->call("POST", impl_->tokens_path(), body.dump(), impl_->write_op("service token '" + detail::printable(name) + "'"),
-                         impl_->deadline());
-  if (!env) return env.error();
-  impl_->after_write();
-  return created_from(env->result, "create");
+  return impl_->call_for_secret("POST", impl_->tokens_path(), body.dump(),
+                                impl_->write_op("service token '" + detail::printable(name) + "'"), "create");
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::update_service_token(std::string_view id, const TokenUpdate& update) {
@@ -949,31 +1057,20 @@ ApiResult<CreatedToken> ApiClient::rotate_service_token(
   if (previous_client_secret_expires_at) {
     body["previous_client_secret_expires_at"] = format_rfc3339(*previous_client_secret_expires_at);
   }
-  auto env = impl_->call("POST", impl_->tokens_path() + "/" + std::string(id) + "/rotate", body.dump(),
-                         impl_->write_op(short_object(id)), impl_->deadline());
-  if (!env) return env.error();
-  impl_->after_write();
-  return created_from(env->result, "rotate");
+  return impl_->call_for_secret("POST", impl_->tokens_path() + "/" + std::string(id) + "/rotate", body.dump(),
+                                impl_->write_op(short_object(id)), "rotate");
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::refresh_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
   if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
-  auto env = impl_->call("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "{}",
-                         impl_->write_op(short_object(id)), impl_->deadline());
-  if (!env) return env.error();
-  impl_->after_write();
-  return token_from(env->result);
+  return impl_->call_for_token("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "{}", id);
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::delete_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
   if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
-  auto env = impl_->call("DELETE", impl_->tokens_path() + "/" + std::string(id), "", impl_->write_op(short_object(id)),
-                         impl_->deadline());
-  if (!env) return env.error();
-  impl_->after_write();
-  return token_from(env->result);
+  return impl_->call_for_token("DELETE", impl_->tokens_path() + "/" + std::string(id), "", id);
 }
 
 ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohmann::json& variables) {

@@ -434,14 +434,21 @@ Expected<EnvWriteOutcome> update_env_file(const std::string& path, const EnvChan
   if (::close(temp_fd) != 0) return fail("cannot write the temporary file", errno);
   if (::rename(temp_path.c_str(), target.c_str()) != 0) return fail("cannot replace the file", errno);
 
-  // The rename is durable only once the directory entry is on disk.
+  // The rename is durable only once the directory entry is on disk. Past the rename the
+  // file holds the new content: a failure here is a warning, never "not written" (a
+  // caller would give up on, or print, a secret that is already in the file).
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.fd < 0 || ::fsync(dir_fd.fd) != 0) {
-    const int err = errno;
-    // EINVAL: the file system cannot sync directories; nothing more to do.
-    if (err != EINVAL && err != EROFS) {
-      return make_error(prefix + "written, but the directory could not be synced: " + errno_text(err));
-    }
+  int sync_error = 0;
+  if (dir_fd.fd < 0) {
+    sync_error = errno;
+  } else if ((options.sync_directory ? options.sync_directory(dir_fd.fd) : ::fsync(dir_fd.fd)) != 0) {
+    sync_error = errno;
+  }
+  // EINVAL: the file system cannot sync directories; nothing more to do.
+  if (sync_error != 0 && sync_error != EINVAL && sync_error != EROFS) {
+    outcome.warnings.push_back(prefix + "written, but the directory could not be synced (" + errno_text(sync_error) +
+                               "): the new content is in place, but a crash in the next moments could bring "
+                               "back the previous file");
   }
   return outcome;
 }

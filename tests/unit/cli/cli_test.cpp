@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -47,7 +48,7 @@ class FakeApi final : public cloudflare::Api {
     auto t =
         token("99999999-9999-4999-8999-999999999999", std::string(name), "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access");
     tokens->push_back(t);
-    return CreatedToken{t, Secret(kCanary)};
+    return CreatedToken{t, Secret(kCanary), {}};
   }
   ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
     return not_found();
@@ -55,7 +56,7 @@ class FakeApi final : public cloudflare::Api {
   ApiResult<CreatedToken> rotate_service_token(std::string_view id, const std::optional<TimePoint>& grace) override {
     calls->push_back("rotate " + std::string(id) + (grace ? " grace" : ""));
     for (const auto& t : *tokens) {
-      if (t.id == id) return CreatedToken{t, Secret(kCanary)};
+      if (t.id == id) return CreatedToken{t, Secret(kCanary), {}};
     }
     return not_found();
   }
@@ -128,6 +129,7 @@ class Cli : public ::testing::Test {
     };
     ctx.now = [] { return TimePoint{} + std::chrono::hours(24 * 365 * 55); };
     ctx.make_http = [](int) -> std::unique_ptr<http::Client> { return std::make_unique<NoHttp>(); };
+    ctx.env_write = env_write_;
     ctx.make_api = [this](http::Client&, cloudflare::ApiSettings, cloudflare::ApiHooks) {
       auto api = std::make_unique<FakeApi>();
       api->tokens = &tokens_;
@@ -144,6 +146,7 @@ class Cli : public ::testing::Test {
   bool called(const std::string& call) const { return std::find(calls_.begin(), calls_.end(), call) != calls_.end(); }
 
   cfmon::testing::TempDir dir_;
+  EnvWriteOptions env_write_;
   bool stdout_tty_ = false;
   std::vector<ServiceTokenInfo> tokens_;
   std::vector<std::string> calls_;
@@ -223,6 +226,24 @@ TEST_F(Cli, AFailedSaveShowsTheSecretOnceAndExits3) {
   EXPECT_EQ(err_.str().find(kCanary), std::string::npos) << err_.str();
   EXPECT_NE(err_.str().find("could not be saved"), std::string::npos) << err_.str();
   EXPECT_EQ(slurp(env_path()), "A=1\n");
+}
+
+TEST_F(Cli, ADirectorySyncFailureAfterTheSaveSaysTheSecretIsSavedAndExits0) {
+  // The rename put the secret in the file; only its durability is in doubt.
+  env_write_.sync_directory = [](int) {
+    errno = EIO;
+    return -1;
+  };
+  dir_.write(".env", "A=1\n");
+  EXPECT_EQ(run({"rotate", "monitoring", "--env-file", env_path()}), kExitOk) << out_.str() << err_.str();
+  const auto env = read_dotenv_file(env_path());
+  ASSERT_TRUE(env.has_value());
+  EXPECT_EQ(env->at("CF_SERVICE_TOKEN_CLIENT_SECRET"), kCanary);
+  EXPECT_EQ(out_.str().find("NOT SAVED"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find(kCanary), std::string::npos) << "saved, so not printed: " << out_.str();
+  EXPECT_NE(err_.str().find("warning: "), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("directory could not be synced"), std::string::npos) << err_.str();
+  EXPECT_NE(out_.str().find("saved to"), std::string::npos) << out_.str();
 }
 
 TEST_F(Cli, AnAmbiguousNameListsTheCandidates) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -276,6 +277,36 @@ TEST_F(EnvFile, PlannerSeesTheCurrentValues) {
   });
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
   EXPECT_EQ(slurp(path()), "KEEP=id-2\n");
+}
+
+TEST_F(EnvFile, ADirectorySyncFailureAfterTheRenameIsAWarningNotAnError) {
+  // The rename happened: the file holds the new value. Saying "not saved" would make a
+  // caller print a secret that is already in the file, or give up on it.
+  dir_.write(".env", "A=1\n");
+  EnvWriteOptions options;
+  int synced = 0;
+  options.sync_directory = [&synced](int) {
+    ++synced;
+    errno = EIO;
+    return -1;
+  };
+  auto outcome = update_env_file(path(), {set("B", "canary-secret")}, options);
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+  EXPECT_EQ(synced, 1);
+  EXPECT_EQ(slurp(path()), "A=1\nB=canary-secret\n");
+  std::string warnings;
+  for (const auto& w : outcome->warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("written, but the directory could not be synced (I/O error)"), std::string::npos)
+      << warnings;
+  EXPECT_EQ(warnings.find("canary"), std::string::npos) << warnings;
+
+  options.sync_directory = [](int) {
+    errno = EINVAL;  // a file system that cannot sync directories: nothing to say
+    return -1;
+  };
+  auto quiet = update_env_file(path(), {set("C", "3")}, options);
+  ASSERT_TRUE(quiet.has_value()) << quiet.error().message;
+  for (const auto& w : quiet->warnings) EXPECT_EQ(w.find("synced"), std::string::npos) << w;
 }
 
 TEST_F(EnvFile, ALockHeldTooLongIsAnErrorNotAHang) {

@@ -132,9 +132,14 @@ struct ServiceTokenInfo {
 };
 
 // Create and rotate are the only answers carrying the secret: persist it first.
+// No property of these answers is required by Cloudflare's schema: a 2xx answer with
+// a client_secret is a success whatever else it holds. `info` has what could be read
+// (client_id may be empty: the rotated token's is unchanged; create/rotate answers
+// never hold expires_at); `warnings` name what could not (one line each, no secret).
 struct CreatedToken {
   ServiceTokenInfo info;
   Secret client_secret;
+  std::vector<std::string> warnings;
 };
 
 struct ListQuery {
@@ -201,6 +206,7 @@ class Api {
   // Without previous_client_secret_expires_at the old secret stops working at once.
   virtual ApiResult<CreatedToken> rotate_service_token(
       std::string_view id, const std::optional<TimePoint>& previous_client_secret_expires_at) = 0;
+  // Refresh and delete answers may hold only the id: every other field can be empty.
   virtual ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view id) = 0;
   // Returns the deleted token.
   virtual ApiResult<ServiceTokenInfo> delete_service_token(std::string_view id) = 0;

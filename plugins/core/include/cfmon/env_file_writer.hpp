@@ -20,7 +20,9 @@
 // temp file `.<name>.tmp.XXXXXX` in the same directory (O_EXCL, 0600), is
 // fsynced, renamed over the file, and the directory is fsynced: a reader or a
 // crash sees the complete old or the complete new file, never a mix. Temp
-// files a killed writer left behind are removed by the next writer.
+// files a killed writer left behind are removed by the next writer. A failed
+// directory sync comes after the rename: the file holds the new content, so it
+// is a warning in the outcome, not an error.
 // Mode: the file is always 0600 afterwards (created 0600; a file readable or
 // writable by group or others is tightened, with a warning). The owner and
 // group of an existing file are kept when the process may (root).
@@ -48,6 +50,8 @@ struct EnvChange {
 struct EnvWriteOptions {
   std::chrono::milliseconds lock_timeout{10000};  // waiting for another writer
   std::size_t max_bytes = 1 << 20;                // refuse to rewrite a larger file
+  // Syncs the directory after the rename; empty: fsync(2). Tests inject failures.
+  std::function<int(int directory_fd)> sync_directory;
 };
 
 struct EnvWriteOutcome {
