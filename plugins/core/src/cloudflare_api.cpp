@@ -460,9 +460,10 @@ Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
     raw_time = text(key);
     if (raw_time.empty()) return std::nullopt;
     auto t = parse_rfc3339(raw_time);
-    if (!t)
+    if (!t) {
       info.problems.push_back("'" + std::string(key) + "' is not an RFC 3339 time ('" +
                               detail::printable(raw_time, 40) + "')");
+    }
     return t;
   };
   info.id = text("id");
