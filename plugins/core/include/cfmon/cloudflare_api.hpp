@@ -5,10 +5,13 @@
 //
 // What it guarantees (see cloudflare-access.md §2):
 //   - every response is checked as a v4 envelope; HTML, garbage, truncated or
-//     oversized bodies and `success: false` are errors, never data;
+//     oversized bodies, JSON nested deeper than 64 levels and `success: false` are
+//     errors, never data; a field of the wrong type is a line naming it, never an
+//     exception;
 //   - pagination uses only the per_page values Access accepts and stops on a short
 //     page, on count/total_count/total_pages, or at a hard page cap; it can never
-//     run past the operation's deadline;
+//     run past the operation's deadline (nor the run's, ApiSettings::deadline), nor
+//     past max_list_bytes / max_list_items;
 //   - 429 answers are retried only when the wait (Retry-After, `Ratelimit: ...;t=`,
 //     x-ratelimit-reset) fits inside the operation's deadline; otherwise a clear error;
 //   - the known error codes become one clear line (10000 → which permission is missing);
