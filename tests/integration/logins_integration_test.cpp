@@ -16,6 +16,7 @@
 
 #include "cfmon/http.hpp"
 #include "harness.hpp"
+#include "hostile_api.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -159,6 +160,78 @@ TEST(LoginsIntegration, TheCacheSharesOneGraphqlAnswerWithinItsTtl) {
              {"--name", "other-team", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c", "-v"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("cache hit: graphql"), std::string::npos) << r.err;
+}
+
+// ---------------------------------------------------------------- a hostile API
+
+// The one token the hostile API lists, and a GraphQL answer around `groups` (JSON text).
+void serve_one_token(HostileApi& api) {
+  api.set_list_body(v4_success(json::array({{{"id", kMonitoringId},
+                                             {"client_id", "m.access"},
+                                             {"name", "monitoring"},
+                                             {"duration", "forever"},
+                                             {"enabled", true}}})
+                                   .dump()));
+}
+
+std::string login_groups(const std::string& groups) {
+  return R"({"data":{"viewer":{"accounts":[{"accessLoginRequestsAdaptiveGroups":)" + groups + "}]}}}";
+}
+
+// A 300 000-deep array (600 KB) in the GraphQL answer used to overflow the stack in
+// the check's copies (SIGSEGV, no output): now one UNKNOWN line.
+TEST(LoginsIntegration, DeeplyNestedJsonIsOneUnknownLineNotACrash) {
+  HostileApi api;
+  serve_one_token(api);
+  api.set_graphql_body(login_groups(nested_arrays(300000)));
+  auto r = run_against(api, CFMON_CHECK_CF_ACCESS_LOGINS, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("CF-LOGINS UNKNOWN - ", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("nested deeper than 64 levels"), std::string::npos) << r.out;
+  // The same depth in the token list.
+  api.set_list_body(v4_success(nested_arrays(300000)));
+  r = run_against(api, CFMON_CHECK_CF_ACCESS_LOGINS, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("nested deeper than 64 levels"), std::string::npos) << r.out;
+}
+
+// Wrong JSON types used to read "internal error: [json.exception.type_error…]"; counts
+// whose sum overflowed read as negative logins, OK despite --max-logins.
+TEST(LoginsIntegration, WrongTypesAndAbsurdCountsAreABadAnswerNamingTheField) {
+  HostileApi api;
+  serve_one_token(api);
+  const auto group = [](const std::string& count) {
+    return R"({"count":)" + count + R"(,"dimensions":{"serviceTokenId":")" + kMonitoringId +
+           R"(","isSuccessfulLogin":1,"ipAddress":"192.0.2.1","datetime":"2026-01-01T00:00:00Z"}})";
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"data":{"viewer":{"accounts":[null]}}})", "accounts[0] is null, not an object"},
+      {login_groups("[" + group("\"12\"") + "]"), "count is a string, not an integer"},
+      {login_groups("[" + group("4611686018427387904") + "," + group("4611686018427387904") + "]"),
+       "a group counts 4611686018427387904 logins"},
+      {R"({"data":null,"errors":[{"message":404}]})", "errors[0].message is a number, not a string"},
+  };
+  for (const auto& [body, says] : cases) {
+    api.set_graphql_body(body);
+    const auto r = run_against(api, CFMON_CHECK_CF_ACCESS_LOGINS, {"--name", "monitoring", "--max-logins", "10"});
+    EXPECT_EQ(r.exit_code, 3) << body << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+    EXPECT_NE(first_line(r.out).find(says), std::string::npos) << body << "\n" << r.out;
+  }
+}
+
+// -t is the budget of the whole run: the token list and the GraphQL query share it
+// (they used to get -t each, and the cache lock a third). Each answer takes 1.5 s here:
+// with -t 2 the query gets what the list left, not a fresh 2 s.
+TEST(LoginsIntegration, TimeoutIsTheBudgetOfTheWholeRun) {
+  HostileApi api;
+  serve_one_token(api);
+  api.set_graphql_body(login_groups("[]"));
+  api.set_delay(std::chrono::milliseconds(1500));
+  const auto r = run_against(api, CFMON_CHECK_CF_ACCESS_LOGINS, {"--name", "monitoring", "-t", "2"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("CF-LOGINS UNKNOWN - ", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("answer from the Cloudflare API"), std::string::npos) << r.out;
 }
 
 TEST(LoginsIntegration, BadArgumentsAreOneLineUnknown) {

@@ -16,6 +16,7 @@
 
 #include "cfmon/http.hpp"
 #include "harness.hpp"
+#include "hostile_api.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -331,6 +332,62 @@ TEST(TokensIntegration, EveryApiFailureIsUnknownWithAClearLine) {
   EXPECT_NE(r.out.find("has no Access organization"), std::string::npos) << r.out;
   r = check(emu, {}, "", {{"CF_API_TOKEN", "not-a-real-token-0123456789"}});
   EXPECT_EQ(first_line(r.out), "CF-TOKENS UNKNOWN - invalid API token (Cloudflare error 1000: Invalid API Token)");
+}
+
+// ---------------------------------------------------------------- a hostile API
+
+// A 300 000-deep array (600 KB) used to overflow the stack (SIGSEGV, no output) when the
+// list was copied into the cache: now one UNKNOWN line, cache or not.
+TEST(TokensIntegration, DeeplyNestedJsonIsOneUnknownLineNotACrash) {
+  HostileApi api;
+  api.set_list_body(v4_success(nested_arrays(300000)));
+  TempDir cache;
+  for (const auto& extra :
+       std::vector<std::vector<std::string>>{{}, {"--cache-ttl", "60", "--cache-dir", cache.path() + "/cfmon"}}) {
+    auto args = extra;
+    args.insert(args.end(), {"--name", "ci"});
+    const auto r = run_against(api, CFMON_CHECK_CF_SERVICE_TOKENS, args);
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS UNKNOWN - ", 0), 0U) << r.out;
+    EXPECT_NE(r.out.find("nested deeper than 64 levels"), std::string::npos) << r.out;
+  }
+}
+
+// One token of the wrong shape among good ones: that token is UNKNOWN naming the field,
+// the others are judged as usual (here: one expired, so CRITICAL overall).
+TEST(TokensIntegration, AMalformedTokenIsUnknownAndTheOthersAreStillJudged) {
+  HostileApi api;
+  const json good = {{"id", "11111111-1111-4111-8111-111111111111"},
+                     {"client_id", "a.access"},
+                     {"name", "good"},
+                     {"duration", "8760h"},
+                     {"expires_at", "2999-01-01T00:00:00Z"},
+                     {"enabled", true}};
+  json expired = good;
+  expired["id"] = "22222222-2222-4222-8222-222222222222";
+  expired["name"] = "expired";
+  expired["expires_at"] = "2001-01-01T00:00:00Z";
+  json broken = good;
+  broken["id"] = 123;
+  broken["name"] = "broken";
+  json disabled_text = good;
+  disabled_text["id"] = "33333333-3333-4333-8333-333333333333";
+  disabled_text["name"] = "quoted-false";
+  disabled_text["enabled"] = "false";
+  api.set_list_body(v4_success(json::array({good, broken, expired, disabled_text, nullptr}).dump()));
+  const auto r = run_against(api, CFMON_CHECK_CF_SERVICE_TOKENS, {"--format", "json"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const auto out = json::parse(r.out);
+  std::map<std::string, std::pair<std::string, std::string>> by_name;
+  for (const auto& c : out["children"]) by_name[c["name"]] = {c["state_text"], c["message"]};
+  ASSERT_EQ(by_name.size(), 5U) << r.out;
+  EXPECT_EQ(by_name["good"].first, "OK") << r.out;
+  EXPECT_EQ(by_name["expired"].first, "CRITICAL") << r.out;
+  EXPECT_EQ(by_name["broken"].first, "UNKNOWN") << r.out;
+  EXPECT_NE(by_name["broken"].second.find("'id' is a number, not a string"), std::string::npos) << r.out;
+  EXPECT_EQ(by_name["quoted-false"].first, "UNKNOWN") << r.out;
+  EXPECT_NE(by_name["quoted-false"].second.find("'enabled' is a string, not a boolean"), std::string::npos) << r.out;
+  EXPECT_EQ(by_name["token #5 of the answer"].first, "UNKNOWN") << r.out;
 }
 
 TEST(TokensIntegration, RateLimitIsWaitedOutOnlyWhenItFits) {

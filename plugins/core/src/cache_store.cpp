@@ -12,6 +12,8 @@
 #include <cstring>
 #include <thread>
 
+#include "json_bounded.hpp"
+
 namespace cfmon::detail {
 namespace {
 
@@ -136,7 +138,9 @@ std::optional<nlohmann::json> CacheStore::read(const std::string& request, TimeP
     got += static_cast<std::size_t>(n);
   }
   text.resize(got);
-  auto json = nlohmann::json::parse(text, nullptr, false);
+  // Bounded like the answers it holds (one level more for the entry around them).
+  detail::JsonParse parsed = detail::JsonParse::ok;
+  auto json = detail::parse_json_bounded(text, &parsed, detail::kMaxJsonDepth + 1);
   if (json.is_discarded() || !json.is_object() || json.value("version", 0) != 1 ||
       json.value("request", std::string()) != request || !json.contains("stored_at") ||
       !json["stored_at"].is_number_integer() || !json.contains("data")) {

@@ -15,6 +15,7 @@
 
 #include "cache_store.hpp"
 #include "cfmon/dotenv.hpp"
+#include "json_bounded.hpp"
 #include "text_util.hpp"
 
 namespace cfmon::cloudflare {
@@ -223,23 +224,45 @@ void wipe(std::string& s) {
   s.clear();
 }
 
-// The Go zero time (0001-01-01) and the epoch mean "never" in some answers.
-std::optional<TimePoint> meaningful(std::optional<TimePoint> t) {
-  using namespace std::chrono;
-  if (t && *t <= TimePoint{} + seconds{86400}) return std::nullopt;
-  return t;
+// The Go zero time (0001-01-01) and the epoch are no real instants: placeholders.
+bool placeholder_time(TimePoint t) {
+  return t <= TimePoint{} + std::chrono::seconds{86400};
 }
 
-Expected<std::optional<TimePoint>> time_field(const Json& object, const char* key, bool required_valid) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::optional<TimePoint>{};
-  if (it->is_string()) {
-    const auto& text = it->get_ref<const std::string&>();
-    if (text.empty()) return std::optional<TimePoint>{};
-    if (auto t = parse_rfc3339(text)) return meaningful(t);
+// "a number", "null": what a field holds, for a line naming a wrong type.
+std::string json_type_text(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "a number";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "not a JSON value";
   }
-  if (!required_valid) return std::optional<TimePoint>{};
-  return make_error(std::string("malformed ") + key + " in a service token");
+}
+
+// The fields of ServiceTokenInfo: all a list keeps of each token (the rest of a
+// hostile page is dropped as soon as it is read).
+constexpr std::array<const char*, 9> kTokenFields = {
+    "id", "client_id", "name", "duration", "expires_at", "created_at", "updated_at", "last_seen_at", "enabled"};
+
+Json trimmed_token(Json&& item) {
+  if (!item.is_object()) return Json(item.type());  // its type is all a message needs
+  Json out = Json::object();
+  for (const char* key : kTokenFields) {
+    if (auto it = item.find(key); it != item.end()) out[key] = std::move(*it);
+  }
+  return out;
 }
 
 // The secret of a create/rotate `result`, taken out of the JSON (its copy there is
@@ -490,30 +513,61 @@ std::optional<std::chrono::seconds> retry_after_of(const http::Response& respons
 }
 
 Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
-  if (!object.is_object()) return make_error("a service token in the answer is not a JSON object");
+  if (!object.is_object()) {
+    return make_error("a service token in the answer is " + json_type_text(object) + ", not a JSON object");
+  }
   ServiceTokenInfo info;
-  auto text = [&](const char* key) -> std::string {
+  const auto wrong_type = [&](const char* key, const Json& value, const char* expected) {
+    info.problems.push_back("'" + std::string(key) + "' is " + json_type_text(value) + ", not " + expected);
+  };
+  // Absent, null or "": not given. Anything but a string: a problem.
+  const auto text = [&](const char* key) -> std::string {
     const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_string()) {
+      wrong_type(key, *it, "a string");
+      return {};
+    }
+    return it->get<std::string>();
+  };
+  // The raw text of a time field, and the instant it names (nullopt: not given or malformed).
+  std::string raw_time;
+  const auto time = [&](const char* key) -> std::optional<TimePoint> {
+    raw_time = text(key);
+    if (raw_time.empty()) return std::nullopt;
+    auto t = parse_rfc3339(raw_time);
+    if (!t) {
+      info.problems.push_back("'" + std::string(key) + "' is not an RFC 3339 time ('" +
+                              detail::printable(raw_time, 40) + "')");
+    }
+    return t;
   };
   info.id = text("id");
   info.client_id = text("client_id");
   info.name = text("name");
   info.duration = text("duration");
-  if (info.id.empty()) return make_error("a service token in the answer has no id");
-  if (info.client_id.empty()) {
-    // The id comes from the answer: made printable, an error stays one line.
-    return make_error("service token " + detail::printable(info.id, 64) + " has no client_id in the answer");
+  if (auto t = time("expires_at")) {
+    if (!placeholder_time(*t)) {
+      info.expires_at = t;
+    } else if (info.duration != "forever") {
+      // 0001-01-01 or 1970-01-01 may stand for "never", but only a duration of
+      // "forever" says so: otherwise the answer contradicts itself.
+      info.problems.push_back(
+          "'expires_at' " + detail::printable(raw_time, 40) + " is no real expiry, yet 'duration' is " +
+          (info.duration.empty() ? std::string("absent") : "'" + detail::printable(info.duration, 20) + "'"));
+    }
   }
-  auto expires = time_field(object, "expires_at", true);
-  if (!expires) return expires.error();
-  info.expires_at = *expires;
-  auto seen = time_field(object, "last_seen_at", true);
-  if (!seen) return seen.error();
-  info.last_seen_at = *seen;
-  info.created_at = time_field(object, "created_at", false).value();
-  info.updated_at = time_field(object, "updated_at", false).value();
-  if (const auto it = object.find("enabled"); it != object.end() && it->is_boolean()) info.enabled = it->get<bool>();
+  if (auto t = time("last_seen_at"); t && !placeholder_time(*t)) info.last_seen_at = t;  // placeholder: never used
+  if (auto t = time("created_at"); t && !placeholder_time(*t)) info.created_at = t;
+  if (auto t = time("updated_at"); t && !placeholder_time(*t)) info.updated_at = t;
+  if (const auto it = object.find("enabled"); it != object.end()) {
+    // "false" or null must not read as enabled: only a boolean says.
+    if (it->is_boolean()) {
+      info.enabled = it->get<bool>();
+    } else {
+      wrong_type("enabled", *it, "a boolean");
+    }
+  }
   return info;
 }
 
@@ -599,6 +653,11 @@ std::string default_cache_dir(const EnvLookup& env) {
   return {};
 }
 
+ApiSettings for_whole_run(ApiSettings settings) {
+  settings.deadline = std::chrono::steady_clock::now() + settings.timeout;
+  return settings;
+}
+
 std::optional<Error> validate_settings(const ApiSettings& s) {
   if (!is_allowed_per_page(s.per_page)) {
     return Error{"--per-page must be one of " + per_page_list() + " (the values Access accepts)"};
@@ -673,6 +732,7 @@ struct ApiClient::Impl {
   struct Envelope {
     Json result;
     Json result_info;
+    std::size_t bytes = 0;  // of the body it came in
   };
 
   http::Request make_request(const std::string& method, const std::string& url, std::string body,
@@ -753,6 +813,13 @@ struct ApiClient::Impl {
     }
   }
 
+  static ApiError too_deep_error(long status) {
+    return make_api_error(ApiErrorKind::bad_response,
+                          "the API answered HTTP " + std::to_string(status) + " with JSON nested deeper than " +
+                              std::to_string(detail::kMaxJsonDepth) + " levels, not an API answer",
+                          status);
+  }
+
   // The envelope checks every answer goes through.
   ApiResult<Envelope> envelope_of(http::Response& response, const Op& op) const {
     const long status = response.status;
@@ -763,7 +830,9 @@ struct ApiClient::Impl {
                                 " bytes (HTTP " + std::to_string(status) + "); refusing to use it",
                             status);
     }
-    Json json = Json::parse(response.body, nullptr, false);
+    detail::JsonParse parsed = detail::JsonParse::ok;
+    Json json = detail::parse_json_bounded(response.body, &parsed);
+    if (parsed == detail::JsonParse::too_deep) return too_deep_error(status);
     if (json.is_discarded()) {
       const auto type = response.header("content-type").value_or("");
       const auto first = response.body.find_first_not_of(" \t\r\n");
@@ -799,7 +868,8 @@ struct ApiClient::Impl {
                                 " with JSON that is not a v4 envelope (no boolean 'success')",
                             status);
     }
-    auto errors = parse_messages(json.value("errors", Json::array()));
+    const auto listed = json.find("errors");
+    auto errors = listed != json.end() ? parse_messages(*listed) : std::vector<ApiMessage>{};
     const bool success = json["success"].get<bool>();
     const bool ok_status = status >= 200 && status < 300;
     if (!success || !ok_status) {
@@ -811,6 +881,7 @@ struct ApiClient::Impl {
       return map_api_errors(status, std::move(errors), op, token, settings.credentials.account_id);
     }
     Envelope env;
+    env.bytes = response.body.size();
     if (auto it = json.find("result"); it != json.end()) env.result = std::move(*it);
     if (auto it = json.find("result_info"); it != json.end()) env.result_info = std::move(*it);
     return env;
@@ -910,7 +981,11 @@ struct ApiClient::Impl {
     if (!cache->invalidate_scope(&problem)) log("cache: " + problem);
   }
 
-  SteadyPoint deadline() const { return hooks.steady_now() + settings.timeout; }
+  // One operation's budget, never past the run's (settings.deadline).
+  SteadyPoint deadline() const {
+    const SteadyPoint own = hooks.steady_now() + settings.timeout;
+    return settings.deadline ? std::min(own, *settings.deadline) : own;
+  }
 
   std::string tokens_path() const { return account_path() + "/access/service_tokens"; }
 
@@ -921,6 +996,7 @@ struct ApiClient::Impl {
     const unsigned per_page = settings.per_page;
     Json items = Json::array();
     std::set<std::string> seen_ids;
+    std::size_t bytes = 0;
     for (unsigned page = 1;; ++page) {
       if (page > settings.max_pages) {
         return make_api_error(ApiErrorKind::bad_response,
@@ -944,12 +1020,24 @@ struct ApiClient::Impl {
         return make_api_error(ApiErrorKind::bad_response, "the service token list answer has no result array");
       }
       const std::size_t n = env->result.size();
+      bytes += env->bytes;
+      if (bytes > settings.max_list_bytes || items.size() + n > settings.max_list_items) {
+        return make_api_error(
+            ApiErrorKind::bad_response,
+            "the service token list passed " +
+                (bytes > settings.max_list_bytes ? std::to_string(settings.max_list_bytes / 1024) + " KiB"
+                                                 : std::to_string(settings.max_list_items) + " tokens") +
+                " by page " + std::to_string(page) + "; refusing to read more");
+      }
       std::size_t fresh = 0;
       for (auto& item : env->result) {
-        std::string id = item.is_object() ? item.value("id", std::string()) : std::string();
-        if (seen_ids.insert(id).second) ++fresh;
-        items.push_back(std::move(item));
+        // Without a string id a token cannot be told from another: count it as new
+        // (the page cap still bounds an API that ignores `page`).
+        const auto id = item.is_object() ? item.find("id") : item.end();
+        if (id == item.end() || !id->is_string() || seen_ids.insert(id->get<std::string>()).second) ++fresh;
+        items.push_back(trimmed_token(std::move(item)));
       }
+      env->result = Json();  // what was not kept goes now, not with the next page
       if (n > 0 && fresh == 0) {
         // An API that ignores `page` would otherwise be asked until the page cap.
         return make_api_error(ApiErrorKind::bad_response,
@@ -988,6 +1076,12 @@ namespace {
 ApiResult<ServiceTokenInfo> token_from(const Json& result) {
   auto info = parse_service_token(result);
   if (!info) return make_api_error(ApiErrorKind::bad_response, "the API answer is unusable: " + info.error().message);
+  if (!info->problems.empty()) {
+    return make_api_error(ApiErrorKind::bad_response,
+                          "the API answer is unusable: service token " +
+                              (info->id.empty() ? std::string("(no id)") : detail::printable(info->id, 64)) + ": " +
+                              info->problems.front());
+  }
   return std::move(*info);
 }
 
@@ -1002,10 +1096,18 @@ ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const Li
                                  " per_page=" + std::to_string(impl_->settings.per_page);
   auto raw = impl_->cached_read(descriptor, deadline, [&] { return impl_->list_raw(query, deadline); });
   if (!raw) return raw.error();
+  if (!raw->is_array()) return make_api_error(ApiErrorKind::bad_response, "the service token list is not an array");
+  // A malformed token stays in the list with its problems: the caller reports it and
+  // still judges the others.
   std::vector<ServiceTokenInfo> tokens;
   for (const auto& item : *raw) {
-    auto info = token_from(item);
-    if (!info) return info.error();
+    auto info = parse_service_token(item);
+    if (!info) {
+      ServiceTokenInfo unreadable;
+      unreadable.problems.push_back(info.error().message);
+      tokens.push_back(std::move(unreadable));
+      continue;
+    }
     tokens.push_back(std::move(*info));
   }
   return tokens;
@@ -1080,7 +1182,10 @@ ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohm
   auto response = impl_->exchange("POST", impl_->base + "/graphql", body.dump(), impl_->deadline());
   if (!response) return response.error();
   const long status = response->status;
-  Json json = response->body_truncated ? Json(Json::value_t::discarded) : Json::parse(response->body, nullptr, false);
+  detail::JsonParse parsed = detail::JsonParse::invalid;
+  Json json =
+      response->body_truncated ? Json(Json::value_t::discarded) : detail::parse_json_bounded(response->body, &parsed);
+  if (parsed == detail::JsonParse::too_deep) return Impl::too_deep_error(status);
   // GraphQL has its own shape ({data, errors}); failures before it (auth) use the v4 envelope.
   if (json.is_object() && json.contains("success") && json["success"].is_boolean() && !json.contains("data")) {
     auto env = impl_->envelope_of(*response, op);
@@ -1094,7 +1199,13 @@ ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohm
   }
   if (auto it = json.find("errors"); it != json.end() && it->is_array() && !it->empty()) {
     const Json& first = it->front();
-    std::string message = first.is_object() ? first.value("message", std::string("unknown error")) : "unknown error";
+    const auto said = first.is_object() ? first.find("message") : first.end();
+    if (said != first.end() && !said->is_string()) {
+      return make_api_error(ApiErrorKind::bad_response,
+                            "the GraphQL answer's errors[0].message is " + json_type_text(*said) + ", not a string",
+                            status);
+    }
+    const std::string message = said != first.end() ? said->get<std::string>() : std::string("unknown error");
     const std::string text = lower(message);
     ApiError e;
     e.http_status = status;

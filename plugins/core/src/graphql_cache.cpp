@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cache_store.hpp"
@@ -25,7 +26,7 @@ std::string sha256_hex(std::string_view text) {
 }  // namespace
 
 GraphqlCache::GraphqlCache(Api& inner, const ApiSettings& settings, std::function<void(std::string_view)> log)
-    : inner_(inner), lock_budget_(settings.timeout), log_(std::move(log)) {
+    : inner_(inner), lock_budget_(settings.timeout), deadline_(settings.deadline), log_(std::move(log)) {
   if (settings.cache.ttl <= std::chrono::seconds::zero() || settings.cache.dir.empty()) return;
   std::string base = settings.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -51,7 +52,12 @@ ApiResult<nlohmann::json> GraphqlCache::graphql(std::string_view query, const nl
   }
   if (!problem.empty()) log("cache: " + problem);
   // One process asks, concurrent ones wait for its answer.
-  auto lock = cache_->lock(descriptor, lock_budget_, &problem);
+  auto budget = lock_budget_;
+  if (deadline_) {
+    budget = std::min(budget, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()));
+    budget = std::max(budget, std::chrono::milliseconds::zero());
+  }
+  auto lock = cache_->lock(descriptor, budget, &problem);
   if (lock) {
     if (auto hit = cache_->read(descriptor, std::chrono::system_clock::now(), &problem)) {
       ++hits_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -21,6 +22,10 @@ namespace {
 using cloudflare::ServiceTokenInfo;
 using cloudflare::TimePoint;
 using nlohmann::json;
+
+// No group of one query window counts more logins than this: a bigger count is a bad
+// answer, not traffic (a trillion logins in one group).
+constexpr std::int64_t kMaxGroupCount = 1'000'000'000'000;
 
 struct Outside {
   std::string ip;
@@ -60,43 +65,91 @@ Report unknown(std::string reason, std::string message) {
 }
 
 std::optional<std::int64_t> integer_of(const json& v) {
+  if (v.is_number_unsigned()) {
+    // Above INT64_MAX it would wrap negative: clamp (absurd as a count either way).
+    return static_cast<std::int64_t>(
+        std::min<std::uint64_t>(v.get<std::uint64_t>(), std::numeric_limits<std::int64_t>::max()));
+  }
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   return std::nullopt;
 }
 
-// The groups of the answer, or an error line when its shape is not the dataset's.
+// The member `key` of an object, or nullptr: by reference, never a copy of a sub-tree.
+const json* member(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+std::string type_text(const json* v) {
+  if (v == nullptr) return "absent";
+  switch (v->type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+// The groups of the answer, or an error line (naming the field) when its shape is
+// not the dataset's.
 Expected<std::vector<Row>> rows_of(const json& data) {
-  const auto bad = [](const std::string& what) { return make_error("the GraphQL answer is not login events: " + what); };
-  if (!data.is_object() || !data.contains("viewer") || !data["viewer"].is_object()) return bad("no viewer");
-  const json& accounts = data["viewer"].value("accounts", json());
-  if (!accounts.is_array()) return bad("no accounts");
+  const auto bad = [](const std::string& what) {
+    return make_error("the GraphQL answer is not login events: " + what);
+  };
+  const json* viewer = member(data, "viewer");
+  if (viewer == nullptr || !viewer->is_object()) return bad("no viewer");
+  const json* accounts = member(*viewer, "accounts");
+  if (accounts == nullptr || !accounts->is_array())
+    return bad("viewer.accounts is " + type_text(accounts) + ", not an array");
   std::vector<Row> rows;
-  if (accounts.empty()) return rows;  // an account without events may answer no account entry
-  const json& groups = accounts.front().value("accessLoginRequestsAdaptiveGroups", json());
-  if (!groups.is_array()) return bad("no accessLoginRequestsAdaptiveGroups");
-  for (const auto& g : groups) {
-    if (!g.is_object() || !g.contains("dimensions") || !g["dimensions"].is_object()) return bad("a group without dimensions");
-    const json& d = g["dimensions"];
-    const auto count = g.contains("count") ? integer_of(g["count"]) : std::nullopt;
-    if (!count || *count < 0) return bad("a group without a count");
+  if (accounts->empty()) return rows;  // an account without events may answer no account entry
+  if (!accounts->front().is_object()) return bad("accounts[0] is " + type_text(&accounts->front()) + ", not an object");
+  const json* groups = member(accounts->front(), "accessLoginRequestsAdaptiveGroups");
+  if (groups == nullptr || !groups->is_array()) {
+    return bad("accessLoginRequestsAdaptiveGroups is " + type_text(groups) + ", not an array");
+  }
+  for (const auto& g : *groups) {
+    const json* d = member(g, "dimensions");
+    if (d == nullptr || !d->is_object()) return bad("a group without dimensions");
+    const json* count_field = member(g, "count");
+    const auto count = count_field != nullptr ? integer_of(*count_field) : std::nullopt;
+    if (!count) return bad("a group's count is " + type_text(count_field) + ", not an integer");
+    if (*count < 0 || *count > kMaxGroupCount) return bad("a group counts " + count_field->dump() + " logins");
     Row r;
     r.count = *count;
     // Identity logins share the dataset: only rows naming a service token count here.
-    const json token = d.value("serviceTokenId", json());
-    if (!token.is_string() || token.get<std::string>().empty()) {
+    const json* token = member(*d, "serviceTokenId");
+    if (token == nullptr || !token->is_string() || token->get_ref<const std::string&>().empty()) {
       rows.push_back(Row{});
       continue;
     }
-    r.token_id = token.get<std::string>();
-    const auto success = d.contains("isSuccessfulLogin") ? integer_of(d["isSuccessfulLogin"]) : std::nullopt;
-    if (!success) return bad("a group without isSuccessfulLogin");
+    r.token_id = token->get<std::string>();
+    const json* success_field = member(*d, "isSuccessfulLogin");
+    const auto success = success_field != nullptr ? integer_of(*success_field) : std::nullopt;
+    if (!success) return bad("a group's isSuccessfulLogin is " + type_text(success_field) + ", not a boolean");
     r.success = *success != 0;
-    r.ip = d.value("ipAddress", json()).is_string() ? d["ipAddress"].get<std::string>() : std::string();
-    r.time = d.value("datetime", json()).is_string() ? d["datetime"].get<std::string>() : std::string();
+    const json* ip = member(*d, "ipAddress");
+    if (ip != nullptr && ip->is_string()) r.ip = ip->get<std::string>();
+    const json* when = member(*d, "datetime");
+    if (when != nullptr && when->is_string()) r.time = when->get<std::string>();
     rows.push_back(std::move(r));
   }
   return rows;
+}
+
+// Counts are bounded per group, and sums saturate: never wrap into negative logins.
+void add_count(std::int64_t& total, std::int64_t n) {
+  if (__builtin_add_overflow(total, n, &total)) total = std::numeric_limits<std::int64_t>::max();
 }
 
 bool allowed(const LoginsPlan& plan, const std::string& ip) {
@@ -116,8 +169,8 @@ struct Finding {
   std::string text;
 };
 
-Result token_result(const LoginsPlan& plan, const std::string& name, const std::string& id, const std::string& client_id,
-                    const Activity& a) {
+Result token_result(const LoginsPlan& plan, const std::string& name, const std::string& id,
+                    const std::string& client_id, const Activity& a) {
   Result r;
   r.name = name;
   std::vector<Finding> findings;
@@ -134,9 +187,11 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   }
   const auto failures = static_cast<double>(a.failures);
   if (plan.critical_failures && plan.critical_failures->alerts(failures)) {
-    findings.push_back({State::critical, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
+    findings.push_back(
+        {State::critical, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
   } else if (plan.warning_failures && plan.warning_failures->alerts(failures)) {
-    findings.push_back({State::warning, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
+    findings.push_back(
+        {State::warning, "failed_logins", plural(a.failures, "failed login", "failed logins") + " " + window});
   }
   if (plan.max_logins && a.logins > *plan.max_logins) {
     findings.push_back({State::warning, "too_many_logins",
@@ -153,7 +208,7 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
                              window;
   if (findings.empty()) {
     r.state = State::ok;
-    r.reason = a.logins + a.failures == 0 ? "no_events" : "logins_ok";
+    r.reason = a.logins == 0 && a.failures == 0 ? "no_events" : "logins_ok";
     r.message = counts;
   } else {
     std::stable_sort(findings.begin(), findings.end(),
@@ -167,7 +222,8 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   if (plan.max_logins) {
     max_range = Range{0.0, static_cast<double>(*plan.max_logins), false, std::to_string(*plan.max_logins)};
   }
-  r.perfdata.push_back(PerfDatum{"logins", static_cast<double>(a.logins), "c", max_range, std::nullopt, 0.0, std::nullopt});
+  r.perfdata.push_back(
+      PerfDatum{"logins", static_cast<double>(a.logins), "c", max_range, std::nullopt, 0.0, std::nullopt});
   r.perfdata.push_back(
       PerfDatum{"failures", failures, "c", plan.warning_failures, plan.critical_failures, 0.0, std::nullopt});
   r.perfdata.push_back(
@@ -177,7 +233,7 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   r.fields.push_back(Field{"failures", a.failures, ""});
   r.fields.push_back(Field{"distinct_ips", static_cast<std::int64_t>(a.ips.size()), ""});
   std::int64_t outside = 0;
-  for (const auto& o : a.outside) outside += o.count;
+  for (const auto& o : a.outside) add_count(outside, o.count);
   r.fields.push_back(Field{"outside_logins", outside, ""});
   r.fields.push_back(Field{"client_id", client_id, ""});
   return r;
@@ -201,9 +257,12 @@ std::string summary(const Result& root) {
 
 bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
   switch (s.kind) {
-    case TokenSelector::Kind::name: return t.name == s.value;
-    case TokenSelector::Kind::id: return t.id == s.value;
-    case TokenSelector::Kind::client_id: return t.client_id == s.value;
+    case TokenSelector::Kind::name:
+      return t.name == s.value;
+    case TokenSelector::Kind::id:
+      return t.id == s.value;
+    case TokenSelector::Kind::client_id:
+      return t.client_id == s.value;
   }
   return false;
 }
@@ -236,6 +295,7 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
   };
   std::vector<Target> targets;
   std::vector<const TokenSelector*> missing;
+  std::vector<Result> unreadable;  // tokens of the list without an id: their logins cannot be told
   std::set<std::string> wanted;
   std::map<std::string, int> name_count;
   for (const auto& t : *list) ++name_count[t.name];
@@ -244,17 +304,31 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     if (name_count[t.name] > 1) name += "/" + t.id.substr(0, 8);
     return name;
   };
-  if (plan.selectors.empty()) {
-    for (const auto& t : *list) {
+  auto add = [&](const ServiceTokenInfo& t) {
+    if (!t.id.empty()) {
       if (wanted.insert(t.id).second) targets.push_back({display(t), t.id, t.client_id});
+      return;
     }
+    Result r;
+    r.name = !t.name.empty()        ? t.name
+             : !t.client_id.empty() ? t.client_id
+                                    : "token #" + std::to_string(&t - list->data() + 1) + " of the list";
+    r.state = State::unknown;
+    r.reason = "api_bad_response";
+    r.message = "the token list gives this token no readable id, so its logins cannot be counted";
+    if (!t.problems.empty()) r.message += " (" + t.problems.front() + ")";
+    r.tags = {{"result", r.reason}};
+    unreadable.push_back(std::move(r));
+  };
+  if (plan.selectors.empty()) {
+    for (const auto& t : *list) add(t);
   } else {
     for (const auto& s : plan.selectors) {
       bool any = false;
       for (const auto& t : *list) {
         if (!matches(s, t)) continue;
         any = true;
-        if (wanted.insert(t.id).second) targets.push_back({display(t), t.id, t.client_id});
+        add(t);
       }
       if (!any) missing.push_back(&s);
     }
@@ -286,23 +360,25 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     Activity& a = activity[row.token_id];
     if (!row.ip.empty()) a.ips.insert(row.ip);
     if (!row.success) {
-      a.failures += row.count;
+      add_count(a.failures, row.count);
       continue;
     }
-    a.logins += row.count;
+    add_count(a.logins, row.count);
     if (!allowed(plan, row.ip)) {
       auto it = std::find_if(a.outside.begin(), a.outside.end(), [&](const Outside& o) { return o.ip == row.ip; });
       if (it == a.outside.end()) {
         a.outside.push_back({row.ip, row.time, row.count});  // rows come newest first
       } else {
-        it->count += row.count;
+        add_count(it->count, row.count);
       }
     }
   }
 
   Report report = base_report();
   report.root.name = "";
-  for (const auto& t : targets) report.root.children.push_back(token_result(plan, t.name, t.id, t.client_id, activity[t.id]));
+  for (const auto& t : targets)
+    report.root.children.push_back(token_result(plan, t.name, t.id, t.client_id, activity[t.id]));
+  for (auto& r : unreadable) report.root.children.push_back(std::move(r));
   for (const auto* s : missing) {
     Result r;
     r.name = s->value;
@@ -313,9 +389,8 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     report.root.children.push_back(std::move(r));
   }
   if (report.root.children.empty()) {
-    return unknown("empty_list",
-                   "the API listed no service tokens and no login events in the last " + plan.window_text +
-                       ": the API token may lack Access: Service Tokens Read");
+    return unknown("empty_list", "the API listed no service tokens and no login events in the last " +
+                                     plan.window_text + ": the API token may lack Access: Service Tokens Read");
   }
   report.root.aggregate_from_children();
   if (report.root.children.size() == 1) {

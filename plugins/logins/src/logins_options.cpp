@@ -26,7 +26,8 @@ const char* const kHelpEpilog =
     "--expect-activity and no successful login WARNING; an answer that reached --limit\n"
     "WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.\n"
     "Budget: GraphQL allows about 300 queries per 5 minutes; with --cache-ttl T the window end\n"
-    "is rounded down to T so every run within T shares one cached answer.\n"
+    "is rounded down to T so every run within T shares one cached answer. -t is the budget of\n"
+    "the whole run: the token list, the query and any wait share it.\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
     "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
     "\n";

@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
     const int verbosity = common.verbosity;
     return plugin::Parsed{[plan = std::move(*plan), hooks, verbosity]() {
                             http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
-                            cloudflare::ApiClient api(client, plan.api, hooks);
-                            cloudflare::GraphqlCache cached(api, plan.api, hooks.log);
+                            const auto settings = cloudflare::for_whole_run(plan.api);
+                            cloudflare::ApiClient api(client, settings, hooks);
+                            cloudflare::GraphqlCache cached(api, settings, hooks.log);
                             return logins::run_logins_check(plan, cached, std::chrono::system_clock::now());
                           },
                           nullptr};

@@ -8,15 +8,20 @@ namespace po = boost::program_options;
 
 namespace {
 
-void print_to_stderr(std::string_view line) { std::cerr << line << '\n'; }
+void print_to_stderr(std::string_view line) {
+  std::cerr << line << '\n';
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace cfmon;
-  const plugin::PluginInfo info{"check_cf_service_tokens", "CF-TOKENS", "cf_service_token",
+  const plugin::PluginInfo info{"check_cf_service_tokens",
+                                "CF-TOKENS",
+                                "cf_service_token",
                                 "watch Cloudflare Access service tokens: expiry, last use, disabled, missing",
-                                tokens::kUsage, std::string(tokens::kHelpEpilog) + plugin::kApiCredentialsHelp};
+                                tokens::kUsage,
+                                std::string(tokens::kHelpEpilog) + plugin::kApiCredentialsHelp};
   plugin::CommonConfig common;
   tokens::TokensOptions options;
   auto own = tokens::tokens_options(options);
@@ -34,26 +39,28 @@ int main(int argc, char** argv) {
     const int verbosity = common.verbosity;
 
     if (options.discover) {
-      return plugin::Parsed{nullptr, [plan = std::move(*plan), hooks, verbosity, &info] {
-                              http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
-                              cloudflare::ApiClient api(client, plan.api, hooks);
-                              auto found = tokens::discover_tokens(plan, api);
-                              if (!found) {
-                                // Not an empty array: that would make Zabbix drop every discovered item.
-                                return plugin::render(plugin::unknown_report(info.label, info.measurement,
-                                                                             "discovery_failed", found.error().message),
-                                                      plugin::OutputFormat::zabbix);
-                              }
-                              std::vector<std::vector<std::pair<std::string, std::string>>> entries;
-                              for (const auto& t : *found) {
-                                entries.push_back({{"TOKEN_NAME", t.name}, {"TOKEN_ID", t.id}, {"CLIENT_ID", t.client_id}});
-                              }
-                              return zabbix::format_discovery(entries);
-                            }};
+      return plugin::Parsed{
+          nullptr, [plan = std::move(*plan), hooks, verbosity, &info] {
+            http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
+            cloudflare::ApiClient api(client, cloudflare::for_whole_run(plan.api), hooks);
+            auto found = tokens::discover_tokens(plan, api);
+            if (!found) {
+              // Not an empty array: that would make Zabbix drop every discovered item.
+              return plugin::render(
+                  plugin::unknown_report(info.label, info.measurement, "discovery_failed", found.error().message),
+                  plugin::OutputFormat::zabbix);
+            }
+            std::vector<std::vector<std::pair<std::string, std::string>>> entries;
+            for (const auto& t : *found) {
+              entries.push_back({{"TOKEN_NAME", t.name}, {"TOKEN_ID", t.id}, {"CLIENT_ID", t.client_id}});
+            }
+            return zabbix::format_discovery(entries);
+          }};
     }
     return plugin::Parsed{[plan = std::move(*plan), hooks, verbosity]() {
                             http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
-                            cloudflare::ApiClient api(client, plan.api, hooks);
+                            const auto settings = cloudflare::for_whole_run(plan.api);
+                            cloudflare::ApiClient api(client, settings, hooks);
                             return tokens::run_tokens_check(plan, api, std::chrono::system_clock::now());
                           },
                           nullptr};

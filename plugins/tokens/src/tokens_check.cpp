@@ -32,7 +32,9 @@ std::string span_text(double days) {
   return "less than an hour";
 }
 
-std::string date_text(TimePoint t) { return cloudflare::format_rfc3339(t).substr(0, 10); }
+std::string date_text(TimePoint t) {
+  return cloudflare::format_rfc3339(t).substr(0, 10);
+}
 
 std::string number_text(double v) {
   char buffer[32];
@@ -40,13 +42,17 @@ std::string number_text(double v) {
   return buffer;
 }
 
-double rounded(double v) { return std::round(v * 100.0) / 100.0; }
+double rounded(double v) {
+  return std::round(v * 100.0) / 100.0;
+}
 
 // Nagios ranges matching the check's own comparisons, for perfdata.
 Range at_least(double days) {
   return Range{days, std::numeric_limits<double>::infinity(), false, number_text(days) + ":"};
 }
-Range at_most(double days) { return Range{0.0, days, false, number_text(days)}; }
+Range at_most(double days) {
+  return Range{0.0, days, false, number_text(days)};
+}
 
 // A token's lifetime in days: its duration, else expires_at - created_at; nullopt = unbounded.
 std::optional<double> lifetime_days(const ServiceTokenInfo& t) {
@@ -87,14 +93,14 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
     days_left = days_between(now, expiry);
     if (*days_left <= 0) {
       expired = true;
-      findings.push_back({State::critical, "token_expired",
-                          "expired " + span_text(*days_left) + " ago (" + date_text(expiry) + ")"});
+      findings.push_back(
+          {State::critical, "token_expired", "expired " + span_text(*days_left) + " ago (" + date_text(expiry) + ")"});
     } else if (*days_left < plan.critical_days) {
-      findings.push_back({State::critical, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
+      findings.push_back(
+          {State::critical, "expires_soon", "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
     } else if (*days_left < plan.warning_days) {
-      findings.push_back({State::warning, "expires_soon",
-                          "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
+      findings.push_back(
+          {State::warning, "expires_soon", "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")"});
     } else {
       expiry_text = "expires in " + span_text(*days_left) + " (" + date_text(expiry) + ")";
     }
@@ -129,7 +135,8 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
     r.state = State::ok;
     r.reason = never_expires ? "never_expires" : "token_valid";
     r.message = expiry_text;
-    if (idle_days) r.message += ", last used " + (*idle_days < 1 ? std::string("today") : span_text(*idle_days) + " ago");
+    if (idle_days)
+      r.message += ", last used " + (*idle_days < 1 ? std::string("today") : span_text(*idle_days) + " ago");
   } else {
     // The worst finding names the result; every finding is in the message.
     std::stable_sort(findings.begin(), findings.end(),
@@ -165,6 +172,37 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
   return r;
 }
 
+// What could be wrong with a token's answer before judging it; empty when nothing.
+std::string unusable(const ServiceTokenInfo& t) {
+  std::string text;
+  for (const auto& p : t.problems) text += (text.empty() ? "" : "; ") + p;
+  if (t.id.empty() && t.client_id.empty() && t.name.empty() && text.empty()) {
+    text = "it has no id, client_id or name";
+  }
+  // An expiry is what this check is for: a finite duration without one cannot be judged.
+  if (text.empty() && !t.expires_at && t.duration != "forever") {
+    if (t.duration.empty()) {
+      text = "it has neither expires_at nor duration: its expiry is unknown";
+    } else {
+      text = "'duration' is '" + t.duration + "' but there is no expires_at: its expiry is unknown";
+    }
+  }
+  return text;
+}
+
+// A token whose part of the answer is malformed or contradicts itself: UNKNOWN, never OK.
+Result unusable_result(const ServiceTokenInfo& t, const std::string& name, const std::string& why) {
+  Result r;
+  r.name = name;
+  r.state = State::unknown;
+  r.reason = "api_bad_response";
+  r.message = "the API's answer for this token is unusable: " + why;
+  r.tags = {{"token_id", t.id}, {"result", r.reason}};
+  r.fields.push_back(Field{"found", true, ""});
+  if (!t.client_id.empty()) r.fields.push_back(Field{"client_id", t.client_id, ""});
+  return r;
+}
+
 Result missing_result(const TokenSelector& selector) {
   Result r;
   r.name = selector.value;
@@ -177,13 +215,33 @@ Result missing_result(const TokenSelector& selector) {
   return r;
 }
 
-bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
+// Not found among the readable tokens, but unreadable ones might be it: UNKNOWN.
+Result unverifiable_result(const TokenSelector& selector, std::size_t unreadable) {
+  Result r;
+  r.name = selector.value;
+  r.state = State::unknown;
+  r.reason = "api_bad_response";
+  r.message = "no readable service token with " + selector.origin + ", but " + std::to_string(unreadable) +
+              (unreadable == 1 ? " token" : " tokens") +
+              " in the answer could not be read: cannot tell whether it exists";
+  r.tags = {{"result", r.reason}};
+  return r;
+}
+
+const std::string& key_of(const TokenSelector& s, const ServiceTokenInfo& t) {
   switch (s.kind) {
-    case TokenSelector::Kind::name: return t.name == s.value;
-    case TokenSelector::Kind::id: return t.id == s.value;
-    case TokenSelector::Kind::client_id: return t.client_id == s.value;
+    case TokenSelector::Kind::id:
+      return t.id;
+    case TokenSelector::Kind::client_id:
+      return t.client_id;
+    case TokenSelector::Kind::name:
+      break;
   }
-  return false;
+  return t.name;
+}
+
+bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
+  return key_of(s, t) == s.value;
 }
 
 Report base_report() {
@@ -217,6 +275,8 @@ std::string summary(const Result& root) {
 struct Selection {
   std::vector<const ServiceTokenInfo*> found;
   std::vector<const TokenSelector*> missing;
+  // Per missing selector: tokens with problems whose key for it is unreadable.
+  std::vector<std::size_t> unreadable;
 };
 
 Selection select(const TokensPlan& plan, const std::vector<ServiceTokenInfo>& tokens) {
@@ -225,15 +285,20 @@ Selection select(const TokensPlan& plan, const std::vector<ServiceTokenInfo>& to
     for (const auto& t : tokens) s.found.push_back(&t);
     return s;
   }
-  std::set<std::string> seen;
+  std::set<const ServiceTokenInfo*> seen;
   for (const auto& selector : plan.selectors) {
     bool any = false;
+    std::size_t unreadable = 0;
     for (const auto& t : tokens) {
+      if (!t.problems.empty() && key_of(selector, t).empty()) ++unreadable;
       if (!matches(selector, t)) continue;
       any = true;
-      if (seen.insert(t.id).second) s.found.push_back(&t);
+      if (seen.insert(&t).second) s.found.push_back(&t);
     }
-    if (!any) s.missing.push_back(&selector);
+    if (!any) {
+      s.missing.push_back(&selector);
+      s.unreadable.push_back(unreadable);
+    }
   }
   return s;
 }
@@ -260,11 +325,21 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
   std::map<std::string, int> name_count;
   for (const auto* t : selection.found) ++name_count[t->name];
   for (const auto* t : selection.found) {
-    std::string name = t->name.empty() ? t->id : t->name;
-    if (name_count[t->name] > 1) name += "/" + t->id.substr(0, 8);
-    report.root.children.push_back(token_result(plan, *t, name, now));
+    const auto position = static_cast<std::size_t>(t - list->data()) + 1;
+    std::string name = !t->name.empty() ? t->name : !t->id.empty() ? t->id : t->client_id;
+    if (name.empty()) name = "token #" + std::to_string(position) + " of the answer";
+    if (!t->name.empty() && name_count[t->name] > 1) name += "/" + t->id.substr(0, 8);
+    if (const std::string why = unusable(*t); !why.empty()) {
+      report.root.children.push_back(unusable_result(*t, name, why));
+    } else {
+      report.root.children.push_back(token_result(plan, *t, name, now));
+    }
   }
-  for (const auto* selector : selection.missing) report.root.children.push_back(missing_result(*selector));
+  for (std::size_t i = 0; i < selection.missing.size(); ++i) {
+    report.root.children.push_back(selection.unreadable[i] > 0
+                                       ? unverifiable_result(*selection.missing[i], selection.unreadable[i])
+                                       : missing_result(*selection.missing[i]));
+  }
 
   report.root.aggregate_from_children();
   if (report.root.children.size() == 1) {

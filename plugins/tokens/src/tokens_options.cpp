@@ -21,7 +21,9 @@ const char* const kHelpEpilog =
     "States: expired, disabled or a selected token missing CRITICAL; expiring within\n"
     "--critical-days CRITICAL, within --warning-days WARNING; unused longer than\n"
     "--max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever\n"
-    "included) WARNING; an empty token list, API errors and bad arguments UNKNOWN.\n"
+    "included) WARNING; an empty token list, API errors and bad arguments UNKNOWN; a token\n"
+    "the answer gives malformed or contradictory fields UNKNOWN (the others are still judged).\n"
+    "-t is the budget of the whole run: every page and any wait share it.\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
     "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
     "\n";

@@ -397,14 +397,218 @@ TEST(CloudflareApi, BodiesThatAreNotAnEnvelopeAreNeverSuccess) {
   }
 }
 
-TEST(CloudflareApi, AMalformedTokenInAGoodEnvelopeIsAnError) {
-  Json bad = token_json(1);
+// One malformed token must not blind a check to the others: the list keeps it, with
+// lines naming what is wrong; a single-token answer with a problem is an error.
+TEST(CloudflareApi, AMalformedTokenStaysInTheListWithItsProblems) {
+  Json bad = token_json(2);
   bad["expires_at"] = "next tuesday";
-  FakeHttp http([&](const http::Request&) { return envelope(Json::array({bad})); });
+  Json typed = token_json(3);
+  typed["id"] = 123;
+  typed["enabled"] = "false";
+  FakeHttp http([&](const http::Request& r) {
+    if (r.url.find("/service_tokens/") != std::string::npos) return envelope(bad);
+    return envelope(Json::array({token_json(1), bad, typed, nullptr}));
+  });
   ApiClient api(http, settings());
   auto list = api.list_service_tokens({});
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 4U);
+  EXPECT_TRUE((*list)[0].problems.empty());
+  ASSERT_EQ((*list)[1].problems.size(), 1U);
+  EXPECT_EQ((*list)[1].problems[0], "'expires_at' is not an RFC 3339 time ('next tuesday')");
+  EXPECT_EQ((*list)[1].name, "token-2") << "the readable fields are kept";
+  ASSERT_EQ((*list)[2].problems.size(), 2U);
+  EXPECT_EQ((*list)[2].problems[0], "'id' is a number, not a string");
+  EXPECT_EQ((*list)[2].problems[1], "'enabled' is a string, not a boolean");
+  EXPECT_EQ((*list)[3].problems, std::vector<std::string>{"a service token in the answer is null, not a JSON object"});
+
+  auto one = api.get_service_token("00000002-0000-4000-8000-000000000000");
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error().kind, ApiErrorKind::bad_response);
+  EXPECT_NE(one.error().message.find("'expires_at' is not an RFC 3339 time"), std::string::npos) << one.error().message;
+}
+
+// The schema requires no field: absent is never a problem, a wrong type always is.
+TEST(CloudflareApi, EveryTokenFieldIsOptional) {
+  for (const Json& t :
+       {Json::object(), Json{{"id", "x"}}, Json{{"name", "only-a-name"}}, Json{{"client_id", "c.access"}},
+        Json{{"id", "x"}, {"last_seen_at", nullptr}, {"expires_at", nullptr}, {"name", nullptr}}}) {
+    const auto token = parse_service_token(t);
+    ASSERT_TRUE(token) << t.dump();
+    EXPECT_TRUE(token->problems.empty()) << t.dump() << ": " << token->problems.front();
+  }
+  FakeHttp http([](const http::Request&) { return envelope(Json{{"id", "00000001-0000-4000-8000-000000000000"}}); });
+  ApiClient api(http, settings());
+  const auto only_id = api.get_service_token("00000001-0000-4000-8000-000000000000");
+  ASSERT_TRUE(only_id) << only_id.error().message;
+  EXPECT_EQ(only_id->id, "00000001-0000-4000-8000-000000000000");
+
+  for (const char* key :
+       {"id", "client_id", "name", "duration", "expires_at", "created_at", "updated_at", "last_seen_at"}) {
+    Json t = token_json(1);
+    t[key] = Json::array({1});
+    const auto token = parse_service_token(t);
+    ASSERT_TRUE(token);
+    EXPECT_EQ(token->problems, std::vector<std::string>{"'" + std::string(key) + "' is an array, not a string"});
+  }
+}
+
+// A placeholder expiry (the epoch, Go's zero time, anything before 1678) is "never"
+// only for a token whose duration says forever; otherwise the answer contradicts
+// itself. A non-boolean `enabled` ("false", null) is not "enabled".
+TEST(CloudflareApi, ContradictoryExpiriesAndNonBooleanEnabledAreProblems) {
+  for (const char* when : {"1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1600-06-01T00:00:00Z"}) {
+    Json t = token_json(1);
+    t["expires_at"] = when;
+    auto token = parse_service_token(t);
+    ASSERT_TRUE(token);
+    ASSERT_EQ(token->problems.size(), 1U) << when;
+    EXPECT_EQ(token->problems[0],
+              "'expires_at' " + std::string(when) + " is no real expiry, yet 'duration' is '8760h'");
+    t["duration"] = "forever";
+    token = parse_service_token(t);
+    EXPECT_TRUE(token->problems.empty()) << when;
+    EXPECT_FALSE(token->expires_at) << "forever: no expiry";
+  }
+  for (const Json& enabled : {Json("false"), Json(nullptr), Json(0)}) {
+    Json t = token_json(1);
+    t["enabled"] = enabled;
+    const auto token = parse_service_token(t);
+    ASSERT_TRUE(token);
+    ASSERT_EQ(token->problems.size(), 1U) << enabled.dump();
+    EXPECT_NE(token->problems[0].find("'enabled' is "), std::string::npos);
+  }
+}
+
+// Wrong JSON types used to escape as "[json.exception.type_error…]".
+TEST(CloudflareApi, WrongJsonTypesAreABadResponseNamingTheField) {
+  FakeHttp graphql([](const http::Request&) { return respond(200, R"({"data":null,"errors":[{"message":42}]})"); });
+  ApiClient a(graphql, settings());
+  const auto data = a.graphql("query { x }", Json::object());
+  ASSERT_FALSE(data);
+  EXPECT_EQ(data.error().kind, ApiErrorKind::bad_response);
+  EXPECT_EQ(data.error().message, "the GraphQL answer's errors[0].message is a number, not a string");
+
+  // Ids of every type on every page: read, never thrown.
+  FakeHttp list([](const http::Request& r) {
+    Json page = Json::array();
+    for (const Json& id : {Json(1), Json(nullptr), Json::array(), Json::object(), Json(true)}) {
+      Json t = token_json(page_of(r) * 10 + static_cast<int>(page.size()));
+      t["id"] = id;
+      page.push_back(t);
+    }
+    return envelope(page);
+  });
+  ApiClient b(list, settings());
+  ApiResult<std::vector<ServiceTokenInfo>> tokens_read = std::vector<ServiceTokenInfo>{};
+  ASSERT_NO_THROW(tokens_read = b.list_service_tokens({}));
+  ASSERT_TRUE(tokens_read) << tokens_read.error().message;
+  ASSERT_EQ(tokens_read->size(), 5U);
+  EXPECT_EQ((*tokens_read)[0].problems, std::vector<std::string>{"'id' is a number, not a string"});
+  EXPECT_TRUE((*tokens_read)[1].problems.empty()) << "null is absent";
+  EXPECT_EQ((*tokens_read)[2].problems, std::vector<std::string>{"'id' is an array, not a string"});
+}
+
+// A 300 000-deep array (600 KB) used to overflow the stack in recursive copies (the
+// cache, the logins check): every answer is refused past 64 levels, cached or not.
+TEST(CloudflareApi, DeeplyNestedAnswersAreABadResponseNotACrash) {
+  const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+  const std::string v4 = R"({"success":true,"errors":[],"messages":[],"result":)" + deep + "}";
+  testing::TempDir tmp;
+  FakeHttp http([&](const http::Request& r) {
+    if (r.url.ends_with("/graphql")) return respond(200, R"({"data":{"viewer":)" + deep + "}}");
+    return respond(200, v4);
+  });
+  auto s = settings();
+  s.cache.ttl = 60s;
+  s.cache.dir = tmp.path() + "/cache";
+  ApiClient api(http, s);
+  const auto list = api.list_service_tokens({});
   ASSERT_FALSE(list);
-  EXPECT_NE(list.error().message.find("malformed expires_at"), std::string::npos) << list.error().message;
+  EXPECT_EQ(list.error().kind, ApiErrorKind::bad_response);
+  EXPECT_EQ(list.error().message,
+            "the API answered HTTP 200 with JSON nested deeper than 64 levels, not an API answer");
+  const auto data = api.graphql("query { x }", Json::object());
+  ASSERT_FALSE(data);
+  EXPECT_EQ(data.error().kind, ApiErrorKind::bad_response);
+
+  // Just inside the bound is still an answer.
+  std::string nested_ok = "1";
+  for (int i = 0; i < 62; ++i) nested_ok = "[" + nested_ok + "]";
+  FakeHttp fine([&](const http::Request&) { return respond(200, R"({"data":{"x":)" + nested_ok + "}}"); });
+  ApiClient b(fine, settings());
+  EXPECT_TRUE(b.graphql("query { x }", Json::object()));
+}
+
+// A list is bounded in bytes and tokens, whatever the page cap; and keeps only the
+// fields it uses (a hostile page of extra fields is dropped, not cached).
+TEST(CloudflareApi, AListIsBoundedInBytesAndTokensAndKeepsOnlyItsFields) {
+  const std::string junk(40 * 1024, 'j');
+  FakeHttp big([&](const http::Request& r) {
+    Json page = tokens(page_of(r) * 100, 100);
+    for (auto& t : page) t["junk"] = junk;  // ~4 MiB a page
+    return envelope(page);
+  });
+  ApiClient a(big, settings());
+  auto list = a.list_service_tokens({});
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().kind, ApiErrorKind::bad_response);
+  EXPECT_EQ(list.error().message, "the service token list passed 8192 KiB by page 3; refusing to read more");
+  EXPECT_EQ(big.sent.size(), 3U) << "not the 100 pages of the page cap";
+
+  FakeHttp many([](const http::Request& r) { return envelope(tokens(page_of(r) * 10, 10)); });
+  auto s = settings(10);
+  s.max_list_items = 25;
+  ApiClient b(many, s);
+  list = b.list_service_tokens({});
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().message, "the service token list passed 25 tokens by page 3; refusing to read more");
+
+  testing::TempDir tmp;
+  FakeHttp extra([](const http::Request&) {
+    Json page = tokens(0, 2);
+    for (auto& t : page) t["unused_field"] = "XYZZY-not-kept";
+    return envelope(page);
+  });
+  auto c = settings();
+  c.cache.ttl = 60s;
+  c.cache.dir = tmp.path() + "/cache";
+  ApiClient cached_api(extra, c);
+  ASSERT_TRUE(cached_api.list_service_tokens({}));
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(c.cache.dir)) {
+    if (e.path().extension() != ".json") continue;
+    ++files;
+    std::ifstream in(e.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("token-1"), std::string::npos) << text;
+    EXPECT_EQ(text.find("XYZZY"), std::string::npos) << text;
+  }
+  EXPECT_EQ(files, 1U);
+}
+
+// -t is the budget of the whole run: with a deadline, an operation gets only what the
+// ones before it left, and none starts after it.
+TEST(CloudflareApi, ARunDeadlineBoundsEveryOperationTogether) {
+  FakeTime time;
+  FakeHttp http([&](const http::Request& r) {
+    time.steady += 7s;
+    if (r.url.ends_with("/graphql")) return respond(200, R"({"data":{}})");
+    return envelope(tokens(0, 1));
+  });
+  auto s = settings();
+  s.deadline = time.steady + 10s;
+  ApiClient api(http, s, time.hooks());
+  ASSERT_TRUE(api.list_service_tokens({}));
+  const auto data = api.graphql("query { x }", Json::object());
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(http.sent.size(), 2U);
+  EXPECT_EQ(http.sent[0].timeout, 10000ms);
+  EXPECT_EQ(http.sent[1].timeout, 3000ms) << "what the list left, not a fresh 10 s";
+  const auto late = api.get_service_token("00000001-0000-4000-8000-000000000000");
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind, ApiErrorKind::timeout);
+  EXPECT_EQ(http.sent.size(), 2U) << "nothing sent past the deadline";
 }
 
 TEST(CloudflareApi, TransportFailuresAndTimeoutsAreTheirOwnKinds) {
@@ -892,8 +1096,10 @@ TEST(CloudflareTime, DatesBeyondTheClockAreClampedNotOverflowed) {
 TEST(CloudflareApi, AnIdFromTheAnswerIsPrintableInErrors) {
   Json t = token_json(1);
   t["id"] = "abc\nUNKNOWN - injected\x7f";
-  t.erase("client_id");
-  const auto token = parse_service_token(t);
+  t["expires_at"] = "soon\nOK - all fine";
+  FakeHttp http([&](const http::Request&) { return envelope(t); });
+  ApiClient api(http, settings());
+  const auto token = api.get_service_token("00000001-0000-4000-8000-000000000000");
   ASSERT_FALSE(token);
   EXPECT_EQ(token.error().message.find_first_of("\n\x7f"), std::string::npos) << token.error().message;
 }

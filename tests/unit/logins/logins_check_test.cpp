@@ -249,6 +249,72 @@ TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
   EXPECT_EQ(run_logins_check(plan_for(), no_list, kNow).root.reason, "api_unauthorized");
 }
 
+// Summed counts used to overflow int64: negative logins, OK despite --max-logins.
+TEST(LoginsCheck, AbsurdCountsAreABadAnswerNeverOk) {
+  LoginsPlan plan = plan_for();
+  plan.max_logins = 10;
+  const std::int64_t half = std::int64_t{1} << 62;
+  auto report = run(plan, json::array({group(kCi, true, "192.0.2.1", half), group(kCi, true, "192.0.2.2", half)}));
+  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.reason, "bad_response");
+  EXPECT_EQ(report.root.message, "the GraphQL answer is not login events: a group counts 4611686018427387904 logins");
+  json huge = group(kCi, true, "192.0.2.1");
+  huge["count"] = std::numeric_limits<std::uint64_t>::max();  // would wrap to -1 as int64
+  report = run(plan, json::array({huge}));
+  EXPECT_EQ(report.root.state, State::unknown);
+  // Many large but plausible groups still add up, and stay above --max-logins.
+  json many = json::array();
+  for (int i = 0; i < 1000; ++i) many.push_back(group(kCi, true, "192.0.2.1", 1'000'000'000'000));
+  report = run(plan, many);
+  EXPECT_EQ(report.root.state, State::warning);
+  EXPECT_EQ(int_field(report.root.children.at(0), "logins"), std::int64_t{1'000'000'000'000'000});
+}
+
+// Wrong JSON types used to escape as "internal error: [json.exception.type_error…]".
+TEST(LoginsCheck, WrongTypesAreABadAnswerNamingTheField) {
+  json bad_count = group(kCi, true, "192.0.2.1");
+  bad_count["count"] = "12";
+  json bad_success = group(kCi, true, "192.0.2.1");
+  bad_success["dimensions"]["isSuccessfulLogin"] = "yes";
+  const std::vector<std::pair<json, std::string>> cases = {
+      {json{{"viewer", {{"accounts", json::array({nullptr})}}}}, "accounts[0] is null, not an object"},
+      {json{{"viewer", {{"accounts", 3}}}}, "viewer.accounts is a number, not an array"},
+      {json{{"viewer", {{"accounts", json::array({{{"accessLoginRequestsAdaptiveGroups", "x"}}})}}}},
+       "accessLoginRequestsAdaptiveGroups is a string, not an array"},
+      {answer(json::array({bad_count})), "a group's count is a string, not an integer"},
+      {answer(json::array({bad_success})), "a group's isSuccessfulLogin is a string, not a boolean"},
+      {json::array(), "no viewer"},
+  };
+  for (const auto& [data, says] : cases) {
+    FakeApi api(data, two_tokens());
+    Report report;
+    ASSERT_NO_THROW(report = run_logins_check(plan_for(), api, kNow)) << data.dump();
+    EXPECT_EQ(report.root.state, State::unknown) << data.dump();
+    EXPECT_EQ(report.root.reason, "bad_response") << data.dump();
+    EXPECT_EQ(report.root.message, "the GraphQL answer is not login events: " + says) << data.dump();
+  }
+}
+
+// A token the list gives no readable id cannot have its logins counted: UNKNOWN, and
+// the other tokens are still judged.
+TEST(LoginsCheck, ATokenWithoutAnIdIsUnknownAndTheOthersAreJudged) {
+  auto nameless = token("broken", "");
+  nameless.problems = {"'id' is a number, not a string"};
+  auto list = two_tokens();
+  list.push_back(nameless);
+  FakeApi api(answer(json::array({group(kCi, true, "192.0.2.1")})), list);
+  const auto report = run_logins_check(plan_for(""), api, kNow);
+  ASSERT_EQ(report.root.children.size(), 3U);
+  EXPECT_EQ(report.root.state, State::unknown);
+  const auto& r = report.root.children[2];
+  EXPECT_EQ(r.name, "broken");
+  EXPECT_EQ(r.state, State::unknown);
+  EXPECT_EQ(r.message,
+            "the token list gives this token no readable id, so its logins cannot be counted ('id' is a number, not a "
+            "string)");
+  EXPECT_EQ(int_field(report.root.children[0], "logins"), 1);
+}
+
 TEST(LoginsCheck, AnAnswerThatReachedTheLimitWarnsThatCountsAreLowerBounds) {
   LoginsPlan plan = plan_for();
   plan.limit = 2;

@@ -231,6 +231,76 @@ TEST(TokensCheck, DuplicateNamesStayApart) {
   EXPECT_EQ(report.root.children[1].name, "dup/ffffffff");
 }
 
+// One malformed token must not blind the check to the others: it is UNKNOWN with the
+// API client's line naming the field, the rest are judged (here one is expired).
+TEST(TokensCheck, AMalformedTokenIsUnknownAndTheOthersAreStillJudged) {
+  auto broken = token("broken", 100);
+  broken.problems = {"'enabled' is a string, not a boolean"};
+  ServiceTokenInfo unreadable;
+  unreadable.problems = {"a service token in the answer is null, not a JSON object"};
+  const auto report = run(TokensPlan{}, {token("good", 100), broken, token("expired", -1), unreadable});
+  ASSERT_EQ(report.root.children.size(), 4U);
+  EXPECT_EQ(report.root.children[0].state, State::ok);
+  const auto& b = report.root.children[1];
+  EXPECT_EQ(b.name, "broken");
+  EXPECT_EQ(b.state, State::unknown);
+  EXPECT_EQ(b.reason, "api_bad_response");
+  EXPECT_EQ(b.message, "the API's answer for this token is unusable: 'enabled' is a string, not a boolean");
+  EXPECT_EQ(report.root.children[2].state, State::critical);
+  EXPECT_EQ(report.root.children[3].name, "token #4 of the answer");
+  EXPECT_EQ(report.root.children[3].state, State::unknown);
+  EXPECT_EQ(report.root.state, State::critical);
+  EXPECT_EQ(report.root.message, "4 tokens: 1 critical, 2 unknown, 1 ok");
+}
+
+// An answer that cannot say when a token expires is UNKNOWN, never "never expires" OK:
+// a finite duration without expires_at, or neither field at all.
+TEST(TokensCheck, AnUnknownExpiryIsUnknownNeverOk) {
+  auto no_expiry = token("finite", 100);
+  no_expiry.expires_at.reset();
+  auto nothing = token("nothing", std::nullopt);
+  nothing.duration.clear();
+  auto forever = token("forever", std::nullopt);
+  const auto report = run(TokensPlan{}, {no_expiry, nothing, forever});
+  ASSERT_EQ(report.root.children.size(), 3U);
+  EXPECT_EQ(report.root.children[0].state, State::unknown);
+  EXPECT_EQ(report.root.children[0].message,
+            "the API's answer for this token is unusable: 'duration' is '8760h' but there is no expires_at: its "
+            "expiry is unknown");
+  EXPECT_EQ(report.root.children[1].state, State::unknown);
+  EXPECT_EQ(report.root.children[2].state, State::ok);
+  EXPECT_EQ(report.root.children[2].reason, "never_expires");
+}
+
+// Tokens without an id (the schema requires none) are still told apart.
+TEST(TokensCheck, TokensWithoutAnIdStayApart) {
+  auto a = token("a", 100);
+  auto b = token("b", -1);
+  a.id.clear();
+  b.id.clear();
+  TokensPlan plan;
+  plan.selectors = {{TokenSelector::Kind::name, "a", "--name a"}, {TokenSelector::Kind::name, "b", "--name b"}};
+  const auto report = run(plan, {a, b});
+  ASSERT_EQ(report.root.children.size(), 2U);
+  EXPECT_EQ(report.root.state, State::critical) << "b expired";
+}
+
+// A selected token not among the readable ones, while some could not be read, may be
+// one of those: UNKNOWN, not CRITICAL "missing".
+TEST(TokensCheck, ASelectedTokenPerhapsAmongUnreadableOnesIsUnknown) {
+  auto nameless = token("", 100);
+  nameless.problems = {"'name' is a number, not a string"};
+  TokensPlan plan;
+  plan.selectors = {{TokenSelector::Kind::name, "ci", "--name ci"}};
+  const auto report = run(plan, {token("other", 100), nameless});
+  const auto& r = only(report);
+  EXPECT_EQ(r.state, State::unknown);
+  EXPECT_EQ(r.reason, "api_bad_response");
+  EXPECT_EQ(r.message,
+            "no readable service token with --name ci, but 1 token in the answer could not be read: cannot tell "
+            "whether it exists");
+}
+
 TEST(TokensCheck, AnEmptyListIsUnknownNeverOk) {
   for (bool selected : {false, true}) {
     TokensPlan plan;

@@ -5,10 +5,13 @@
 //
 // What it guarantees (see cloudflare-access.md §2):
 //   - every response is checked as a v4 envelope; HTML, garbage, truncated or
-//     oversized bodies and `success: false` are errors, never data;
+//     oversized bodies, JSON nested deeper than 64 levels and `success: false` are
+//     errors, never data; a field of the wrong type is a line naming it, never an
+//     exception;
 //   - pagination uses only the per_page values Access accepts and stops on a short
 //     page, on count/total_count/total_pages, or at a hard page cap; it can never
-//     run past the operation's deadline;
+//     run past the operation's deadline (nor the run's, ApiSettings::deadline), nor
+//     past max_list_bytes / max_list_items;
 //   - 429 answers are retried only when the wait (Retry-After, `Ratelimit: ...;t=`,
 //     x-ratelimit-reset) fits inside the operation's deadline; otherwise a clear error;
 //   - the known error codes become one clear line (10000 → which permission is missing);
@@ -94,8 +97,16 @@ struct ApiSettings {
   unsigned per_page = 100;       // must be one of kAllowedPerPage
   unsigned max_pages = 100;      // hard stop for a list that never ends
   std::size_t max_response_bytes = 4 * 1024 * 1024;
+  // A token list, all pages together: a few hundred bytes per token, so 8 MiB and
+  // 10 000 tokens are far beyond any account, yet keep a hostile API from filling
+  // memory page after page (only the fields of ServiceTokenInfo are kept).
+  std::size_t max_list_bytes = 8 * 1024 * 1024;
+  std::size_t max_list_items = 10000;
   unsigned max_rate_limit_retries = 3;
   CacheSettings cache;
+  // The budget of the whole run (-t): when set, no operation, page, 429 wait or cache
+  // lock wait goes past it, whatever `timeout` says; on the hooks' steady clock.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   // Transport, as for the edge probes.
   std::vector<std::string> resolve;
   std::string ca_file;
@@ -103,6 +114,10 @@ struct ApiSettings {
   int ip_version = 0;
   std::string user_agent;
 };
+
+// `settings` with `timeout` made the budget of the whole run from now on (deadline
+// set): for a check whose -t bounds every API call it makes together.
+ApiSettings for_whole_run(ApiSettings settings);
 
 // Checks per_page, URL scheme, account ID shape, token presence. Pure.
 std::optional<Error> validate_settings(const ApiSettings& settings);
@@ -129,6 +144,12 @@ struct ServiceTokenInfo {
   std::optional<TimePoint> updated_at;
   std::optional<TimePoint> last_seen_at;  // absent or null: never used
   bool enabled = true;                    // absent in older responses: enabled
+  // Why this token's part of the answer cannot be trusted (a field of the wrong type,
+  // a malformed or contradictory date), one plain line each, naming the field. Every
+  // field is optional (the schema requires none): absent is not a problem. A list keeps
+  // such tokens, so a check reports them and still judges the others; single-token
+  // answers with a problem are an error (bad_response).
+  std::vector<std::string> problems;
 };
 
 // Create and rotate are the only answers carrying the secret: persist it first.
@@ -245,7 +266,9 @@ class ApiClient final : public Api {
 
 // ---------------------------------------------------------------- helpers
 
-// Parses a service token object of the API (missing id/client_id/name: error).
+// Parses a service token object of the API. Every field is optional; a field of the
+// wrong type or a malformed or contradictory date goes to `problems`. Error only when
+// `object` is not a JSON object.
 Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object);
 
 // RFC 3339 ("2030-01-01T00:00:00Z", fractions, offsets); nullopt when malformed.

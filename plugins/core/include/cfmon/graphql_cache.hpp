@@ -50,6 +50,7 @@ class GraphqlCache final : public Api {
   Api& inner_;
   std::unique_ptr<detail::CacheStore> cache_;
   std::chrono::milliseconds lock_budget_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // the run's (settings.deadline)
   std::function<void(std::string_view)> log_;
   std::size_t hits_ = 0;
 };
