@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     return plugin::Parsed{[plan = std::move(*plan), hooks, verbosity]() {
                             http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
                             cloudflare::ApiClient api(client, plan.api, hooks);
-                            cloudflare::GraphqlCache cached(api, plan.api, hooks.log);
+                            cloudflare::GraphqlCache cached(api, plan.api, hooks);
                             return logins::run_logins_check(plan, cached, std::chrono::system_clock::now());
                           },
                           nullptr};
