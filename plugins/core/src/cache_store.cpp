@@ -7,10 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "json_bounded.hpp"
 
@@ -18,19 +21,7 @@ namespace cfmon::detail {
 namespace {
 
 constexpr std::size_t kMaxEntryBytes = 64 * 1024 * 1024;
-
-std::string hash_hex(std::string_view data, std::size_t chars) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length && out.size() < chars; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
-}
+constexpr std::size_t kScopeChars = 16;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -64,7 +55,44 @@ std::int64_t unix_seconds(CacheStore::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+bool is_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// "<scope>-..." or ".<scope>-..." (a temp file): something a CacheStore wrote.
+std::optional<std::string_view> scope_of_name(std::string_view name) {
+  if (name.starts_with('.')) name.remove_prefix(1);
+  if (name.size() <= kScopeChars || name[kScopeChars] != '-' || !is_hex(name.substr(0, kScopeChars)))
+    return std::nullopt;
+  return name.substr(0, kScopeChars);
+}
+
 }  // namespace
+
+std::string sha256_hex(std::string_view data, std::size_t chars) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length && out.size() < chars; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+std::string cache_scope(const cloudflare::ApiSettings& settings, std::string_view purpose) {
+  std::string base = settings.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  // The API token only by hash: it never reaches the disk, and two tokens never share.
+  std::string key = base + "\n" + settings.credentials.account_id + "\n" +
+                    sha256_hex(settings.credentials.api_token.reveal()) + "\n" + std::string(purpose);
+  // What decides whom the answer came from and whether it was verified.
+  key += std::string("\ninsecure=") + (settings.insecure ? "1" : "0") + "\nca=" + settings.ca_file;
+  for (const auto& r : settings.resolve) key += "\nresolve=" + r;
+  return sha256_hex(key, kScopeChars);
+}
 
 CacheLock::~CacheLock() {
   if (fd_ >= 0) {
@@ -79,7 +107,7 @@ CacheStore::CacheStore(std::string dir, std::string scope, std::chrono::seconds 
 }
 
 std::string CacheStore::path_for(const std::string& request) const {
-  return dir_ + "/" + scope_ + "-" + hash_hex(scope_ + "\n" + request, 32) + ".json";
+  return dir_ + "/" + scope_ + "-" + sha256_hex(scope_ + "\n" + request, 32) + ".json";
 }
 
 bool CacheStore::ensure_dir(std::string* problem) {
@@ -206,12 +234,62 @@ bool CacheStore::write(const std::string& request, const nlohmann::json& data, T
     }
     done += static_cast<std::size_t>(n);
   }
+  // mtime = stored_at, on the same (injectable) clock, for sweep().
+  const std::array<timespec, 2> times{timespec{unix_seconds(now), 0}, timespec{unix_seconds(now), 0}};
+  if (ok && ::futimens(raw, times.data()) != 0) ok = false;
   const int saved = errno;
   if (::close(raw) != 0) ok = false;
-  if (ok && ::rename(temp.c_str(), path.c_str()) == 0) return true;
+  if (ok && ::rename(temp.c_str(), path.c_str()) == 0) {
+    sweep(now, path.substr(dir_.size() + 1));
+    return true;
+  }
   *problem = "cannot write cache entry " + path + ": " + errno_text(ok ? errno : saved);
   ::unlink(temp.c_str());
   return false;
+}
+
+void CacheStore::sweep(TimePoint now, const std::string& keep) {
+  DIR* dir = ::opendir(dir_.c_str());
+  if (dir == nullptr) return;
+  const int dfd = ::dirfd(dir);
+  const std::int64_t current = unix_seconds(now);
+  std::vector<std::string> locks;
+  std::set<std::string, std::less<>> live;  // entries kept, without ".json"
+  live.insert(keep.substr(0, keep.size() - 5));
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    const auto scope = scope_of_name(name);
+    if (!scope || name == keep) continue;
+    if (name.ends_with(".lock")) {
+      locks.push_back(name);
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != ::geteuid()) {
+      continue;
+    }
+    // Another scope's TTL is unknown here, but never longer than the longest allowed.
+    const std::int64_t ttl = *scope == scope_ ? ttl_.count() : kLongestCacheTtl.count();
+    const std::int64_t age = current - static_cast<std::int64_t>(st.st_mtime);
+    // An entry from the future is never read either (the clock went back).
+    if (age >= ttl || age < -5) {
+      ::unlinkat(dfd, name.c_str(), 0);
+    } else if (name.ends_with(".json")) {
+      live.insert(name.substr(0, name.size() - 5));
+    }
+  }
+  // A lock whose entry is gone goes too, unless someone holds it (a refresh under way).
+  // One that was opened but not yet locked may survive as an unlinked inode: at worst
+  // two processes then ask the API once each.
+  for (const auto& name : locks) {
+    if (live.contains(std::string_view(name).substr(0, name.size() - 5))) continue;
+    const int fd = ::openat(dfd, name.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) ::unlinkat(dfd, name.c_str(), 0);
+    ::close(fd);
+  }
+  ::closedir(dir);
 }
 
 bool CacheStore::invalidate_scope(std::string* problem) {

@@ -1,7 +1,6 @@
 #include "cfmon/cloudflare_api.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -201,19 +200,6 @@ std::vector<ApiMessage> parse_messages(const Json& array) {
     if (auto it = item.find("code"); it != item.end() && it->is_number_integer()) m.code = it->get<std::int64_t>();
     if (auto it = item.find("message"); it != item.end() && it->is_string()) m.message = it->get<std::string>();
     out.push_back(std::move(m));
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
   }
   return out;
 }
@@ -710,11 +696,8 @@ struct ApiClient::Impl {
     base = settings.base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
     if (settings.cache.ttl > std::chrono::seconds::zero() && !settings.cache.dir.empty()) {
-      // Scope: one API, one account, one API token (by hash: the token never
-      // reaches the disk, yet two tokens with different permissions never share).
-      const std::string scope = sha256_hex(base + "\n" + settings.credentials.account_id + "\n" +
-                                           sha256_hex(settings.credentials.api_token.reveal()));
-      cache.emplace(settings.cache.dir, scope.substr(0, 16), settings.cache.ttl);
+      // Scope: one API, one account, one API token, one way of trusting the answer.
+      cache.emplace(settings.cache.dir, detail::cache_scope(settings, "rest"), settings.cache.ttl);
     }
   }
 
@@ -948,31 +931,10 @@ struct ApiClient::Impl {
   template <class Fetch>
   ApiResult<Json> cached_read(const std::string& descriptor, SteadyPoint deadline, Fetch&& fetch) {
     if (!cache) return fetch();
-    const auto now = hooks.wall_now();
-    std::string problem;
-    if (auto hit = cache->read(descriptor, now, &problem)) {
-      ++hits;
-      log("cache hit: " + descriptor);
-      return std::move(*hit);
-    }
-    if (!problem.empty()) log("cache: " + problem);
-    // Miss: one process refreshes, the others wait for it and read its answer.
+    const detail::CacheHooks cache_hooks{hooks.wall_now, [this](const std::string& line) { log(line); },
+                                         [this] { ++hits; }};
     const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - hooks.steady_now());
-    auto lock = cache->lock(descriptor, budget, &problem);
-    if (!lock) {
-      log("cache: " + problem + "; asking the API directly");
-      return fetch();
-    }
-    if (auto hit = cache->read(descriptor, hooks.wall_now(), &problem)) {
-      ++hits;
-      log("cache hit after waiting: " + descriptor);
-      return std::move(*hit);
-    }
-    auto fresh = fetch();
-    if (fresh) {
-      if (!cache->write(descriptor, *fresh, hooks.wall_now(), &problem)) log("cache: " + problem);
-    }
-    return fresh;
+    return detail::read_through(*cache, descriptor, budget, cache_hooks, std::forward<Fetch>(fetch));
   }
 
   void after_write() {

@@ -1,76 +1,52 @@
 #include "cfmon/graphql_cache.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdio>
 
 #include "cache_store.hpp"
 
 namespace cfmon::cloudflare {
 namespace {
 
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) return {};
-  std::string hex;
-  char buffer[3];
-  for (unsigned int i = 0; i < size; ++i) {
-    std::snprintf(buffer, sizeof buffer, "%02x", digest[i]);
-    hex += buffer;
-  }
-  return hex;
+// A window end off the TTL grid (a replay with --until) is asked once and never again:
+// caching it would only leave a file behind. No `until` at all: cacheable.
+bool on_ttl_grid(const nlohmann::json& variables, std::chrono::seconds ttl) {
+  const auto it = variables.find("until");
+  if (it == variables.end()) return true;
+  if (!it->is_string()) return false;
+  const auto until = parse_rfc3339(it->get_ref<const std::string&>());
+  if (!until) return false;
+  const auto since_epoch = until->time_since_epoch();
+  return since_epoch % ttl == since_epoch.zero();
 }
 
 }  // namespace
 
-GraphqlCache::GraphqlCache(Api& inner, const ApiSettings& settings, std::function<void(std::string_view)> log)
-    : inner_(inner), lock_budget_(settings.timeout), deadline_(settings.deadline), log_(std::move(log)) {
+GraphqlCache::GraphqlCache(Api& inner, const ApiSettings& settings, ApiHooks hooks)
+    : inner_(inner), lock_budget_(settings.timeout), deadline_(settings.deadline), hooks_(std::move(hooks)) {
+  if (!hooks_.wall_now) hooks_.wall_now = [] { return std::chrono::system_clock::now(); };
   if (settings.cache.ttl <= std::chrono::seconds::zero() || settings.cache.dir.empty()) return;
-  std::string base = settings.base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  // The API token only by hash: it never reaches the disk, and two tokens never share.
-  const std::string scope = sha256_hex(base + "\n" + settings.credentials.account_id + "\n" +
-                                       sha256_hex(settings.credentials.api_token.reveal()) + "\ngraphql");
-  cache_ = std::make_unique<detail::CacheStore>(settings.cache.dir, scope.substr(0, 16), settings.cache.ttl);
+  cache_ = std::make_unique<detail::CacheStore>(settings.cache.dir, detail::cache_scope(settings, "graphql"),
+                                                settings.cache.ttl);
 }
 
 GraphqlCache::~GraphqlCache() = default;
 
 ApiResult<nlohmann::json> GraphqlCache::graphql(std::string_view query, const nlohmann::json& variables) {
-  if (!cache_) return inner_.graphql(query, variables);
-  const std::string descriptor = "graphql " + sha256_hex(std::string(query) + "\n" + variables.dump());
-  auto log = [&](const std::string& line) {
-    if (log_) log_(line);
-  };
-  std::string problem;
-  if (auto hit = cache_->read(descriptor, std::chrono::system_clock::now(), &problem)) {
-    ++hits_;
-    log("cache hit: " + descriptor);
-    return std::move(*hit);
-  }
-  if (!problem.empty()) log("cache: " + problem);
-  // One process asks, concurrent ones wait for its answer.
+  if (!cache_ || !on_ttl_grid(variables, cache_->ttl())) return inner_.graphql(query, variables);
+  const std::string descriptor = "graphql " + detail::sha256_hex(std::string(query) + "\n" + variables.dump());
+  detail::CacheHooks hooks{hooks_.wall_now,
+                           [this](const std::string& line) {
+                             if (hooks_.log) hooks_.log(line);
+                           },
+                           [this] { ++hits_; }};
+  // Waiting for a concurrent run's answer never outlasts this run's budget.
   auto budget = lock_budget_;
   if (deadline_) {
-    budget = std::min(budget, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()));
-    budget = std::max(budget, std::chrono::milliseconds::zero());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now());
+    budget = std::clamp(left, std::chrono::milliseconds::zero(), budget);
   }
-  auto lock = cache_->lock(descriptor, budget, &problem);
-  if (lock) {
-    if (auto hit = cache_->read(descriptor, std::chrono::system_clock::now(), &problem)) {
-      ++hits_;
-      log("cache hit after waiting: " + descriptor);
-      return std::move(*hit);
-    }
-  } else {
-    log("cache: " + problem + "; asking the API directly");
-  }
-  auto fresh = inner_.graphql(query, variables);
-  // Errors are not cached: the next run asks again.
-  if (fresh && !cache_->write(descriptor, *fresh, std::chrono::system_clock::now(), &problem)) log("cache: " + problem);
-  return fresh;
+  return detail::read_through(*cache_, descriptor, budget, hooks,
+                              [&] { return inner_.graphql(query, variables); });
 }
 
 }  // namespace cfmon::cloudflare

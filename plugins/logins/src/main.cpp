@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
                             http::CurlClient client(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
                             const auto settings = cloudflare::for_whole_run(plan.api);
                             cloudflare::ApiClient api(client, settings, hooks);
-                            cloudflare::GraphqlCache cached(api, settings, hooks.log);
+                            cloudflare::GraphqlCache cached(api, settings, hooks);
                             return logins::run_logins_check(plan, cached, std::chrono::system_clock::now());
                           },
                           nullptr};

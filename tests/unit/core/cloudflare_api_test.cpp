@@ -906,6 +906,50 @@ TEST(CloudflareApiCache, AnotherApiTokenOrAccountDoesNotShareEntries) {
   EXPECT_EQ(c.requests_sent(), 1U) << "another query is another entry";
 }
 
+TEST(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
+  testing::TempDir tmp;
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
+  auto insecure = cached(tmp.path());
+  insecure.insecure = true;  // -k
+  {
+    ApiClient api(http, insecure);
+    ASSERT_TRUE(api.list_service_tokens({}));
+  }
+  ApiClient again(http, insecure);
+  ASSERT_TRUE(again.list_service_tokens({}));
+  EXPECT_EQ(again.requests_sent(), 0U) << "the same settings share entries";
+  // An answer fetched with -k never serves a verified run, and so on for each transport option.
+  std::vector<ApiSettings> others(4, cached(tmp.path()));
+  others[1].resolve = {"api.example.test:443:192.0.2.7"};
+  others[2].ca_file = tmp.path() + "/ca.pem";
+  others[3].base_url = "https://api.example.test/client/v4/other";
+  for (const auto& s : others) {
+    ApiClient api(http, s);
+    ASSERT_TRUE(api.list_service_tokens({}));
+    EXPECT_EQ(api.requests_sent(), 1U) << s.base_url << " insecure=" << s.insecure << " ca=" << s.ca_file;
+  }
+}
+
+TEST(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
+  testing::TempDir tmp;
+  FakeTime time;
+  FakeHttp http([](const http::Request&) { return envelope(token_json(1)); });
+  ApiClient api(http, cached(tmp.path()), time.hooks());
+  const std::string dir = tmp.path() + "/cache/cfmon";
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(api.get_service_token("id-" + std::to_string(i)));  // one entry per id
+    time.wall += 30s;
+  }
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  // Entries older than the 60 s TTL are gone with their locks: at most the last 2-3 pairs.
+  EXPECT_LE(files, 6U);
+  EXPECT_GE(files, 2U);
+}
+
 TEST(CloudflareApiCache, FailuresAreNotCached) {
   testing::TempDir tmp;
   int calls = 0;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "../core/temp_dir.hpp"
+#include "cfmon/graphql_cache.hpp"
 #include "cfmon/plugin.hpp"
 #include "logins_options.hpp"
 
@@ -157,6 +161,93 @@ TEST(LoginsCheck, WithACacheTheWindowEndIsRoundedToTheTtlSoRunsShareOneQuery) {
   EXPECT_EQ(until1, kNow);
   EXPECT_EQ(until2, kNow);
   EXPECT_EQ(since1, kNow - 15min);
+}
+
+// The GraphQL cache over the check: a fake wall clock moves on, nothing sleeps.
+struct CachedRuns {
+  testing::TempDir tmp;
+  FakeApi api{answer(json::array({group(kCi, true, "192.0.2.1")})), two_tokens()};
+  TimePoint now = kNow + 1s;
+  LoginsPlan plan = plan_for();
+
+  CachedRuns() {
+    plan.api.cache.ttl = 60s;
+    plan.api.cache.dir = tmp.path() + "/cache";
+    plan.api.credentials.api_token = Secret("canary-api-token");
+  }
+  cloudflare::ApiHooks hooks() {
+    cloudflare::ApiHooks h;
+    h.wall_now = [this] { return now; };
+    return h;
+  }
+  Report run_once() {
+    cloudflare::GraphqlCache cached(api, plan.api, hooks());
+    return run_logins_check(plan, cached, now);
+  }
+  [[nodiscard]] std::size_t files() const {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(plan.api.cache.dir, ec)) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  }
+};
+
+TEST(LoginsCache, FiftyRunsAcrossTtlWindowsLeaveOnlyTheCurrentEntry) {
+  CachedRuns runs;
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(runs.run_once().root.state, State::ok);
+    runs.now += 61s;  // every run in a new TTL window
+  }
+  EXPECT_EQ(runs.api.queries, 50);
+  // One .json and its .lock for the current window; expired windows are removed on write.
+  EXPECT_LE(runs.files(), 2U);
+  EXPECT_GE(runs.files(), 1U);
+}
+
+TEST(LoginsCache, RunsWithinOneWindowShareTheAnswer) {
+  CachedRuns runs;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(runs.run_once().root.state, State::ok);
+    runs.now += 5s;
+  }
+  EXPECT_LE(runs.api.queries, 2);  // 50 s from kNow + 1 s cross at most one window edge
+}
+
+TEST(LoginsCache, AnUnroundedUntilIsNeverCached) {
+  CachedRuns runs;
+  runs.plan.until_ago = 1h;  // a replay: the window end moves with every run, off the TTL grid
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(runs.run_once().root.state, State::ok);
+    runs.now += 60s;
+  }
+  EXPECT_EQ(runs.api.queries, 50);
+  EXPECT_EQ(runs.files(), 0U);
+  // An --until on a TTL boundary is a window like any other: cached.
+  runs.plan.until_ago.reset();
+  runs.plan.until_at = kNow - 1h;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.api.queries, 51);
+}
+
+TEST(LoginsCache, AnAnswerFetchedWithoutVerificationNeverServesAVerifiedRun) {
+  CachedRuns runs;
+  runs.plan.api.insecure = true;  // -k
+  EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.api.queries, 1);
+  runs.plan.api.insecure = false;
+  EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.api.queries, 2) << "a verified run asks the API itself";
+  runs.plan.api.resolve = {"api.cloudflare.com:443:192.0.2.7"};
+  EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.api.queries, 3) << "--resolve is another scope";
+  runs.plan.api.resolve.clear();
+  runs.plan.api.ca_file = "/etc/ssl/other.pem";
+  EXPECT_EQ(runs.run_once().root.state, State::ok);
+  EXPECT_EQ(runs.api.queries, 4) << "--ca-file is another scope";
 }
 
 TEST(LoginsCheck, ALoginFromOutsideTheAllowedNetworksIsCriticalNamingTokenAddressAndTime) {

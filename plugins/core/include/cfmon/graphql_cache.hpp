@@ -19,7 +19,8 @@ namespace cfmon::cloudflare {
 class GraphqlCache final : public Api {
  public:
   // `settings.cache.ttl` 0 (or no directory): no caching, graphql() goes straight through.
-  GraphqlCache(Api& inner, const ApiSettings& settings, std::function<void(std::string_view)> log = {});
+  // `hooks`: wall_now (the cache's clock) and log; the rest is unused.
+  GraphqlCache(Api& inner, const ApiSettings& settings, ApiHooks hooks = {});
   ~GraphqlCache() override;
   GraphqlCache(const GraphqlCache&) = delete;
   GraphqlCache& operator=(const GraphqlCache&) = delete;
@@ -51,7 +52,7 @@ class GraphqlCache final : public Api {
   std::unique_ptr<detail::CacheStore> cache_;
   std::chrono::milliseconds lock_budget_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;  // the run's (settings.deadline)
-  std::function<void(std::string_view)> log_;
+  ApiHooks hooks_;
   std::size_t hits_ = 0;
 };
 
