@@ -28,6 +28,7 @@ namespace cfmon::cli {
 namespace {
 
 constexpr const char* kProgram = "cf-service-token";
+const std::string kDefaultDuration = "8760h";  // the API's, when create names none
 
 const char* const kExitCodesHelp =
     "Exit codes:\n"
@@ -566,7 +567,7 @@ class Runner {
              << "  id:         " << (info.id.empty() ? "(not in Cloudflare's answer)" : printable(info.id)) << '\n'
              << "  client ID:  "
              << (info.client_id.empty() ? "(not in Cloudflare's answer)" : printable(info.client_id)) << '\n'
-             << "  expires:    " << expires_text(info, ctx_.now()) << '\n';
+             << "  expires:    " << created_expiry(info, duration) << '\n';
     if (env_file) {
       ctx_.out << "  saved to:   " << printable(*env_file) << " (" << key_list(keys) << ", mode 0600)\n";
     }
@@ -575,6 +576,16 @@ class Runner {
       print_credentials(keys, info.client_id, created->client_secret);
     }
     return kExitOk;
+  }
+
+  // Create answers carry no expires_at: the token's duration (the answer's, else the one
+  // asked for, else the API's default) counted from now, as Cloudflare counts it.
+  // Computed rather than read back with GET: no second request that could fail or cost
+  // rate-limit budget once the secret exists, and no Read permission needed.
+  std::string created_expiry(const ServiceTokenInfo& info, const std::optional<std::string>& asked) const {
+    if (info.expires_at) return expires_text(info, ctx_.now());
+    const std::string& duration = !info.duration.empty() ? info.duration : asked ? *asked : kDefaultDuration;
+    return expiry_from_duration(duration, ctx_.now());
   }
 
   // The create answer had no client ID (the schema requires none): the secret is saved;
