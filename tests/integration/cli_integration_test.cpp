@@ -663,6 +663,26 @@ TEST_F(CliAgainstFakeApi, ACreateAnswerWithoutAClientIdIsCompletedByReadingTheTo
   EXPECT_EQ(seen.back().method + " " + seen.back().path, std::string("GET /") + kId) << "read back after the save";
 }
 
+TEST_F(CliAgainstFakeApi, RefreshSendsNoBody) {
+  // As a mock generated from the schema: refresh declares no request body.
+  api.on("POST", std::string("/") + kId + "/refresh", [](const FakeApiServer::Seen& seen) {
+    if (!seen.body.empty() || !seen.content_type.empty()) {
+      return FakeApiServer::Answer{415,
+                                   R"({"success":false,"errors":[{"code":1415,"message":"Unsupported Media Type"}],)"
+                                   R"("messages":[],"result":null})"};
+    }
+    return FakeApiServer::Answer{200, envelope({{"id", kId}, {"expires_at", "2031-01-01T00:00:00Z"}})};
+  });
+  const auto r = cli({"refresh", "backup"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("(2031-01-01)"), std::string::npos) << r.out;
+  const auto seen = api.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().path, std::string("/") + kId + "/refresh");
+  EXPECT_EQ(seen.back().body, "");
+  EXPECT_EQ(seen.back().content_type, "");
+}
+
 TEST_F(CliAgainstFakeApi, DeleteAndRefreshAcceptAnAnswerHoldingOnlyTheId) {
   api.on("POST", std::string("/") + kId + "/refresh", json{{"id", kId}});
   api.on("DELETE", std::string("/") + kId, json{{"id", kId}});

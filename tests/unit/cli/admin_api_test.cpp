@@ -150,5 +150,20 @@ TEST(AdminApi, DeleteAndRefreshAcceptAnAnswerHoldingOnlyTheId) {
   EXPECT_FALSE(odd->expires_at) << "an unreadable expiry is unknown, not a date";
 }
 
+TEST(AdminApi, RefreshSendsNoBodyAndNoContentType) {
+  // The schema declares no request body for refresh (a schema mock answers 415 to one).
+  Fixture f(200, envelope({{"id", kId}}));
+  ASSERT_TRUE(f.api.refresh_service_token(kId));
+  ASSERT_EQ(f.http.sent.size(), 1U);
+  const http::Request& r = f.http.sent.front();
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.body, "");
+  for (const auto& [name, value] : r.headers) {
+    if (name == "Content-Type") {
+      EXPECT_EQ(value, "") << "an empty value keeps libcurl from adding its own type";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cfmon::cloudflare
