@@ -649,7 +649,8 @@ TEST_F(CliAgainstFakeApi, CreateShowsTheExpiryItsDurationGives) {
 
 TEST_F(CliAgainstFakeApi, ACreateAnswerWithoutAClientIdIsCompletedByReadingTheTokenBack) {
   api.on("POST", "", json{{"id", kId}, {"client_secret", kNewSecret}}, 201);
-  api.on("GET", std::string("/") + kId, json{{"id", kId}, {"client_id", kClientId}, {"name", "ci"}});
+  api.on("GET", std::string("/") + kId,
+         json{{"id", kId}, {"client_id", kClientId}, {"name", "ci"}, {"expires_at", "2031-06-01T00:00:00Z"}});
   const std::string env_file = dir.write(".env", "A=1\n");
   const auto r = cli({"create", "--name", "ci", "--env-file", env_file});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -657,6 +658,7 @@ TEST_F(CliAgainstFakeApi, ACreateAnswerWithoutAClientIdIsCompletedByReadingTheTo
                                            {"CF_SERVICE_TOKEN_CLIENT_ID", kClientId},
                                            {"CF_SERVICE_TOKEN_CLIENT_SECRET", kNewSecret}}));
   EXPECT_NE(r.out.find(std::string("client ID:  ") + kClientId), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(2031-06-01)"), std::string::npos) << "the expiry as read back: " << r.out;
   EXPECT_EQ(r.out.find(kNewSecret), std::string::npos);
   const auto seen = api.seen();
   ASSERT_FALSE(seen.empty());

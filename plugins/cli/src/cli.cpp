@@ -594,6 +594,7 @@ class Runner {
     if (!info.id.empty()) {
       if (auto read = api_->get_service_token(info.id); read && !read->client_id.empty()) {
         info.client_id = read->client_id;
+        if (!info.expires_at) info.expires_at = read->expires_at;
       } else if (!read) {
         warn("cannot read the new token back: " + read.error().message);
       }
