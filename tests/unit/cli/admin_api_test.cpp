@@ -114,6 +114,18 @@ TEST(AdminApi, ASecretInA2xxAnswerThatIsNoProperEnvelopeIsKeptWithAWarning) {
   }
 }
 
+TEST(AdminApi, ADeeplyNestedFieldBesideTheSecretCostsNoSecret) {
+  // 300 000 nested arrays (600 KB) next to the secret: read with bounded depth.
+  const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+  const std::string body = R"({"success":true,"errors":[],"messages":[],"result":{"client_secret":")" +
+                           std::string(kSecret) + R"(","name":)" + deep + "}}";
+  Fixture f(200, body);
+  auto rotated = f.api.rotate_service_token(kId, std::nullopt);
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  EXPECT_EQ(rotated->client_secret.reveal(), kSecret);
+  EXPECT_FALSE(rotated->warnings.empty()) << "the unreadable name is named";
+}
+
 TEST(AdminApi, WithoutASecretOrOutside2xxThereIsNothingToKeep) {
   const std::string no_secret = envelope({{"id", kId}, {"client_secret", ""}});
   Fixture empty(200, no_secret);
