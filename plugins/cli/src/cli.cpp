@@ -28,7 +28,7 @@ namespace cfmon::cli {
 namespace {
 
 constexpr const char* kProgram = "cf-service-token";
-const std::string kDefaultDuration = "8760h";  // the API's, when create names none
+constexpr std::string_view kDefaultDuration = "8760h";  // the API's, when create names none
 
 const char* const kExitCodesHelp =
     "Exit codes:\n"
@@ -584,7 +584,7 @@ class Runner {
   // rate-limit budget once the secret exists, and no Read permission needed.
   std::string created_expiry(const ServiceTokenInfo& info, const std::optional<std::string>& asked) const {
     if (info.expires_at) return expires_text(info, ctx_.now());
-    const std::string& duration = !info.duration.empty() ? info.duration : asked ? *asked : kDefaultDuration;
+    const std::string duration = !info.duration.empty() ? info.duration : asked.value_or(std::string(kDefaultDuration));
     return expiry_from_duration(duration, ctx_.now());
   }
 
@@ -660,7 +660,7 @@ class Runner {
     }
     for (const auto& w : rotated->warnings) warn(w);
 
-    ctx_.out << "rotated the secret of '" << printable(token->name) << "' (client ID " << client_id << ")\n";
+    ctx_.out << "rotated the secret of '" << printable(token->name) << "' (client ID " << printable(client_id) << ")\n";
     if (previous_expires) {
       ctx_.out << "  the previous secret keeps working until " << cloudflare::format_rfc3339(*previous_expires) << '\n';
     } else {
