@@ -686,6 +686,62 @@ TEST_F(CliAgainstFakeApi, ARotateAnswerThatIsNoProperEnvelopeStillHasItsSecretSa
   EXPECT_NE(r.err.find("warning: "), std::string::npos) << r.err;
 }
 
+TEST_F(CliAgainstFakeApi, CreateShowsTheExpiryItsDurationGives) {
+  // The create answer as the schema defines it: everything but expires_at.
+  api.on("POST", "",
+         json{{"id", kId},
+              {"client_id", kClientId},
+              {"client_secret", kNewSecret},
+              {"name", "ci"},
+              {"duration", "8760h"},
+              {"enabled", true}},
+         201);
+  const std::string env_file = dir.path() + "/.env";
+  const auto r = cli({"create", "--name", "ci", "--env-file", env_file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(read_env(env_file).at("CF_SERVICE_TOKEN_CLIENT_SECRET"), kNewSecret);
+  EXPECT_NE(r.out.find("expires:    in 365 days ("), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("never"), std::string::npos) << "an 8760h token does expire: " << r.out;
+}
+
+TEST_F(CliAgainstFakeApi, ACreateAnswerWithoutAClientIdIsCompletedByReadingTheTokenBack) {
+  api.on("POST", "", json{{"id", kId}, {"client_secret", kNewSecret}}, 201);
+  api.on("GET", std::string("/") + kId,
+         json{{"id", kId}, {"client_id", kClientId}, {"name", "ci"}, {"expires_at", "2031-06-01T00:00:00Z"}});
+  const std::string env_file = dir.write(".env", "A=1\n");
+  const auto r = cli({"create", "--name", "ci", "--env-file", env_file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(read_env(env_file), (DotenvMap{{"A", "1"},
+                                           {"CF_SERVICE_TOKEN_CLIENT_ID", kClientId},
+                                           {"CF_SERVICE_TOKEN_CLIENT_SECRET", kNewSecret}}));
+  EXPECT_NE(r.out.find(std::string("client ID:  ") + kClientId), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(2031-06-01)"), std::string::npos) << "the expiry as read back: " << r.out;
+  EXPECT_EQ(r.out.find(kNewSecret), std::string::npos);
+  const auto seen = api.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().method + " " + seen.back().path, std::string("GET /") + kId) << "read back after the save";
+}
+
+TEST_F(CliAgainstFakeApi, RefreshSendsNoBody) {
+  // As a mock generated from the schema: refresh declares no request body.
+  api.on("POST", std::string("/") + kId + "/refresh", [](const FakeApiServer::Seen& seen) {
+    if (!seen.body.empty() || !seen.content_type.empty()) {
+      return FakeApiServer::Answer{415,
+                                   R"({"success":false,"errors":[{"code":1415,"message":"Unsupported Media Type"}],)"
+                                   R"("messages":[],"result":null})"};
+    }
+    return FakeApiServer::Answer{200, envelope({{"id", kId}, {"expires_at", "2031-01-01T00:00:00Z"}})};
+  });
+  const auto r = cli({"refresh", "backup"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("(2031-01-01)"), std::string::npos) << r.out;
+  const auto seen = api.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().path, std::string("/") + kId + "/refresh");
+  EXPECT_EQ(seen.back().body, "");
+  EXPECT_EQ(seen.back().content_type, "");
+}
+
 TEST_F(CliAgainstFakeApi, DeleteAndRefreshAcceptAnAnswerHoldingOnlyTheId) {
   api.on("POST", std::string("/") + kId + "/refresh", json{{"id", kId}});
   api.on("DELETE", std::string("/") + kId, json{{"id", kId}});

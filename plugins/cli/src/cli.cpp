@@ -28,6 +28,7 @@ namespace cfmon::cli {
 namespace {
 
 constexpr const char* kProgram = "cf-service-token";
+constexpr std::string_view kDefaultDuration = "8760h";  // the API's, when create names none
 
 const char* const kExitCodesHelp =
     "Exit codes:\n"
@@ -586,7 +587,7 @@ class Runner {
              << "  id:         " << (info.id.empty() ? "(not in Cloudflare's answer)" : printable(info.id)) << '\n'
              << "  client ID:  "
              << (info.client_id.empty() ? "(not in Cloudflare's answer)" : printable(info.client_id)) << '\n'
-             << "  expires:    " << expires_text(info, ctx_.now()) << '\n';
+             << "  expires:    " << created_expiry(info, duration) << '\n';
     if (env_file) {
       ctx_.out << "  saved to:   " << printable(*env_file) << " (" << key_list(keys) << ", mode 0600)\n";
     }
@@ -597,12 +598,23 @@ class Runner {
     return kExitOk;
   }
 
+  // Create answers carry no expires_at: the token's duration (the answer's, else the one
+  // asked for, else the API's default) counted from now, as Cloudflare counts it.
+  // Computed rather than read back with GET: no second request that could fail or cost
+  // rate-limit budget once the secret exists, and no Read permission needed.
+  std::string created_expiry(const ServiceTokenInfo& info, const std::optional<std::string>& asked) const {
+    if (info.expires_at) return expires_text(info, ctx_.now());
+    const std::string duration = !info.duration.empty() ? info.duration : asked.value_or(std::string(kDefaultDuration));
+    return expiry_from_duration(duration, ctx_.now());
+  }
+
   // The create answer had no client ID (the schema requires none): the secret is saved;
   // read the token back to learn it, and complete the .env with it.
   void learn_client_id(ServiceTokenInfo& info, const std::vector<EnvKeys>& keys, const Secret& secret) {
     if (!info.id.empty()) {
       if (auto read = api_->get_service_token(info.id); read && !read->client_id.empty()) {
         info.client_id = read->client_id;
+        if (!info.expires_at) info.expires_at = read->expires_at;
       } else if (!read) {
         warn("cannot read the new token back: " + read.error().message);
       }
@@ -668,7 +680,7 @@ class Runner {
     }
     for (const auto& w : rotated->warnings) warn(w);
 
-    ctx_.out << "rotated the secret of '" << printable(token->name) << "' (client ID " << client_id << ")\n";
+    ctx_.out << "rotated the secret of '" << printable(token->name) << "' (client ID " << printable(client_id) << ")\n";
     if (previous_expires) {
       ctx_.out << "  the previous secret keeps working until " << cloudflare::format_rfc3339(*previous_expires) << '\n';
     } else {

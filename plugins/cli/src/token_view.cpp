@@ -74,6 +74,15 @@ std::string expires_text(const ServiceTokenInfo& token, TimePoint now) {
   return relative_time(*token.expires_at, now) + date;
 }
 
+std::string expiry_from_duration(std::string_view duration, TimePoint now) {
+  if (duration == "forever") return "never (forever)";
+  const auto span = cloudflare::parse_go_duration(duration);
+  if (!span || span->count() < 0) return "unknown (unreadable duration '" + printable(duration, 40) + "')";
+  const auto room = TimePoint::max() - now;
+  const TimePoint at = *span >= room ? TimePoint::max() : now + std::chrono::duration_cast<TimePoint::duration>(*span);
+  return relative_time(at, now) + " (" + date_of(at) + ")";
+}
+
 std::string last_seen_text(const ServiceTokenInfo& token, TimePoint now) {
   if (!token.last_seen_at) return "never";
   return relative_time(*token.last_seen_at, now);

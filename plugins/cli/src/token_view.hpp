@@ -33,6 +33,11 @@ Expected<ServiceTokenInfo, ResolveError> resolve_token(const std::vector<Service
 std::string relative_time(TimePoint when, TimePoint now);
 // "in 364 days (2027-06-01)", "EXPIRED 3 days ago (2024-01-01)", "never" (no expiry).
 std::string expires_text(const ServiceTokenInfo& token, TimePoint now);
+// The expiry of a token created now with this Go duration (create and rotate answers
+// carry no expires_at; Cloudflare counts the duration from the creation):
+// "in 365 days (2027-06-01)", "never (forever)", "unknown (unreadable duration '…')".
+// Past the clock's range (year 2262) it shows the last date it can.
+std::string expiry_from_duration(std::string_view duration, TimePoint now);
 // "2 h ago", "never".
 std::string last_seen_text(const ServiceTokenInfo& token, TimePoint now);
 

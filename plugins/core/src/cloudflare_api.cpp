@@ -725,7 +725,12 @@ struct ApiClient::Impl {
     r.method = method;
     r.body = std::move(body);
     r.headers.emplace_back("Accept", "application/json");
-    if (!r.body.empty()) r.headers.emplace_back("Content-Type", "application/json");
+    if (!r.body.empty()) {
+      r.headers.emplace_back("Content-Type", "application/json");
+    } else if (method == "POST" || method == "PUT") {
+      // No body, no type: an empty value keeps libcurl from adding its form type.
+      r.headers.emplace_back("Content-Type", "");
+    }
     r.secret_headers.emplace_back("Authorization",
                                   Secret("Bearer " + std::string(settings.credentials.api_token.reveal())));
     r.timeout = timeout;
@@ -1128,7 +1133,7 @@ ApiResult<CreatedToken> ApiClient::rotate_service_token(
 ApiResult<ServiceTokenInfo> ApiClient::refresh_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
   if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
-  return impl_->call_for_token("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "{}", id);
+  return impl_->call_for_token("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "", id);
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::delete_service_token(std::string_view id) {

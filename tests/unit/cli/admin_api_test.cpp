@@ -114,6 +114,18 @@ TEST(AdminApi, ASecretInA2xxAnswerThatIsNoProperEnvelopeIsKeptWithAWarning) {
   }
 }
 
+TEST(AdminApi, ADeeplyNestedFieldBesideTheSecretCostsNoSecret) {
+  // 300 000 nested arrays (600 KB) next to the secret: read with bounded depth.
+  const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+  const std::string body = R"({"success":true,"errors":[],"messages":[],"result":{"client_secret":")" +
+                           std::string(kSecret) + R"(","name":)" + deep + "}}";
+  Fixture f(200, body);
+  auto rotated = f.api.rotate_service_token(kId, std::nullopt);
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  EXPECT_EQ(rotated->client_secret.reveal(), kSecret);
+  EXPECT_FALSE(rotated->warnings.empty()) << "the unreadable name is named";
+}
+
 TEST(AdminApi, WithoutASecretOrOutside2xxThereIsNothingToKeep) {
   const std::string no_secret = envelope({{"id", kId}, {"client_secret", ""}});
   Fixture empty(200, no_secret);
@@ -148,6 +160,21 @@ TEST(AdminApi, DeleteAndRefreshAcceptAnAnswerHoldingOnlyTheId) {
   auto odd = bad_dates.api.refresh_service_token(kId);
   ASSERT_TRUE(odd) << odd.error().message;
   EXPECT_FALSE(odd->expires_at) << "an unreadable expiry is unknown, not a date";
+}
+
+TEST(AdminApi, RefreshSendsNoBodyAndNoContentType) {
+  // The schema declares no request body for refresh (a schema mock answers 415 to one).
+  Fixture f(200, envelope({{"id", kId}}));
+  ASSERT_TRUE(f.api.refresh_service_token(kId));
+  ASSERT_EQ(f.http.sent.size(), 1U);
+  const http::Request& r = f.http.sent.front();
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.body, "");
+  for (const auto& [name, value] : r.headers) {
+    if (name == "Content-Type") {
+      EXPECT_EQ(value, "") << "an empty value keeps libcurl from adding its own type";
+    }
+  }
 }
 
 }  // namespace

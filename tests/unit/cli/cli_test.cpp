@@ -48,6 +48,9 @@ class FakeApi final : public cloudflare::Api {
     auto t =
         token("99999999-9999-4999-8999-999999999999", std::string(name), "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access");
     tokens->push_back(t);
+    // As Cloudflare's create answer: no expires_at (and here no duration either).
+    t.expires_at.reset();
+    t.duration.clear();
     return CreatedToken{t, Secret(kCanary), {}};
   }
   ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
@@ -165,6 +168,23 @@ TEST_F(Cli, CreateSavesTheSecretAndNeverPrintsIt) {
   EXPECT_EQ(out_.str().find(kCanary), std::string::npos) << out_.str();
   EXPECT_EQ(err_.str().find(kCanary), std::string::npos) << err_.str();
   EXPECT_NE(out_.str().find("c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access"), std::string::npos) << out_.str();
+}
+
+TEST_F(Cli, CreateShowsTheExpiryTheDurationGivesNeverNever) {
+  // Create answers have no expires_at: without --duration, the API's default 8760h.
+  EXPECT_EQ(run({"create", "--name", "new", "--show-secret"}), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("expires:    in 365 days ("), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("never"), std::string::npos) << out_.str();
+
+  EXPECT_EQ(run({"create", "--name", "new", "--show-secret", "--duration", "720h"}), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("expires:    in 30 days ("), std::string::npos) << out_.str();
+
+  EXPECT_EQ(run({"create", "--name", "new", "--show-secret", "--duration", "forever"}), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("expires:    never (forever)"), std::string::npos) << out_.str();
+
+  // Longer than the clock can count (past 2262): the last date it can, not an overflow.
+  EXPECT_EQ(run({"create", "--name", "new", "--show-secret", "--duration", "2500000h"}), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("(2262-04-11)"), std::string::npos) << out_.str();
 }
 
 TEST_F(Cli, CreateWithoutAPlaceForTheSecretIsRefusedBeforeTheApiIsCalled) {
