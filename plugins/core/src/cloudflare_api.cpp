@@ -279,52 +279,21 @@ std::optional<Json> secret_bearing_result(const http::Response& response) {
 }
 
 // An admin answer's token as optional metadata (no property is required by the schema):
-// a missing field stays empty; a wrong type or an unreadable date stays empty too and
-// adds a warning naming the field (never its value).
+// the list's parser (parse_service_token) reads it; what it could not read becomes a
+// warning naming the field (never its value), since the secret is already safe.
 ServiceTokenInfo token_metadata(const Json& object, std::vector<std::string>& warnings) {
-  ServiceTokenInfo info;
   if (!object.is_object()) {
     if (!object.is_null()) warnings.emplace_back("the answer's result is not a JSON object; ignored");
-    return info;
+    return {};
   }
-  const auto unreadable = [&](const char* key) {
-    warnings.push_back(std::string("the answer's ") + key + " is unreadable; ignored");
-  };
-  const auto text = [&](const char* key, std::string& into) {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) return;
-    if (it->is_string()) {
-      into = it->get<std::string>();
-    } else {
-      unreadable(key);
-    }
-  };
-  const auto time = [&](const char* key, std::optional<TimePoint>& into) {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) return;
-    const auto t = it->is_string() ? parse_rfc3339(it->get_ref<const std::string&>()) : std::nullopt;
-    if (t) {
-      into = meaningful(t);
-    } else if (!it->is_string() || !it->get_ref<const std::string&>().empty()) {
-      unreadable(key);
-    }
-  };
-  text("id", info.id);
-  text("client_id", info.client_id);
-  text("name", info.name);
-  text("duration", info.duration);
-  time("expires_at", info.expires_at);
-  time("created_at", info.created_at);
-  time("updated_at", info.updated_at);
-  time("last_seen_at", info.last_seen_at);
-  if (const auto it = object.find("enabled"); it != object.end() && !it->is_null()) {
-    if (it->is_boolean()) {
-      info.enabled = it->get<bool>();
-    } else {
-      unreadable("enabled");
-    }
+  auto parsed = parse_service_token(object);
+  if (!parsed) {
+    warnings.push_back(parsed.error().message + "; ignored");
+    return {};
   }
-  return info;
+  for (auto& problem : parsed->problems) warnings.push_back("the answer's " + problem + "; ignored");
+  parsed->problems.clear();
+  return std::move(*parsed);
 }
 
 }  // namespace
