@@ -55,10 +55,6 @@ std::optional<Error> validate_common(CommonConfig& c) {
     return Error{"--timeout must be at least 0.001 seconds (1 ms): shorter rounds to no timeout at all"};
   }
   if (c.ipv4 && c.ipv6) return Error{"-4 and -6 exclude each other"};
-  if (!c.ca_file.empty()) {
-    // Opened without blocking and never read: curl reads it (a FIFO would be drained).
-    if (auto error = probe_regular_file(c.ca_file, "--ca-file", 16 * 1024 * 1024)) return error;
-  }
   for (const auto& entry : c.resolve) {
     // HOST:PORT:ADDR[,ADDR]; a leading '+' or '-' is curl's own syntax.
     const auto first = entry.find(':');
@@ -94,6 +90,10 @@ std::optional<Error> check_input_files(const po::variables_map& vm, bool allow_s
     if (auto error = check_file_trust(path, std::string("--") + name, holds_secret, allow_shared, &warnings)) {
       return error;
     }
+  }
+  // Opened without blocking and never read: curl reads it (a FIFO would be drained).
+  if (vm.count("ca-file") != 0U && !vm["ca-file"].as<std::string>().empty()) {
+    return probe_regular_file(vm["ca-file"].as<std::string>(), "--ca-file", 16 * 1024 * 1024);
   }
   return std::nullopt;
 }

@@ -1,4 +1,5 @@
 #include "cfmon/credentials.hpp"
+#include "cfmon/dotenv.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -250,6 +251,18 @@ TEST(SecretForms, EveryReflectedFormIsRedacted) {
   // leave the rest of the longer one behind.
   std::vector<Secret> both{Secret("s3"), Secret("{\"id\":\"x\",\"secret\":\"s3\"}")};
   EXPECT_EQ(redact("{\"id\":\"x\",\"secret\":\"s3\"} and s3", both), "<redacted> and <redacted>");
+}
+
+TEST(SecretForms, CleanseOverwritesTheWholeBufferAndEmptiesMaps) {
+  std::string text = "a secret long enough to live on the heap, not in the string itself";
+  text.resize(5);  // the bytes past size() still hold the rest
+  cleanse(text);
+  EXPECT_TRUE(text.empty());
+  ASSERT_GT(text.capacity(), 15U);
+  EXPECT_EQ(std::string(text.data(), text.capacity()), std::string(text.capacity(), '\0'));
+  DotenvMap values{{"CF_SERVICE_TOKEN_CLIENT_SECRET", "s3cret"}};
+  cleanse(values);
+  EXPECT_TRUE(values.empty());
 }
 
 }  // namespace

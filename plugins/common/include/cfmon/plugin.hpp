@@ -40,13 +40,14 @@ void harden_process() noexcept;
 // check_file_trust() for every file option given in `vm` that decides where a secret
 // goes: --targets-file, --env-file, --client-secret-file, --api-token-file.
 // Readable secret files add to `warnings`, which callers print at every verbosity.
+// Then --ca-file: a regular file, opened without blocking (a FIFO or /dev/zero is an error).
 std::optional<Error> check_input_files(const boost::program_options::variables_map& vm, bool allow_shared,
                                        std::vector<std::string>& warnings);
 
 // The shared option group, bound to `config`.
 boost::program_options::options_description common_options(CommonConfig& config);
 
-// Pure validation of the shared options (format name, timeout range, files).
+// Pure validation of the shared options (format name, timeout range, --resolve).
 std::optional<Error> validate_common(CommonConfig& config);
 
 // Renders a report in the chosen format.
