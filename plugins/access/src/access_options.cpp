@@ -180,7 +180,7 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   if (o.max_body_bytes > 16 * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
   plan.max_body_bytes = o.max_body_bytes;
   if (!o.token_header.empty() && !is_header_name(o.token_header)) {  // CR LF would inject headers
-    return make_error("--token-header takes a header name, not '" + printable_name(o.token_header) + "'");
+    return make_error("--token-header takes a header name, not '" + printable_text(o.token_header, 80) + "'");
   }
   plan.token_header = o.token_header;
   plan.expect_protected = o.expect_protected;
