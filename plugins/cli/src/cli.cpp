@@ -290,6 +290,12 @@ class Runner {
       return std::nullopt;
     }
     auto token = resolve_token(*tokens, ref);
+    if (token && !token->problems.empty()) {
+      // A token the API answered unreadably is not acted on: its id may be missing or wrong.
+      exit_code_ = fail(kExitFailed, "the API lists '" + printable(ref) + "' unreadably (" + token->problems.front() +
+                                         "); not acting on it");
+      return std::nullopt;
+    }
     if (token) return *token;
     const auto& error = token.error();
     if (error.kind == ResolveFailure::not_found) {
@@ -511,6 +517,11 @@ class Runner {
     if (!connect()) return exit_code_;
     auto tokens = api_->list_service_tokens({});
     if (!tokens) return api_failure(tokens.error());
+    for (const auto& t : *tokens) {
+      if (!t.problems.empty()) {
+        warn("token '" + printable(t.name.empty() ? t.id : t.name) + "' is listed unreadably: " + t.problems.front());
+      }
+    }
     std::sort(tokens->begin(), tokens->end(),
               [](const ServiceTokenInfo& a, const ServiceTokenInfo& b) { return a.name < b.name; });
     if (o_.json) {

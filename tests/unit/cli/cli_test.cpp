@@ -233,6 +233,17 @@ TEST_F(Cli, RotateUpdatesTheKeysThatHoldTheToken) {
   EXPECT_NE(out_.str().find("keeps working until"), std::string::npos) << out_.str();
 }
 
+TEST_F(Cli, ATokenTheApiListsUnreadablyIsNeverRotatedAndListIsWarned) {
+  // One malformed token no longer fails the whole list (issue 11): the CLI must not act on
+  // it, since its id may be missing or wrong, and `list` says which one is unreadable.
+  tokens_[0].problems.push_back("'enabled' is a string, not a boolean");
+  EXPECT_EQ(run({"rotate", "monitoring", "--env-file", env_path()}), kExitFailed) << err_.str();
+  EXPECT_FALSE(called("rotate 11111111-1111-4111-8111-111111111111")) << "nothing rotated";
+  EXPECT_NE(err_.str().find("unreadably ('enabled' is a string, not a boolean)"), std::string::npos) << err_.str();
+  EXPECT_EQ(run({"list"}), kExitOk) << err_.str();
+  EXPECT_NE(err_.str().find("token 'monitoring' is listed unreadably"), std::string::npos) << err_.str();
+}
+
 TEST_F(Cli, AFailedSaveShowsTheSecretOnceAndExits3) {
   dir_.write(".env", "A=1\n");
   // The lock file's name is taken by a directory: every write fails, for root too.
