@@ -3,10 +3,13 @@
 // http::Client and a fake clock. Whatever the answers:
 //   - no exception escapes and nothing hangs: requests and waits stay within the page
 //     cap, the retry limit and the operation's budget;
-//   - success is only ever built from a real v4 envelope: listed and read tokens have an
-//     id and a client ID, refreshed and deleted ones an id; created and rotated ones a
-//     secret (from any 2xx answer carrying one: every other field is optional), with
-//     warnings that are printable lines without the API token;
+//   - success is only ever built from a real v4 envelope: created and rotated tokens have
+//     a secret (from any 2xx answer carrying one: every other field is optional), with
+//     warnings that are printable lines without the API token or the secret; a returned
+//     token (get, update, ...) has no problems, a listed one may carry problems, each one
+//     printable line without the API token (every token field is optional);
+//   - however deep the answer nests (up to 200 000 levels here), no stack overflow: it is
+//     a bad_response;
 //   - an error is one printable line that never holds the API token, even when the server
 //     echoes it back (in a body, a header or a transport error); -v log lines neither.
 #include <chrono>
@@ -89,7 +92,14 @@ class HostileServer final : public http::Client {
     for (int n = in_.ConsumeIntegralInRange<int>(0, 3); n > 0; --n) {
       r.headers.emplace_back(kHeaders[in_.ConsumeIntegralInRange<int>(0, 3)], with_echo(cfmon::fuzz::text(in_, 40)));
     }
-    r.body = with_echo(in_.ConsumeRandomLengthString(4096));
+    if (in_.ConsumeIntegralInRange<int>(0, 31) == 0) {
+      // Deep nesting, built from a few input bytes: too deep for any recursive copy.
+      const auto depth = in_.ConsumeIntegralInRange<std::size_t>(1, 200000);
+      r.body = R"({"success":true,"errors":[],"messages":[],"result":)" + std::string(depth, '[') +
+               std::string(depth, ']') + "}";
+    } else {
+      r.body = with_echo(in_.ConsumeRandomLengthString(4096));
+    }
     r.body_bytes = r.body.size();
     r.body_truncated = in_.ConsumeIntegralInRange<int>(0, 15) == 0;
     return r;
@@ -113,8 +123,17 @@ void check_error(const cf::ApiResult<T>& result) {
   CFMON_FUZZ_CHECK(!cf::api_error_kind_name(result.error().kind).empty(), visible(m));
 }
 
+// A token from a single-token answer: no problems (they make the answer an error).
 void check_token(const cf::ServiceTokenInfo& t) {
-  CFMON_FUZZ_CHECK(!t.id.empty() && !t.client_id.empty(), visible(t.id) + " " + visible(t.client_id));
+  CFMON_FUZZ_CHECK(t.problems.empty(), visible(t.problems.front()));
+}
+
+// A listed token may carry problems: each a printable line without the API token.
+void check_listed(const cf::ServiceTokenInfo& t) {
+  for (const auto& p : t.problems) {
+    CFMON_FUZZ_CHECK(!p.empty() && !cfmon::fuzz::has_control(p), visible(p));
+    CFMON_FUZZ_CHECK(p.find(kToken) == std::string::npos, visible(p));
+  }
 }
 
 void check_created(const cf::CreatedToken& created) {
@@ -163,7 +182,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto r = api.list_service_tokens({});
       check_error(r);
       if (r) {
-        for (const auto& t : *r) check_token(t);
+        for (const auto& t : *r) check_listed(t);
       }
       break;
     }

@@ -215,28 +215,6 @@ bool placeholder_time(TimePoint t) {
   return t <= TimePoint{} + std::chrono::seconds{86400};
 }
 
-// "a number", "null": what a field holds, for a line naming a wrong type.
-std::string json_type_text(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      return "a number";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::object:
-      return "an object";
-    default:
-      return "not a JSON value";
-  }
-}
-
 // The fields of ServiceTokenInfo: all a list keeps of each token (the rest of a
 // hostile page is dropped as soon as it is read).
 constexpr std::array<const char*, 9> kTokenFields = {
@@ -467,6 +445,27 @@ std::optional<std::chrono::seconds> retry_after_of(const http::Response& respons
   return std::nullopt;
 }
 
+std::string json_type_text(const nlohmann::json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "a number";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "not a JSON value";
+  }
+}
+
 Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
   if (!object.is_object()) {
     return make_error("a service token in the answer is " + json_type_text(object) + ", not a JSON object");
@@ -491,10 +490,8 @@ Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
     raw_time = text(key);
     if (raw_time.empty()) return std::nullopt;
     auto t = parse_rfc3339(raw_time);
-    if (!t) {
-      info.problems.push_back("'" + std::string(key) + "' is not an RFC 3339 time ('" +
-                              detail::printable(raw_time, 40) + "')");
-    }
+    // Not quoted: a problem line never repeats free text of the answer (it could echo a secret).
+    if (!t) info.problems.push_back("'" + std::string(key) + "' is not an RFC 3339 time");
     return t;
   };
   info.id = text("id");
@@ -506,10 +503,10 @@ Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object) {
       info.expires_at = t;
     } else if (info.duration != "forever") {
       // 0001-01-01 or 1970-01-01 may stand for "never", but only a duration of
-      // "forever" says so: otherwise the answer contradicts itself.
-      info.problems.push_back(
-          "'expires_at' " + detail::printable(raw_time, 40) + " is no real expiry, yet 'duration' is " +
-          (info.duration.empty() ? std::string("absent") : "'" + detail::printable(info.duration, 20) + "'"));
+      // "forever" says so: otherwise the answer contradicts itself. (The date parsed: only
+      // digits and separators, safe to repeat.)
+      info.problems.push_back("'expires_at' " + raw_time + " is no real expiry, yet 'duration' is " +
+                              (info.duration.empty() ? "absent" : "not 'forever'"));
     }
   }
   if (auto t = time("last_seen_at"); t && !placeholder_time(*t)) info.last_seen_at = t;  // placeholder: never used
@@ -1013,10 +1010,7 @@ ApiResult<ServiceTokenInfo> token_from(const Json& result) {
   auto info = parse_service_token(result);
   if (!info) return make_api_error(ApiErrorKind::bad_response, "the API answer is unusable: " + info.error().message);
   if (!info->problems.empty()) {
-    return make_api_error(ApiErrorKind::bad_response,
-                          "the API answer is unusable: service token " +
-                              (info->id.empty() ? std::string("(no id)") : detail::printable(info->id, 64)) + ": " +
-                              info->problems.front());
+    return make_api_error(ApiErrorKind::bad_response, "the API answer is unusable: " + info->problems.front());
   }
   return std::move(*info);
 }

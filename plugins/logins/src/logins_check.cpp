@@ -83,21 +83,7 @@ const json* member(const json& object, const char* key) {
 }
 
 std::string type_text(const json* v) {
-  if (v == nullptr) return "absent";
-  switch (v->type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "a number";
-  }
+  return v == nullptr ? "absent" : cloudflare::json_type_text(*v);
 }
 
 // The groups of the answer, or an error line (naming the field) when its shape is

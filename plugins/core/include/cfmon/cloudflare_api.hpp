@@ -271,6 +271,10 @@ class ApiClient final : public Api {
 // `object` is not a JSON object.
 Expected<ServiceTokenInfo> parse_service_token(const nlohmann::json& object);
 
+// What a JSON value is, for a line naming a field of the wrong type: "null", "a number",
+// "a string", "an array", ...
+std::string json_type_text(const nlohmann::json& value);
+
 // RFC 3339 ("2030-01-01T00:00:00Z", fractions, offsets); nullopt when malformed.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 // UTC, second precision: "2030-01-01T00:00:00Z".
