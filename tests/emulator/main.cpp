@@ -42,21 +42,24 @@ struct CliOptions {
 
 po::options_description describe_options(CliOptions& cli) {
   po::options_description options("Options");
-  options.add_options()("config", po::value(&cli.config_path)->value_name("FILE"), "emulator config (JSON), required")(
-      "state-dir", po::value(&cli.state_dir)->value_name("DIR"),
-      "where ca.pem, server.pem, server.key and port are written; created if missing")(
-      "listen", po::value(&cli.listen)->value_name("ADDR")->default_value(cli.listen), "address to bind")(
-      "port", po::value(&cli.port)->value_name("N")->default_value(cli.port), "TCP port; 0 = ephemeral")(
-      "threads", po::value(&cli.threads)->value_name("N")->default_value(cli.threads),
-      "worker threads = concurrent connections served")(
-      "clock-offset", po::value(&cli.clock_offset)->value_name("SECONDS")->default_value(0),
-      "start with the clock moved by this many seconds (also POST /__emulator/clock)")(
-      "schema-strict", po::bool_switch(&cli.schema_strict),
-      "schema-minimal API answers (as api.schema_strict in the config)")(
-      "contract", po::value(&cli.contract)->value_name("SCHEMA"),
-      "check every API exchange against this OpenAPI file; violations go to <state-dir>/contract-violations.jsonl")(
-      "verbose,v", po::bool_switch(&cli.verbose), "log one line per request to stderr")(
-      "help,h", po::bool_switch(&cli.help), "show this help");
+  // clang-format off
+  options.add_options()
+      ("config", po::value(&cli.config_path)->value_name("FILE"), "emulator config (JSON), required")
+      ("state-dir", po::value(&cli.state_dir)->value_name("DIR"),
+       "where ca.pem, server.pem, server.key and port are written; created if missing")
+      ("listen", po::value(&cli.listen)->value_name("ADDR")->default_value(cli.listen), "address to bind")
+      ("port", po::value(&cli.port)->value_name("N")->default_value(cli.port), "TCP port; 0 = ephemeral")
+      ("threads", po::value(&cli.threads)->value_name("N")->default_value(cli.threads),
+       "worker threads = concurrent connections served")
+      ("clock-offset", po::value(&cli.clock_offset)->value_name("SECONDS")->default_value(0),
+       "start with the clock moved by this many seconds (also POST /__emulator/clock)")
+      ("schema-strict", po::bool_switch(&cli.schema_strict),
+       "schema-minimal API answers (as api.schema_strict in the config)")
+      ("contract", po::value(&cli.contract)->value_name("SCHEMA"),
+       "check every API exchange against this OpenAPI file; violations go to <state-dir>/contract-violations.jsonl")
+      ("verbose,v", po::bool_switch(&cli.verbose), "log one line per request to stderr")
+      ("help,h", po::bool_switch(&cli.help), "show this help");
+  // clang-format on
   return options;
 }
 
