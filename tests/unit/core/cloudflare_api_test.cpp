@@ -752,6 +752,32 @@ TEST(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
   EXPECT_GE(files, 2U);
 }
 
+TEST(CloudflareApiCache, AnotherScopesEntriesGoOnlyAfterTheLongestTtl) {
+  testing::TempDir tmp;
+  FakeTime time;
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
+  auto other = cached(tmp.path(), 3600s);
+  other.credentials.api_token = Secret("another-token");
+  {
+    ApiClient api(http, other, time.hooks());
+    ASSERT_TRUE(api.list_service_tokens({}));
+  }
+  auto entries = [&] {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/cache/cfmon")) {
+      if (e.path().extension() == ".json") ++n;
+    }
+    return n;
+  };
+  ApiClient api(http, cached(tmp.path()), time.hooks());
+  time.wall += 2h;  // the other entry is stale for us, but its TTL is unknown here
+  ASSERT_TRUE(api.list_service_tokens({"a", ""}));
+  EXPECT_EQ(entries(), 2U);
+  time.wall += 23h;  // past the longest TTL a run may use (--cache-ttl 86400)
+  ASSERT_TRUE(api.list_service_tokens({"b", ""}));
+  EXPECT_EQ(entries(), 1U) << "only the newest entry of this scope is left";
+}
+
 TEST(CloudflareApiCache, FailuresAreNotCached) {
   testing::TempDir tmp;
   int calls = 0;
