@@ -66,17 +66,6 @@ const std::string* find_header(const Headers& headers, std::string_view name) {
   return nullptr;
 }
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    if (slash != 0) out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
   const auto q = target.find('?');
   if (q == std::string_view::npos) return {target, {}};
@@ -129,6 +118,17 @@ std::string url_decode(std::string_view s) {
     } else {
       out += s[i];
     }
+  }
+  return out;
+}
+
+std::vector<std::string_view> path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    if (slash != 0) out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
   }
   return out;
 }
@@ -275,13 +275,31 @@ std::vector<std::string> Contract::validate(const json& value, const json& schem
   return problems;
 }
 
+void Contract::check_json_body(const json& content, const Headers& headers, const std::string& body,
+                               const std::string& where, std::vector<std::string>& problems) const {
+  const auto media = content.find("application/json");
+  if (media == content.end()) return;
+  const auto* type = find_header(headers, "Content-Type");
+  if (type == nullptr || lower(*type).find("application/json") == std::string::npos) {
+    problems.push_back(where + ": not sent as application/json");
+  }
+  const json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) {
+    problems.push_back(where + ": not JSON");
+    return;
+  }
+  if (media->contains("schema")) {
+    for (auto& line : validate(parsed, (*media)["schema"], where)) problems.push_back(std::move(line));
+  }
+}
+
 Contract::Match Contract::match(std::string_view path) const {
   Match found;
   if (!path.starts_with(base_path_)) return found;
   path.remove_prefix(base_path_.size());
-  const auto wanted = segments(path);
+  const auto wanted = path_segments(path);
   for (const auto& [templ, item] : doc_["paths"].items()) {
-    const auto parts = segments(templ);
+    const auto parts = path_segments(templ);
     if (parts.size() != wanted.size()) continue;
     Match m;
     m.path_item = &item;
@@ -380,19 +398,7 @@ std::vector<std::string> Contract::check_request(std::string_view method, std::s
     if (request_body->value("required", false)) problems.push_back(where + ": the required request body is missing");
     return problems;
   }
-  const auto* type = find_header(headers, "Content-Type");
-  if (type == nullptr || lower(*type).find("application/json") == std::string::npos) {
-    problems.push_back(where + ": the body is not sent as application/json");
-  }
-  const json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) {
-    problems.push_back(where + ": the body is not JSON");
-    return problems;
-  }
-  const json& content = resolve(*request_body).value("content", json::object());
-  if (auto media = content.find("application/json"); media != content.end() && media->contains("schema")) {
-    for (auto& line : validate(parsed, (*media)["schema"], where + " body")) problems.push_back(std::move(line));
-  }
+  check_json_body(resolve(*request_body).value("content", json::object()), headers, body, where + " body", problems);
   return problems;
 }
 
@@ -418,21 +424,7 @@ std::vector<std::string> Contract::check_response(std::string_view method, std::
     problems.push_back(where + ": status " + code + " is not declared");
     return problems;
   }
-  const json& content = declared->value("content", json::object());
-  const auto media = content.find("application/json");
-  if (media == content.end()) return problems;
-  const auto* type = find_header(headers, "Content-Type");
-  if (type == nullptr || lower(*type).find("application/json") == std::string::npos) {
-    problems.push_back(where + ": the body is not application/json");
-  }
-  const json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) {
-    problems.push_back(where + ": the body is not JSON");
-    return problems;
-  }
-  if (media->contains("schema")) {
-    for (auto& line : validate(parsed, (*media)["schema"], where)) problems.push_back(std::move(line));
-  }
+  check_json_body(declared->value("content", json::object()), headers, body, where, problems);
   return problems;
 }
 

@@ -27,6 +27,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Percent-decoding of a query or path part ('+' is a space); the emulator uses it too.
 std::string url_decode(std::string_view text);
+// "/a//b/c" -> {"a", "b", "c"}; views into `path`.
+std::vector<std::string_view> path_segments(std::string_view path);
 
 class Contract {
  public:
@@ -60,6 +62,9 @@ class Contract {
   [[nodiscard]] Match match(std::string_view path) const;
   [[nodiscard]] const nlohmann::json& resolve(const nlohmann::json& node) const;
   void flatten(const nlohmann::json& schema, std::vector<const nlohmann::json*>& out) const;
+  // An application/json body (if `content` declares one): content type, JSON, schema.
+  void check_json_body(const nlohmann::json& content, const Headers& headers, const std::string& body,
+                       const std::string& where, std::vector<std::string>& problems) const;
   void check(const nlohmann::json& value, const std::vector<const nlohmann::json*>& schemas, const std::string& where,
              std::vector<std::string>& problems) const;
 

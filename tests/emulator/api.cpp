@@ -14,6 +14,7 @@
 namespace cfmon::emulator {
 namespace {
 
+using contract::path_segments;
 using contract::url_decode;
 using nlohmann::json;
 
@@ -47,17 +48,6 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
     query.remove_prefix(amp + 1);
   }
   return out;
-}
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    if (slash != 0) parts.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return parts;
 }
 
 bool is_uuid(std::string_view s) {
@@ -405,7 +395,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     return finish(json_response(200, body, body["errors"].is_array() ? "graphql error" : "graphql"));
   }
 
-  const auto parts = split_path(path);
+  const auto parts = path_segments(path);
   const std::string route_error = "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
   if (parts.size() < 4 || parts[0] != "accounts" || parts[2] != "access" || parts[3] != "service_tokens" ||
       parts.size() > 6) {
