@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,11 +14,13 @@
 namespace cfmon::emulator {
 namespace {
 
+using contract::path_segments;
+using contract::url_decode;
 using nlohmann::json;
 
 constexpr std::string_view kApiPrefix = "/client/v4";
 constexpr std::string_view kControlPrefix = "/__emulator/";
-constexpr int kAllowedPerPage[] = {1, 5, 10, 20, 25, 50, 100, 1000};
+constexpr int kMaxPerPage = 1000;  // the schema: integer, default 1000, maximum 1000
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -30,21 +33,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 std::map<std::string, std::string> parse_query(std::string_view query) {
@@ -60,17 +48,6 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
     query.remove_prefix(amp + 1);
   }
   return out;
-}
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    if (slash != 0) parts.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return parts;
 }
 
 bool is_uuid(std::string_view s) {
@@ -112,25 +89,27 @@ json success_body(json result, json result_info = nullptr) {
   return body;
 }
 
-json token_json(const ServiceToken& t, bool with_secret) {
+// Which answer a token goes into: the schema gives each its own shape.
+enum class Shape {
+  token,    // access_service-tokens (list, get, update, refresh)
+  created,  // access_create_response (create, rotate): no expires_at, with client_secret
+  minimal,  // strict create/rotate: id, name, client_secret and the dates only
+};
+
+json token_json(const ServiceToken& t, Shape shape = Shape::token) {
   json j = {{"id", t.id},
             {"name", t.name},
-            {"client_id", t.client_id},
             {"duration", t.duration},
             {"created_at", format_rfc3339(t.created_at)},
             {"updated_at", format_rfc3339(t.updated_at)},
-            {"last_seen_at", t.last_seen_at ? json(format_rfc3339(*t.last_seen_at)) : json(nullptr)},
             {"enabled", t.enabled}};
-  // "forever" tokens have no expiry: the field is absent, as the spec allows.
-  if (t.expires_at) j["expires_at"] = format_rfc3339(*t.expires_at);
-  if (with_secret) j["client_secret"] = t.client_secret;
+  if (shape != Shape::minimal) j["client_id"] = t.client_id;
+  // Timestamps are strings in the schema: never used = no last_seen_at, never null.
+  if (shape == Shape::token && t.last_seen_at) j["last_seen_at"] = format_rfc3339(*t.last_seen_at);
+  // "forever" tokens have no expiry; create and rotate answers never carry one.
+  if (shape == Shape::token && t.expires_at) j["expires_at"] = format_rfc3339(*t.expires_at);
+  if (shape != Shape::token) j["client_secret"] = t.client_secret;
   return j;
-}
-
-std::string per_page_text() {
-  std::string text;
-  for (const int v : kAllowedPerPage) text += (text.empty() ? "" : ", ") + std::to_string(v);
-  return text;
 }
 
 ApiHttpResponse invalid_request(const std::string& what) {
@@ -151,6 +130,7 @@ ApiEmulator::ApiEmulator(ApiConfig config, std::shared_ptr<TokenStore> tokens, s
     : config_(std::move(config)),
       tokens_(std::move(tokens)),
       clock_(std::move(clock)),
+      schema_strict_(config_.schema_strict),
       slow_delay_(config_.slow_delay),
       rate_requests_(config_.rate_limit_requests),
       rate_window_seconds_(config_.rate_limit_window_seconds) {}
@@ -178,6 +158,43 @@ void ApiEmulator::set_auth_log(std::shared_ptr<AuthLog> log) {
   if (log) auth_log_ = std::move(log);
 }
 
+void ApiEmulator::set_contract(std::shared_ptr<const contract::Contract> contract, std::string record_path) {
+  std::lock_guard lock(mutex_);
+  contract_ = std::move(contract);
+  contract_record_ = std::move(record_path);
+}
+
+ApiEmulator::ContractReport ApiEmulator::contract_report() const {
+  std::lock_guard lock(mutex_);
+  return contract_report_;
+}
+
+void ApiEmulator::check_contract(const ApiHttpRequest& request, const ApiHttpResponse& response) {
+  std::shared_ptr<const contract::Contract> contract;
+  {
+    std::lock_guard lock(mutex_);
+    contract = contract_;
+  }
+  if (!contract || !contract->covers(request.target)) return;
+  auto problems = contract->check_request(request.method, request.target, request.headers, request.body);
+  if (!response.off_contract) {
+    for (auto& p :
+         contract->check_response(request.method, request.target, response.status, response.headers, response.body)) {
+      problems.push_back(std::move(p));
+    }
+  }
+  const std::string exchange = request.method + " " + request.target + " -> " + std::to_string(response.status);
+  std::lock_guard lock(mutex_);
+  ++contract_report_.checked;
+  if (problems.empty()) return;
+  std::ofstream record;
+  if (!contract_record_.empty()) record.open(contract_record_, std::ios::app);
+  for (auto& p : problems) {
+    if (record) record << json{{"exchange", exchange}, {"problem", p}}.dump() << '\n';
+    contract_report_.violations.push_back(exchange + ": " + p);
+  }
+}
+
 ApiHttpResponse ApiEmulator::handle(const ApiHttpRequest& request) {
   const std::string_view target = request.target;
   const auto q = target.find('?');
@@ -188,6 +205,7 @@ ApiHttpResponse ApiEmulator::handle(const ApiHttpRequest& request) {
     response = control(request, path.substr(kControlPrefix.size()));
   } else if (path == kApiPrefix || path.starts_with(std::string(kApiPrefix) + "/")) {
     response = api(request, path.substr(kApiPrefix.size()), query);
+    check_contract(request, response);
   } else {
     response = error_response(404, 7003, "No route for that URI", "no_route");
   }
@@ -220,6 +238,16 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
                           {"clock_offset_seconds", clock_->offset().count()},
                           {"now", format_rfc3339(clock_->now())}},
                          "control stats");
+  }
+  if (what == "contract" && request.method == "GET") {
+    return json_response(200, {{"checked", contract_report_.checked}, {"violations", contract_report_.violations}},
+                         "control contract");
+  }
+  if (what == "schema" && request.method == "POST") {
+    if (!body->contains("strict") || !(*body)["strict"].is_boolean())
+      return invalid_request("give {\"strict\": true|false}");
+    schema_strict_.store((*body)["strict"].get<bool>());
+    return json_response(200, {{"strict", schema_strict_.load()}}, "control schema");
   }
   if (what == "stats/reset" && request.method == "POST") {
     api_requests_ = 0;
@@ -270,8 +298,9 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
     windows_.clear();
     return json_response(200, {{"requests", requests}, {"window_seconds", window}}, "control rate limit");
   }
-  return error_response(404, 7003, "No route for that URI (control: stats, stats/reset, faults, clock, rate_limit)",
-                        "no_route");
+  return error_response(
+      404, 7003, "No route for that URI (control: stats, stats/reset, faults, clock, rate_limit, schema, contract)",
+      "no_route");
 }
 
 ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view path, std::string_view query) {
@@ -291,8 +320,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     ++api_requests_;
     ++requests_by_token_[token != nullptr ? token->name : std::string("(none)")];
     if (token != nullptr && !token->revoked) {
-      // Fixed window per API token, started by its first request.
-      Window& w = windows_[token->name];
+      // Fixed window per user (all of a user's API tokens share it), started by its first request.
+      Window& w = windows_[token->user.empty() ? token->name : token->user];
       const auto window = std::chrono::seconds(rate_window_seconds_);
       if (w.used == 0 || now >= w.start + window || now < w.start) w = Window{now, 0};
       const auto reset =
@@ -300,6 +329,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       const std::string policy = "\"burst\";q=" + std::to_string(rate_requests_) + ";w=" + std::to_string(rate_window_seconds_);
       if (w.used >= rate_requests_) {
         auto limited = error_response(429, 971, "Please wait and consider throttling your request speed", "rate_limited");
+        limited.off_contract = true;  // code 971 is below the schema's minimum 1000, as Cloudflare sends it
         limited.headers.emplace_back("Ratelimit", "\"default\";r=0;t=" + std::to_string(reset));
         limited.headers.emplace_back("Ratelimit-Policy", policy);
         limited.headers.emplace_back("Retry-After", std::to_string(reset));
@@ -325,6 +355,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   auto finish = [&](ApiHttpResponse r) {
     for (auto& h : limit_headers) r.headers.push_back(h);
     if (fault == ApiFault::slow) r.delay = slow_delay;
+    r.off_contract = fault != ApiFault::none && fault != ApiFault::slow;
     return r;
   };
 
@@ -364,7 +395,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     return finish(json_response(200, body, body["errors"].is_array() ? "graphql error" : "graphql"));
   }
 
-  const auto parts = split_path(path);
+  const auto parts = path_segments(path);
   const std::string route_error = "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
   if (parts.size() < 4 || parts[0] != "accounts" || parts[2] != "access" || parts[3] != "service_tokens" ||
       parts.size() > 6) {
@@ -380,6 +411,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
                                  "no_organization"));
   }
   const std::string& method = request.method;
+  const bool strict = schema_strict_.load();
+  const Shape created_shape = strict ? Shape::minimal : Shape::created;
   auto forbidden = [&] { return finish(error_response(403, 10000, "Authentication error", "forbidden")); };
 
   ApiHttpResponse answer;
@@ -390,17 +423,14 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     int page = 1;
     if (auto it = params.find("per_page"); it != params.end()) {
       const auto v = parse_int(it->second);
-      if (!v || std::find(std::begin(kAllowedPerPage), std::end(kAllowedPerPage), *v) == std::end(kAllowedPerPage)) {
-        return finish(error_response(400, 12091, "access.api.error.invalid_request: per_page must be one of " + per_page_text(),
-                                     "bad_per_page"));
+      if (!v || *v < 1 || *v > kMaxPerPage) {
+        return finish(invalid_request("per_page must be an integer from 1 to " + std::to_string(kMaxPerPage)));
       }
       per_page = *v;
     }
     if (auto it = params.find("page"); it != params.end()) {
       const auto v = parse_int(it->second);
-      if (!v || *v < 1) {
-        return finish(error_response(400, 12091, "access.api.error.invalid_request: page must be a positive integer", "bad_page"));
-      }
+      if (!v || *v < 1) return finish(invalid_request("page must be a positive integer"));
       page = *v;
     }
     json result = json::array();
@@ -416,7 +446,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
         fake.created_at = now;
         fake.updated_at = now;
         fake.expires_at = now + std::chrono::hours(8760);
-        result.push_back(token_json(fake, false));
+        result.push_back(token_json(fake));
       }
       return finish(json_response(200, success_body(result, {{"page", page}, {"per_page", per_page}, {"count", per_page}}),
                                   "list endless page " + std::to_string(page)));
@@ -438,11 +468,16 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     const auto total = static_cast<int>(matching.size());
     const auto first = std::min<std::int64_t>(static_cast<std::int64_t>(page - 1) * per_page, total);
     const auto last = std::min<std::int64_t>(first + per_page, total);
-    for (auto i = first; i < last; ++i) result.push_back(token_json(matching[static_cast<std::size_t>(i)], false));
+    for (auto i = first; i < last; ++i) result.push_back(token_json(matching[static_cast<std::size_t>(i)]));
     const auto count = static_cast<int>(last - first);
-    answer = json_response(
-        200, success_body(result, {{"page", page}, {"per_page", per_page}, {"count", count}, {"total_count", total}}),
-        "list " + std::to_string(count));
+    const int total_pages = (total + per_page - 1) / per_page;
+    answer = json_response(200,
+                           success_body(result, {{"page", page},
+                                                 {"per_page", per_page},
+                                                 {"count", count},
+                                                 {"total_count", total},
+                                                 {"total_pages", total_pages}}),
+                           "list " + std::to_string(count));
   } else if (parts.size() == 4 && method == "POST") {
     // create
     if (!token->can_write) return forbidden();
@@ -458,7 +493,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     }
     auto created = tokens_->create((*body)["name"].get<std::string>(), duration, now);
     if (!created) return finish(invalid_request("duration must be a Go duration such as 8760h, or forever"));
-    answer = json_response(201, success_body(token_json(*created, true)), "create " + created->id);
+    answer = json_response(201, success_body(token_json(*created, created_shape)), "create " + created->id);
   } else {
     if (parts.size() < 5) return finish(error_response(405, 10405, "Method not allowed", "bad_method"));
     const std::string id(parts[4]);
@@ -471,7 +506,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
     if (parts.size() == 5 && method == "GET") {
       const auto t = tokens_->get(id);
       if (!t) return not_found();
-      answer = json_response(200, success_body(token_json(*t, false)), "get " + id);
+      answer = json_response(200, success_body(token_json(*t)), "get " + id);
     } else if (parts.size() == 5 && method == "PUT") {
       const auto body = body_object(request.body);
       if (!body) return finish(invalid_request("the body must be a JSON object"));
@@ -507,15 +542,20 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
           },
           now);
       if (!t) return not_found();
-      answer = json_response(200, success_body(token_json(*t, false)), "update " + id);
+      answer = json_response(200, success_body(token_json(*t)), "update " + id);
     } else if (parts.size() == 5 && method == "DELETE") {
       const auto t = tokens_->remove(id);
       if (!t) return not_found();
-      answer = json_response(200, success_body(token_json(*t, false)), "delete " + id);
+      answer = json_response(200, success_body(strict ? json{{"id", t->id}} : token_json(*t)), "delete " + id);
     } else if (parts.size() == 6 && parts[5] == "refresh" && method == "POST") {
+      // The schema declares no request body: a mock built from it refuses one.
+      if (strict && !request.body.empty()) {
+        return finish(
+            error_response(415, 10415, "Unsupported Media Type: refresh takes no request body", "refresh_with_body"));
+      }
       const auto t = tokens_->refresh(id, now);
       if (!t) return not_found();
-      answer = json_response(200, success_body(token_json(*t, false)), "refresh " + id);
+      answer = json_response(200, success_body(token_json(*t)), "refresh " + id);
     } else if (parts.size() == 6 && parts[5] == "rotate" && method == "POST") {
       const auto body = body_object(request.body);
       if (!body) return finish(invalid_request("the body must be a JSON object"));
@@ -527,7 +567,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       }
       const auto t = tokens_->rotate(id, grace, now);
       if (!t) return not_found();
-      answer = json_response(200, success_body(token_json(*t, true)), "rotate " + id);
+      answer = json_response(200, success_body(token_json(*t, created_shape)), "rotate " + id);
     } else if (parts.size() == 6) {
       return finish(error_response(404, 7003, "No route for that URI", "no_route"));
     } else {

@@ -7,9 +7,10 @@
 //
 // Beyond the happy path it emulates bearer authentication and its errors, the
 // permission-filter behaviour (an API token without read permission sees an empty
-// list), the per_page restriction, a rate limit with Cloudflare's headers, and
-// switchable faults. Control endpoints under /__emulator/ (no auth: a test tool on
-// loopback) set faults, the clock and the rate limit and report request counts.
+// list), per_page as the schema bounds it, a rate limit per user with Cloudflare's
+// headers, switchable faults, a schema-strict mode, and a contract mode that checks
+// every exchange against Cloudflare's published schema (tests/contract/). Control endpoints under /__emulator/ (no
+// auth: a test tool on loopback) set faults, the clock and the rate limit and report request counts.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -21,6 +22,7 @@
 
 #include "auth_log.hpp"
 #include "config.hpp"
+#include "contract.hpp"
 #include "edge.hpp"
 #include "time_format.hpp"
 #include "token_store.hpp"
@@ -54,6 +56,7 @@ struct ApiHttpResponse {
   std::string body;
   std::chrono::milliseconds delay{0};  // answer this much later (fault "slow")
   std::string verdict;                 // for the -v log: "list 3", "rate_limited", ...
+  bool off_contract = false;           // a deliberate fault or the rate limiter: not the schema's answer
 
   [[nodiscard]] const std::string* header(std::string_view name) const { return find_header(headers, name); }
 };
@@ -74,6 +77,19 @@ class ApiEmulator {
   // Where POST /graphql reads login events and /__emulator/login-events adds them
   // (the edge's log); without it GraphQL answers an empty dataset.
   void set_auth_log(std::shared_ptr<AuthLog> log);
+  // Schema-minimal answers (ApiConfig::schema_strict); also POST /__emulator/schema.
+  void set_schema_strict(bool strict) { schema_strict_.store(strict); }
+
+  // Contract mode: every request to a path of the schema, and every answer but
+  // deliberate faults and 429s, is checked against `contract`; each violation is kept
+  // (GET /__emulator/contract) and, with a `record_path`, appended to that file as one
+  // JSON line {"exchange", "problem"}.
+  void set_contract(std::shared_ptr<const contract::Contract> contract, std::string record_path = {});
+  struct ContractReport {
+    std::size_t checked = 0;
+    std::vector<std::string> violations;
+  };
+  [[nodiscard]] ContractReport contract_report() const;
 
  private:
   struct Window {
@@ -83,11 +99,15 @@ class ApiEmulator {
 
   ApiHttpResponse control(const ApiHttpRequest& request, std::string_view path);
   ApiHttpResponse api(const ApiHttpRequest& request, std::string_view path, std::string_view query);
+  void check_contract(const ApiHttpRequest& request, const ApiHttpResponse& response);
 
   ApiConfig config_;
   std::shared_ptr<TokenStore> tokens_;
   std::shared_ptr<ControlledClock> clock_;
   std::shared_ptr<AuthLog> auth_log_ = std::make_shared<AuthLog>();
+  std::atomic<bool> schema_strict_;
+  std::shared_ptr<const contract::Contract> contract_;  // set before serving
+  std::string contract_record_;
 
   mutable std::mutex mutex_;  // guards everything below
   ApiFault global_fault_ = ApiFault::none;
@@ -95,7 +115,8 @@ class ApiEmulator {
   std::chrono::milliseconds slow_delay_;
   int rate_requests_;
   int rate_window_seconds_;
-  std::map<std::string, Window> windows_;  // by API token name
+  std::map<std::string, Window> windows_;  // by user (ApiTokenConfig::user)
+  ContractReport contract_report_;
   std::size_t api_requests_ = 0;
   std::map<std::string, std::size_t> requests_by_token_;
 };

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "contract.hpp"
 #include "server.hpp"
 #include "state_dir.hpp"
 
@@ -28,7 +29,16 @@ const std::string kMonitoringClientId = "feedfacefeedfacefeedfacefeedface.access
 const std::string kMonitoringSecret = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
 const std::string kTokens = "/client/v4/accounts/" + kAccount + "/access/service_tokens";
 
+// Cloudflare's schema (tests/contract/), loaded once.
+std::shared_ptr<const contract::Contract> schema() {
+  static const auto c =
+      std::make_shared<const contract::Contract>(contract::Contract::load_file(CFMON_CONTRACT_SCHEMA));
+  return c;
+}
+
 // The default config's API over a fresh store, with a clock frozen at a known time.
+// Every answer it gives is checked against the schema (requests are not: these tests
+// send bad ones on purpose).
 struct Fixture {
   Fixture()
       : config(load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now())),
@@ -38,7 +48,15 @@ struct Fixture {
     // 2026-01-01: the default tokens expire 2030-01-01.
     set_time("2026-01-01T00:00:00Z");
     api = std::make_unique<ApiEmulator>(config.api, tokens, clock);
+    api->set_contract(schema());
   }
+  ~Fixture() {
+    for (const auto& v : api->contract_report().violations) {
+      if (v.find(": answer ") != std::string::npos) ADD_FAILURE() << "an emulator answer breaks the schema: " << v;
+    }
+  }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
 
   ApiHttpResponse call(const std::string& method, const std::string& target, const std::string& token = kAdmin,
                        const std::string& body = "") const {
@@ -174,31 +192,36 @@ TEST(ApiRoutes, UnknownPathsAndMalformedIdsAre7003UnknownIds12135) {
 
 // ---------------------------------------------------------------- list
 
-TEST(ApiList, PagesWithThePerPageRestriction) {
+TEST(ApiList, PagesAsTheSchemaSays) {
   Fixture f;
   auto r = f.call("GET", kTokens);
   json body = Fixture::parse(r);
   EXPECT_EQ(body["result"].size(), 4U);
   EXPECT_EQ(body["result_info"]["total_count"], 4);
-  EXPECT_EQ(body["result_info"]["per_page"], 25);
-  EXPECT_FALSE(body["result_info"].contains("total_pages")) << "as the spec warns, no total_pages";
+  EXPECT_EQ(body["result_info"]["per_page"], 1000) << "the schema's default";
+  EXPECT_EQ(body["result_info"]["total_pages"], 1);
   EXPECT_EQ(r.header("Content-Type") != nullptr ? *r.header("Content-Type") : "", "application/json");
 
   std::vector<std::string> names;
   for (int page = 1; page <= 5; ++page) {
     body = Fixture::parse(f.call("GET", kTokens + "?per_page=1&page=" + std::to_string(page)));
     EXPECT_EQ(body["result_info"]["count"], page <= 4 ? 1 : 0);
+    EXPECT_EQ(body["result_info"]["total_pages"], 4);
     for (const auto& t : body["result"]) names.push_back(t["name"]);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"monitoring", "other-team", "expired", "disabled"}));
 
-  for (const char* bad : {"2", "30", "0", "-1", "abc", "100000"}) {
+  // Any integer up to 1000 (no invented set of values); beyond it a bad request.
+  body = Fixture::parse(f.call("GET", kTokens + "?per_page=3&page=2"));
+  EXPECT_EQ(body["result"].size(), 1U);
+  EXPECT_EQ(body["result_info"]["total_pages"], 2);
+  for (const char* bad : {"0", "-1", "abc", "1001", "100000"}) {
     r = f.call("GET", kTokens + "?per_page=" + bad);
     EXPECT_EQ(r.status, 400) << bad;
-    EXPECT_EQ(Fixture::code(r), 12091) << bad;
+    EXPECT_EQ(Fixture::code(r), 12130) << bad;
   }
   r = f.call("GET", kTokens + "?page=0");
-  EXPECT_EQ(Fixture::code(r), 12091);
+  EXPECT_EQ(r.status, 400);
 }
 
 TEST(ApiList, NameIsExactSearchIsASubstring) {
@@ -224,7 +247,7 @@ TEST(ApiList, TokenFieldsFollowTheSpec) {
   EXPECT_EQ(monitoring["expires_at"], "2030-01-01T00:00:00Z");
   EXPECT_EQ(monitoring["last_seen_at"], "2025-12-01T10:00:00Z");
   EXPECT_EQ(monitoring["enabled"], true);
-  EXPECT_TRUE(body["result"][1]["last_seen_at"].is_null()) << "never used";
+  EXPECT_FALSE(body["result"][1].contains("last_seen_at")) << "never used: absent (a timestamp is never null)";
   EXPECT_EQ(body["result"][3]["enabled"], false);
 }
 
@@ -237,8 +260,11 @@ TEST(ApiWrites, ACreatedTokenIsAcceptedByTheEdge) {
   const auto token = Fixture::parse(r)["result"];
   const std::string secret = token["client_secret"];
   EXPECT_EQ(secret.size(), 64U);
-  EXPECT_EQ(token["expires_at"].get<std::string>().substr(0, 16), "2026-01-31T00:00");
+  EXPECT_FALSE(token.contains("expires_at")) << "access_create_response has no expires_at";
+  EXPECT_FALSE(token.contains("last_seen_at"));
   EXPECT_EQ(f.edge_status(token["client_id"], secret), 200);
+  const auto read_back = Fixture::parse(f.call("GET", kTokens + "/" + token["id"].get<std::string>()))["result"];
+  EXPECT_EQ(read_back["expires_at"].get<std::string>().substr(0, 16), "2026-01-31T00:00");
   EXPECT_EQ(Fixture::parse(f.call("GET", kTokens))["result"].size(), 5U);
 
   r = f.call("POST", kTokens, kAdmin, R"({"name": "forever", "duration": "forever"})");
@@ -258,6 +284,7 @@ TEST(ApiWrites, RotateWithoutGraceRetiresTheOldSecretAtOnce) {
   const auto token = Fixture::parse(r)["result"];
   EXPECT_EQ(token["id"], kMonitoringId);
   EXPECT_EQ(token["client_id"], kMonitoringClientId);
+  EXPECT_FALSE(token.contains("expires_at")) << "access_create_response has no expires_at";
   const std::string fresh = token["client_secret"];
   EXPECT_NE(fresh, kMonitoringSecret);
   EXPECT_EQ(f.edge_status(kMonitoringClientId, kMonitoringSecret), 403);
@@ -301,11 +328,37 @@ TEST(ApiWrites, DeleteDisableRefreshAndExpiryFollowTheClock) {
   r = f.call("DELETE", kTokens + "/" + kMonitoringId);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Fixture::parse(r)["result"]["id"], kMonitoringId);
+  EXPECT_EQ(Fixture::parse(r)["result"]["client_id"], kMonitoringClientId) << "the compatible default";
   EXPECT_EQ(f.edge_status(kMonitoringClientId, kMonitoringSecret), 403);
   r = f.call("GET", kTokens + "/" + kMonitoringId);
   EXPECT_EQ(Fixture::code(r), 12135);
   r = f.call("DELETE", kTokens + "/" + kMonitoringId);
   EXPECT_EQ(r.status, 404);
+}
+
+TEST(ApiWrites, SchemaStrictAnswersAreMinimal) {
+  Fixture f;
+  f.api->set_schema_strict(true);
+  auto r = f.call("POST", kTokens, kAdmin, R"({"name": "ci"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto token = Fixture::parse(r)["result"];
+  EXPECT_FALSE(token.contains("client_id"));
+  EXPECT_FALSE(token.contains("last_seen_at"));
+  EXPECT_FALSE(token.contains("expires_at"));
+  EXPECT_EQ(token["client_secret"].get<std::string>().size(), 64U);
+  r = f.call("POST", kTokens + "/" + kMonitoringId + "/rotate", kAdmin, "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  token = Fixture::parse(r)["result"];
+  EXPECT_FALSE(token.contains("client_id"));
+  EXPECT_EQ(f.edge_status(kMonitoringClientId, token["client_secret"]), 200);
+  // refresh declares no request body: one is refused, as a schema mock does.
+  r = f.call("POST", kTokens + "/" + kMonitoringId + "/refresh", kAdmin, "{}");
+  EXPECT_EQ(r.status, 415) << r.body;
+  r = f.call("POST", kTokens + "/" + kMonitoringId + "/refresh", kAdmin, "");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = f.call("DELETE", kTokens + "/" + kMonitoringId);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Fixture::parse(r)["result"], (json{{"id", kMonitoringId}}));
 }
 
 // ---------------------------------------------------------------- rate limit and faults
@@ -327,9 +380,20 @@ TEST(ApiLimits, RateLimitAnswers429WithTheDocumentedHeaders) {
   EXPECT_TRUE(std::regex_match(*r.header("Retry-After"), std::regex("59|60"))) << *r.header("Retry-After");
   EXPECT_TRUE(std::regex_match(*r.header("Ratelimit"), std::regex("\"default\";r=0;t=(59|60)")));
   EXPECT_EQ(*r.header("Ratelimit-Policy"), "\"burst\";q=3;w=60");
-  EXPECT_EQ(f.call("GET", kTokens, kReadOnly).status, 200) << "the budget is per API token";
+  EXPECT_EQ(f.call("GET", kTokens, kReadOnly).status, 200) << "another user's API token has its own budget";
   f.advance(60s);
   EXPECT_EQ(f.call("GET", kTokens).status, 200);
+}
+
+TEST(ApiLimits, AllApiTokensOfOneUserShareItsBudget) {
+  Fixture f;
+  for (auto& t : f.config.api.tokens) t.user = "alice";
+  f.api = std::make_unique<ApiEmulator>(f.config.api, f.tokens, f.clock);
+  f.api->set_contract(schema());
+  f.api->set_rate_limit(2, 60);
+  EXPECT_EQ(f.call("GET", kTokens).status, 200);
+  EXPECT_EQ(f.call("GET", kTokens, kReadOnly).status, 200);
+  EXPECT_EQ(f.call("GET", kTokens, kNoRead).status, 429) << "1200 per 5 minutes per user, not per token";
 }
 
 TEST(ApiFaults, EachFaultMisbehavesAsNamed) {

@@ -23,6 +23,9 @@ struct AuthEvent {
   std::string source_ip;
   std::string cf_ray;     // "<16 hex>-<COLO>", the same value the response carried
   std::string app_host;
+  // "nonidentity" for a service token; an identity login (injected only) names its
+  // provider ("github", ...) and has no token_id.
+  std::string identity_provider = "nonidentity";
 };
 
 class AuthLog {

@@ -250,6 +250,7 @@ ApiConfig parse_api(const json* node) {
     lr.reject_unknown_keys();
   }
   api.default_per_page = reader.optional_integer("default_per_page", 1, 1000).value_or(api.default_per_page);
+  api.schema_strict = reader.boolean("schema_strict", false);
   api.slow_delay = std::chrono::milliseconds(reader.optional_integer("slow_delay_ms", 0, 600000).value_or(3000));
   const json& tokens = reader.array("api_tokens");
   std::set<std::string> names;
@@ -279,6 +280,7 @@ ApiConfig parse_api(const json* node) {
     }
     token.account_id = tr.optional_string("account_id").value_or(api.account_id);
     token.revoked = tr.boolean("revoked", false);
+    token.user = tr.optional_string("user").value_or(token.name);
     if (const auto fault = tr.optional_string("fault")) {
       const auto parsed = parse_api_fault(*fault);
       if (!parsed) tr.fail("unknown \"fault\" \"" + *fault + "\"");

@@ -75,6 +75,7 @@ struct ApiTokenConfig {
   std::string account_id;  // the account it belongs to (default: ApiConfig::account_id)
   bool revoked = false;    // 403 / 9109 on every request
   ApiFault fault = ApiFault::none;
+  std::string user;  // whose rate limit it spends (default: its own name)
 };
 
 struct ApiConfig {
@@ -83,9 +84,13 @@ struct ApiConfig {
   std::string account_id;
   std::vector<std::string> no_access_accounts;  // accounts without Zero Trust: 9999
   std::vector<ApiTokenConfig> tokens;
-  int rate_limit_requests = 1200;     // per API token and window, as Cloudflare
+  int rate_limit_requests = 1200;  // per user and window, as Cloudflare
   int rate_limit_window_seconds = 300;
-  int default_per_page = 25;
+  int default_per_page = 1000;  // as the schema: default 1000, at most 1000
+  // Schema-minimal answers (off by default until the clients read them): create and
+  // rotate without client_id and last_seen_at, delete with only id, refresh with a
+  // request body refused (415).
+  bool schema_strict = false;
   std::chrono::milliseconds slow_delay{3000};
 
   [[nodiscard]] const ApiTokenConfig* find_token(std::string_view bearer) const;

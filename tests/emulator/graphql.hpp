@@ -24,12 +24,15 @@ inline constexpr std::chrono::seconds kMaxGraphqlWindow{31 * 86400};
 // {"data": ...} or {"data": null, "errors": [...]}. Groups are one per distinct
 // dimension tuple with its count, newest first, at most `limit` of them. Only
 // service-token attempts a Cloudflare log would hold appear: well-formed headers
-// and a known client ID.
+// and a known client ID, plus injected identity logins; a query whose filter holds
+// `identityProvider: "nonidentity"` gets service-token logins only.
 nlohmann::json answer_graphql(const std::string& body, const std::string& account_id, const AuthLog& log);
 
 // Appends injected events (POST /__emulator/login-events): a JSON array (or {"events":
-// [...]}) of {"datetime", "token_id", "success", "ip", "ray", "client_id", "count"};
-// datetime defaults to `now`, count (1..1000) repeats the event. Returns how many were
+// [...]}) of {"datetime", "token_id", "success", "ip", "ray", "client_id", "count",
+// "identity_provider"}; datetime defaults to `now`, count (1..1000) repeats the event;
+// identity_provider (default "nonidentity") other than "nonidentity" is a user login,
+// without token_id. Returns how many were
 // recorded, or an error line.
 std::variant<std::size_t, std::string> inject_login_events(const std::string& body, TimePoint now, AuthLog& log);
 

@@ -68,6 +68,33 @@ TEST(Graphql, AnswersTheWindowNewestFirstWithOnlyLoggableAttempts) {
   EXPECT_EQ(r[1]["count"], 1);
 }
 
+TEST(Graphql, AnIdentityProviderFilterKeepsUserLoginsFromFillingTheLimit) {
+  AuthLog log;
+  for (int i = 0; i < 20; ++i) {
+    AuthEvent user = event("", true, "2026-01-01T00:00:50Z", "192.0.2.1", "user-" + std::to_string(i));
+    user.identity_provider = "github";  // an identity login: no service token
+    log.record(user);
+  }
+  log.record(event(kTokenA, true, "2026-01-01T00:00:10Z"));
+  log.record(event(kTokenB, false, "2026-01-01T00:00:20Z"));
+  // Without the filter the newer user logins fill the limit...
+  json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 5), kAccount, log);
+  ASSERT_EQ(rows(answer).size(), 5U) << answer.dump();
+  for (const auto& r : rows(answer)) EXPECT_EQ(r["dimensions"]["identityProvider"], "github");
+  // ...with it only service-token logins are answered.
+  std::string filtered = kQuery;
+  filtered.replace(filtered.find("datetime_leq: $until"), 20,
+                   "datetime_leq: $until, identityProvider: \"nonidentity\"");
+  const json request = {
+      {"query", filtered},
+      {"variables",
+       {{"accountTag", kAccount}, {"since", "2026-01-01T00:00:00Z"}, {"until", "2026-01-01T00:01:00Z"}, {"limit", 5}}}};
+  answer = answer_graphql(request.dump(), kAccount, log);
+  ASSERT_EQ(rows(answer).size(), 2U) << answer.dump();
+  EXPECT_EQ(rows(answer)[0]["dimensions"]["serviceTokenId"], kTokenB);
+  EXPECT_EQ(rows(answer)[1]["dimensions"]["serviceTokenId"], kTokenA);
+}
+
 TEST(Graphql, GroupsIdenticalDimensionsWithACountAndRespectsTheLimit) {
   AuthLog log;
   for (int i = 0; i < 3; ++i) log.record(event(kTokenA, true, "2026-01-01T00:00:10Z", "127.0.0.1", "same-ray"));

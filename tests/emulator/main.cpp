@@ -1,5 +1,6 @@
 // cf-access-emulator: a local Cloudflare Access edge for trying and testing the checks.
-//   cf-access-emulator --config FILE --state-dir DIR [--listen 127.0.0.1] [--port 0] [-v]
+//   cf-access-emulator --config FILE --state-dir DIR [--listen 127.0.0.1] [--port 0]
+//                      [--schema-strict] [--contract SCHEMA.yaml] [-v]
 // Exit: 0 after SIGTERM/SIGINT, 2 for usage or config errors, 1 for runtime failures.
 #include <pthread.h>
 #include <signal.h>
@@ -33,12 +34,15 @@ struct CliOptions {
   int port = 0;
   std::size_t threads = 256;
   long long clock_offset = 0;
+  bool schema_strict = false;
+  std::string contract;
   bool verbose = false;
   bool help = false;
 };
 
 po::options_description describe_options(CliOptions& cli) {
   po::options_description options("Options");
+  // clang-format off
   options.add_options()
       ("config", po::value(&cli.config_path)->value_name("FILE"), "emulator config (JSON), required")
       ("state-dir", po::value(&cli.state_dir)->value_name("DIR"),
@@ -49,8 +53,13 @@ po::options_description describe_options(CliOptions& cli) {
        "worker threads = concurrent connections served")
       ("clock-offset", po::value(&cli.clock_offset)->value_name("SECONDS")->default_value(0),
        "start with the clock moved by this many seconds (also POST /__emulator/clock)")
+      ("schema-strict", po::bool_switch(&cli.schema_strict),
+       "schema-minimal API answers (as api.schema_strict in the config)")
+      ("contract", po::value(&cli.contract)->value_name("SCHEMA"),
+       "check every API exchange against this OpenAPI file; violations go to <state-dir>/contract-violations.jsonl")
       ("verbose,v", po::bool_switch(&cli.verbose), "log one line per request to stderr")
       ("help,h", po::bool_switch(&cli.help), "show this help");
+  // clang-format on
   return options;
 }
 
@@ -105,6 +114,12 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
   if (config->api.enabled) {
     options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
     options.api->set_auth_log(auth_log);  // GraphQL login events: what this edge saw
+    if (cli.schema_strict) options.api->set_schema_strict(true);
+    if (!cli.contract.empty()) {
+      options.api->set_contract(
+          std::make_shared<const cfmon::contract::Contract>(cfmon::contract::Contract::load_file(cli.contract)),
+          (state_dir / "contract-violations.jsonl").string());
+    }
   }
   const std::string api_note =
       config->api.enabled ? ", API on https://" + config->api.host + ":<port>/client/v4" : std::string();

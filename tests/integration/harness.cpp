@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace cfmon::testing {
@@ -163,17 +165,21 @@ void stop_server(pid_t pid) {
 
 }  // namespace
 
-Emulator::Emulator(const std::string& config_path) {
+Emulator::Emulator(const std::string& config_path, std::vector<std::string> extra_args) {
   std::ifstream in(config_path);
   config_ = nlohmann::json::parse(in);
   const std::string port_file = state_.path() + "/port";
-  pid_ = start_server({CFMON_EMULATOR, "--config", config_path, "--state-dir", state_.path(), "--port", "0"}, [&] {
+  std::vector<std::string> argv{CFMON_EMULATOR, "--config", config_path,  "--state-dir",        state_.path(),
+                                 "--port",       "0",        "--contract", CFMON_CONTRACT_SCHEMA};
+  for (auto& a : extra_args) argv.push_back(std::move(a));
+  pid_ = start_server(std::move(argv), [&] {
     std::ifstream port_in(port_file);
     return static_cast<bool>(port_in >> port_) && port_ > 0;
   });
 }
 
 Emulator::~Emulator() {
+  expect_contract_kept();
   stop_server(pid_);
 }
 
@@ -224,8 +230,45 @@ std::string Emulator::client_secret(const std::string& name) const {
   throw std::runtime_error("no token " + name + " in the emulator config");
 }
 
+std::vector<std::string> Emulator::contract_violations() const {
+  std::vector<std::string> lines;
+  std::ifstream in(state_.path() + "/contract-violations.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const auto record = nlohmann::json::parse(line, nullptr, false);
+    lines.push_back(record.is_object() ? record.value("exchange", "") + ": " + record.value("problem", "") : line);
+  }
+  return lines;
+}
+
+void Emulator::expect_contract_kept() {
+  const auto lines = contract_violations();
+  for (; reported_ < lines.size(); ++reported_) {
+    ADD_FAILURE() << "the Cloudflare API schema (tests/contract/) was violated: " << lines[reported_];
+  }
+}
+
+namespace {
+
+// The shared emulator outlives every test: its violations are checked when the
+// program's tests are done (each ctest entry is one test, so that is per test).
+class SharedContractCheck : public ::testing::Environment {
+ public:
+  explicit SharedContractCheck(Emulator& emulator) : emulator_(emulator) {}
+  void TearDown() override { emulator_.expect_contract_kept(); }
+
+ private:
+  Emulator& emulator_;
+};
+
+}  // namespace
+
 Emulator& shared_emulator() {
   static Emulator emulator(CFMON_EMULATOR_CONFIG);
+  static const bool registered = [] {
+    ::testing::AddGlobalTestEnvironment(new SharedContractCheck(emulator));
+    return true;
+  }();
+  (void)registered;
   return emulator;
 }
 

@@ -41,10 +41,14 @@ class TempDir {
   std::string path_;
 };
 
-// The emulator, started with the default config; stopped on destruction.
+// The emulator, started with the default config; stopped on destruction. It runs in
+// contract mode (tests/contract/): every API request the binaries send and every
+// answer they get is checked against Cloudflare's published schema, and the test
+// fails on any violation (when the emulator is destroyed; for shared_emulator() at the
+// end of the test program).
 class Emulator {
  public:
-  explicit Emulator(const std::string& config_path);
+  explicit Emulator(const std::string& config_path, std::vector<std::string> extra_args = {});
   ~Emulator();
   Emulator(const Emulator&) = delete;
   Emulator& operator=(const Emulator&) = delete;
@@ -58,12 +62,17 @@ class Emulator {
   // The token named `name` in the config.
   [[nodiscard]] std::string client_id(const std::string& name) const;
   [[nodiscard]] std::string client_secret(const std::string& name) const;
+  // What the emulator found against the schema so far, one line each.
+  [[nodiscard]] std::vector<std::string> contract_violations() const;
+  // Fails the running test once for every violation not reported yet.
+  void expect_contract_kept();
 
  private:
   TempDir state_;
   nlohmann::json config_;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::size_t reported_ = 0;
 };
 
 // cf-fault-server (tests/faults) as a child process; stopped on destruction.

@@ -139,6 +139,20 @@ TEST(LoginsIntegration, InjectedForeignIpv4AndIpv6AddressesAgainstAllowedNetwork
   EXPECT_NE(r.out.find("\"failures\""), std::string::npos) << r.out;
 }
 
+TEST(LoginsIntegration, UserLoginsCannotCrowdServiceTokenLoginsOutOfTheLimit) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  // Many identity (user) logins beside two service-token logins, more than --limit.
+  json users = json::array();
+  for (int i = 0; i < 30; ++i) {
+    users.push_back({{"identity_provider", "github"}, {"ip", "198.51.100." + std::to_string(i + 1)}});
+  }
+  users.push_back({{"token_id", kMonitoringId}, {"ip", "192.0.2.10"}, {"count", 2}});
+  control(emu, "login-events", users);
+  const auto r = logins(emu, {"--name", "monitoring", "--limit", "5"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("monitoring: 2 logins, 0 failures from 1 address"), std::string::npos) << r.out;
+}
+
 TEST(LoginsIntegration, AGraphqlErrorIsUnknownWithItsMessage) {
   Emulator emu(CFMON_EMULATOR_CONFIG);
   // The dataset refuses windows longer than 31 days: HTTP 200 with an errors array.

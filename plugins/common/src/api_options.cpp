@@ -21,7 +21,7 @@ po::options_description api_options(ApiOptions& o) {
     ("account-id", po::value<std::string>(), "Cloudflare account ID (else CF_ACCOUNT_ID)")
     ("api-url", po::value(&o.api_url)->default_value(std::string(cloudflare::kDefaultApiUrl)),
        "API base URL")
-    ("per-page", po::value(&o.per_page)->default_value(100), "list page size: 1 5 10 20 25 50 100 1000")
+    ("per-page", po::value(&o.per_page)->default_value(100), "list page size, 1 to 1000")
     ("cache-ttl", po::value(&o.cache_ttl_seconds)->default_value(0, "0"),
        "keep successful API reads on disk this many seconds (0 = no cache)")
     ("cache-dir", po::value(&o.cache_dir), "cache directory (default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon)");

@@ -12,7 +12,8 @@ const char* const kLoginsQuery =
     "query LoginEvents($accountTag: string, $since: Time, $until: Time, $limit: uint64) {\n"
     "  viewer { accounts(filter: {accountTag: $accountTag}) {\n"
     "    accessLoginRequestsAdaptiveGroups(limit: $limit,\n"
-    "      filter: {datetime_geq: $since, datetime_leq: $until}, orderBy: [datetime_DESC]) {\n"
+    "      filter: {datetime_geq: $since, datetime_leq: $until, identityProvider: \"nonidentity\"},\n"
+    "      orderBy: [datetime_DESC]) {\n"
     "      count\n"
     "      dimensions { datetime isSuccessfulLogin ipAddress serviceTokenId approvingPolicyId\n"
     "                   cfRayId country identityProvider } } } } }";

@@ -25,9 +25,10 @@ const char* const kHelpEpilog =
     "ranges: -w 0 warns on any failure); more than --max-logins successful logins WARNING;\n"
     "--expect-activity and no successful login WARNING; an answer that reached --limit\n"
     "WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.\n"
-    "Budget: GraphQL allows about 300 queries per 5 minutes; with --cache-ttl T the window end\n"
-    "is rounded down to T so every run within T shares one cached answer. -t is the budget of\n"
-    "the whole run: the token list, the query and any wait share it.\n"
+    "Budget: GraphQL allows at most 320 queries per 5 minutes (by query cost); with\n"
+    "--cache-ttl T the window end is rounded down to T so every run within T shares one\n"
+    "cached answer. Only service-token logins are asked for (identityProvider nonidentity).\n"
+    "-t is the budget of the whole run: the token list, the query and any wait share it.\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
     "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
     "\n";

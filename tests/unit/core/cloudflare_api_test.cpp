@@ -283,8 +283,8 @@ TEST(CloudflareApi, EndlessPaginationIsAlsoBoundedByTheDeadline) {
   EXPECT_EQ(http.sent.size(), 4U) << "10 s budget, 3 s per page";
 }
 
-TEST(CloudflareApi, PerPageOutsideTheAcceptedSetIsAConfigError) {
-  for (unsigned bad : {0U, 2U, 30U, 200U, 500U}) {
+TEST(CloudflareApi, PerPageAboveTheSchemaMaximumIsAConfigError) {
+  for (unsigned bad : {0U, 1001U, 5000U}) {
     auto s = settings(bad);
     ASSERT_TRUE(validate_settings(s)) << bad;
     FakeHttp http([](const http::Request&) { return envelope(Json::array()); });
@@ -292,10 +292,11 @@ TEST(CloudflareApi, PerPageOutsideTheAcceptedSetIsAConfigError) {
     auto list = api.list_service_tokens({});
     ASSERT_FALSE(list);
     EXPECT_EQ(list.error().kind, ApiErrorKind::config);
-    EXPECT_NE(list.error().message.find("1, 5, 10, 20, 25, 50, 100, 1000"), std::string::npos);
+    EXPECT_NE(list.error().message.find("between 1 and 1000"), std::string::npos) << list.error().message;
     EXPECT_TRUE(http.sent.empty());
   }
-  for (unsigned good : kAllowedPerPage) EXPECT_FALSE(validate_settings(settings(good))) << good;
+  // The schema: an integer of at most 1000, no set of accepted values.
+  for (unsigned good : {1U, 2U, 30U, 100U, 999U, 1000U}) EXPECT_FALSE(validate_settings(settings(good))) << good;
 }
 
 // ---------------------------------------------------------------- error codes
@@ -318,7 +319,7 @@ TEST(CloudflareApi, EveryDocumentedErrorCodeHasAClearMessage) {
       {404, 7003, false, ApiErrorKind::bad_request, "bad --api-url or account ID, or a malformed ID"},
       {404, 12135, false, ApiErrorKind::not_found, "not found"},
       {404, 11021, false, ApiErrorKind::not_found, "not found"},
-      {400, 12091, false, ApiErrorKind::bad_request, "per_page must be one of"},
+      {400, 12091, false, ApiErrorKind::bad_request, "the API refused the request (Cloudflare error 12091: odd)"},
       {400, 4242, false, ApiErrorKind::bad_request, "Cloudflare error 4242: odd"},
       {403, 4242, false, ApiErrorKind::forbidden, "needs Access: Service Tokens Read"},
       {500, 4242, false, ApiErrorKind::server_error, "try again later"},
@@ -678,6 +679,10 @@ TEST(CloudflareApi, RetryAfterBeyondTheDeadlineFailsAtOnceWithAClearError) {
   EXPECT_EQ(*list.error().retry_after, 300s);
   EXPECT_NE(list.error().message.find("retry in 300 s"), std::string::npos) << list.error().message;
   EXPECT_NE(list.error().message.find("--cache-ttl"), std::string::npos);
+  // The budget is the user's, whatever API token spends it.
+  EXPECT_NE(list.error().message.find("1200 requests per 5 minutes per user, shared by all of that user's API tokens"),
+            std::string::npos)
+      << list.error().message;
   EXPECT_TRUE(time.slept.empty()) << "never waits for a retry that cannot fit";
   EXPECT_EQ(http.sent.size(), 1U);
 }
@@ -771,6 +776,7 @@ TEST(CloudflareApi, RotateRefreshUpdateDeleteUseTheDocumentedRequests) {
   EXPECT_EQ(Json::parse(http.sent[0].body), (Json{{"previous_client_secret_expires_at", "2031-02-03T04:05:06Z"}}));
   EXPECT_EQ(Json::parse(http.sent[1].body), Json::object()) << "no grace: the old secret dies at once";
   EXPECT_EQ(http.sent[2].url, base + "/refresh");
+  EXPECT_TRUE(http.sent[2].body.empty()) << "refresh declares no request body";
   EXPECT_EQ(http.sent[3].method, "PUT");
   EXPECT_EQ(Json::parse(http.sent[3].body), (Json{{"enabled", false}}));
   EXPECT_EQ(http.sent[4].method, "DELETE");
@@ -948,6 +954,32 @@ TEST(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
   // Entries older than the 60 s TTL are gone with their locks: at most the last 2-3 pairs.
   EXPECT_LE(files, 6U);
   EXPECT_GE(files, 2U);
+}
+
+TEST(CloudflareApiCache, AnotherScopesEntriesGoOnlyAfterTheLongestTtl) {
+  testing::TempDir tmp;
+  FakeTime time;
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
+  auto other = cached(tmp.path(), 3600s);
+  other.credentials.api_token = Secret("another-token");
+  {
+    ApiClient api(http, other, time.hooks());
+    ASSERT_TRUE(api.list_service_tokens({}));
+  }
+  auto entries = [&] {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/cache/cfmon")) {
+      if (e.path().extension() == ".json") ++n;
+    }
+    return n;
+  };
+  ApiClient api(http, cached(tmp.path()), time.hooks());
+  time.wall += 2h;  // the other entry is stale for us, but its TTL is unknown here
+  ASSERT_TRUE(api.list_service_tokens({"a", ""}));
+  EXPECT_EQ(entries(), 2U);
+  time.wall += 23h;  // past the longest TTL a run may use (--cache-ttl 86400)
+  ASSERT_TRUE(api.list_service_tokens({"b", ""}));
+  EXPECT_EQ(entries(), 1U) << "only the newest entry of this scope is left";
 }
 
 TEST(CloudflareApiCache, FailuresAreNotCached) {

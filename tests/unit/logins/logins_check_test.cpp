@@ -163,6 +163,18 @@ TEST(LoginsCheck, WithACacheTheWindowEndIsRoundedToTheTtlSoRunsShareOneQuery) {
   EXPECT_EQ(since1, kNow - 15min);
 }
 
+TEST(LoginsCheck, TheQueryAsksForServiceTokenLoginsOnlySoUserLoginsCannotFillTheLimit) {
+  FakeApi api(answer(json::array()), two_tokens());
+  (void)run_logins_check(plan_for(), api, kNow);
+  std::string compact;
+  for (const char c : api.last_query) {
+    if (c != ' ' && c != '\n') compact += c;
+  }
+  EXPECT_NE(compact.find("filter:{datetime_geq:$since,datetime_leq:$until,identityProvider:\"nonidentity\"}"),
+            std::string::npos)
+      << api.last_query;
+}
+
 // The GraphQL cache over the check: a fake wall clock moves on, nothing sleeps.
 struct CachedRuns {
   testing::TempDir tmp;

@@ -391,7 +391,7 @@ TEST(TokensOptions, ValidationErrorsAreOneClearLine) {
   o.max_idle_days = -1;
   EXPECT_FALSE(make_plan(o, common, api_env(), nullptr));
   o = TokensOptions{};
-  o.api.per_page = 30;
+  o.api.per_page = 1001;  // above the schema's maximum
   plan = make_plan(o, common, api_env(), nullptr);
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("--per-page"), std::string::npos);

@@ -7,7 +7,7 @@
 //                           --env-file, then the environment)
 //   --account-id ID         (else CF_ACCOUNT_ID from --env-file, then the environment)
 //   --api-url URL           default https://api.cloudflare.com/client/v4
-//   --per-page N            page size of list requests (1 5 10 20 25 50 100 1000)
+//   --per-page N            page size of list requests (1 to 1000)
 //   --cache-ttl SECONDS     cache successful reads on disk this long (0 = off)
 //   --cache-dir DIR         default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon
 // There is deliberately no option that takes the API token itself.

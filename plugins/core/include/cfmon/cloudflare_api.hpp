@@ -8,10 +8,10 @@
 //     oversized bodies, JSON nested deeper than 64 levels and `success: false` are
 //     errors, never data; a field of the wrong type is a line naming it, never an
 //     exception;
-//   - pagination uses only the per_page values Access accepts and stops on a short
-//     page, on count/total_count/total_pages, or at a hard page cap; it can never
-//     run past the operation's deadline (nor the run's, ApiSettings::deadline), nor
-//     past max_list_bytes / max_list_items;
+//   - pagination asks per_page 1..1000 (the schema: an integer, default and maximum
+//     1000) and stops on a short page, on count/total_count/total_pages, or at a hard
+//     page cap; it can never run past the operation's deadline (nor the run's,
+//     ApiSettings::deadline), nor past max_list_bytes / max_list_items;
 //   - 429 answers are retried only when the wait (Retry-After, `Ratelimit: ...;t=`,
 //     x-ratelimit-reset) fits inside the operation's deadline; otherwise a clear error;
 //   - the known error codes become one clear line (10000 → which permission is missing);
@@ -22,10 +22,12 @@
 // request, in a private directory (0700, files 0600), written atomically (temp file +
 // rename) and refreshed by one process at a time (flock), so N concurrent checks
 // within the TTL cost one API call. Budget: Cloudflare allows 1200 requests per
-// 5 minutes per API token. Every check of the token list costs one request per page
-// (per_page 100 by default: one page for most accounts), so without a cache a token
-// check scheduled every minute for S services costs 5*S requests per 5 minutes: 240
-// services exhaust the budget alone, and the CLI or a login check share it. With a
+// 5 minutes per user, shared by all of that user's API tokens (GraphQL separately: at
+// most 320 per 5 minutes, by query cost). Every check of the token list costs one
+// request per page (per_page 100 by default: one page for most accounts), so without a
+// cache a token check scheduled every minute for S services costs 5*S requests per 5
+// minutes: 240 services exhaust the budget alone, and the CLI, a login check and every
+// other tool of the same user share it. With a
 // TTL of T seconds all those services share one list request per T seconds
 // (300/T per 5 minutes, e.g. 5 with T=60) whatever S is, since every selection
 // (--name, --id, --client-id) is answered from the same cached full list.
@@ -55,9 +57,8 @@ inline constexpr std::string_view kDefaultApiUrl = "https://api.cloudflare.com/c
 inline constexpr std::string_view kApiTokenVariable = "CF_API_TOKEN";
 inline constexpr std::string_view kAccountIdVariable = "CF_ACCOUNT_ID";
 
-// The per_page values Access list endpoints accept (others: 400, code 12091).
-inline constexpr unsigned kAllowedPerPage[] = {1, 5, 10, 20, 25, 50, 100, 1000};
-[[nodiscard]] bool is_allowed_per_page(unsigned per_page) noexcept;
+// per_page of list requests: an integer of at most 1000 (the schema's default and maximum).
+inline constexpr unsigned kMaxPerPage = 1000;
 
 // ---------------------------------------------------------------- credentials
 
@@ -94,7 +95,7 @@ struct ApiSettings {
   ApiCredentials credentials;
   // Budget of one operation (all its pages and 429 waits), connect included.
   std::chrono::milliseconds timeout{10000};
-  unsigned per_page = 100;       // must be one of kAllowedPerPage
+  unsigned per_page = 100;       // 1..kMaxPerPage
   unsigned max_pages = 100;      // hard stop for a list that never ends
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   // A token list, all pages together: a few hundred bytes per token, so 8 MiB and
@@ -189,7 +190,7 @@ enum class ApiErrorKind {
   forbidden,        // 10000: the API token lacks a permission
   no_organization,  // 9999: Access not enabled for the account
   not_found,        // 12135 / 11021 / HTTP 404
-  bad_request,      // 7003 (bad path, malformed id) / 12091 (invalid parameter) / other 400
+  bad_request,      // 7003 (bad path, malformed id) / other 400
   server_error,     // 5xx
   bad_response,     // not JSON, truncated, too large, not an envelope, success:false without codes
   api_error,        // any other error the API reported

@@ -1,11 +1,12 @@
 #pragma once
-// GraphQL answers through the on-disk API cache. Cloudflare's GraphQL budget is about
-// 300 queries per 5 minutes (separate from the REST budget), and every login check
+// GraphQL answers through the on-disk API cache. Cloudflare's GraphQL budget is at most
+// 320 queries per 5 minutes, by query cost (separate from the REST budget), and every login check
 // would spend one per run: with a TTL, every check run with the same query and
 // variables within it shares one answer. Same directory, scope rules and locking as
 // ApiClient's cache (cloudflare_api.hpp); the query and variables are the key, so a
 // caller wanting hits must send identical variables (e.g. a window end rounded to
-// the TTL). Everything but graphql() is passed through unchanged.
+// the TTL); a `until` variable off the TTL grid (a replay) is never cached. Everything
+// but graphql() is passed through unchanged.
 #include <memory>
 
 #include "cfmon/cloudflare_api.hpp"
