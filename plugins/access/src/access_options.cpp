@@ -179,7 +179,8 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   plan.max_redirects = o.max_redirects;
   if (o.max_body_bytes > 16 * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
   plan.max_body_bytes = o.max_body_bytes;
-  if (!o.token_header.empty() && o.token_header.find_first_of(": \t\r\n") != std::string::npos) {
+  if (!o.token_header.empty() &&
+      o.token_header.find_first_of(": \t\r\n") != std::string::npos) {
     return make_error("--token-header takes a header name, not '" + o.token_header + "'");
   }
   plan.token_header = o.token_header;
