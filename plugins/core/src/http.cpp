@@ -613,7 +613,7 @@ TransportError out_of_time(const Transfer& t) {
   if (t.chain.empty()) {
     error.message = "not started: the time budget was spent before its turn";
   } else {
-    error.message = "no time left for redirect " + std::to_string(t.chain.size()) + after_redirects(t);
+    error.message = "no time left to follow redirect " + std::to_string(t.chain.size()) + " to " + t.url;
     error.timings.total = t.elapsed_before;
   }
   return error;
