@@ -55,6 +55,7 @@ const std::vector<FaultInfo> kHttpFaults = {
     {"redirect-login-protocol-relative",
      "302 to //acme.cloudflareaccess.com/cdn-cgi/access/login/HOST?... (the login page, protocol-relative)"},
     {"redirect-to-https", "301 to https://HOST/ (Always Use HTTPS: another origin, before any token check)"},
+    {"redirect-slow", "waits 800 ms, then 302 to the same path plus 'x' (a new URL each hop), forever"},
     {"header-never-ends", "HTTP/1.1 200 OK and one header line, then close: the header block never ends"},
     {"malformed-status", "a status line whose code is not a number (HTTP/1.1 2OO OK)"},
     {"no-headers", "no status line and no headers: plain bytes, then close (HTTP/0.9-ish)"},
@@ -591,6 +592,10 @@ void FaultServer::serve_http(Socket& socket, Listener role) {
   } else if (fault == "redirect-to-https") {
     (void)socket.write_all(text_response("HTTP/1.1 301 Moved Permanently", "use https\n",
                                          {"Location: https://" + host.substr(0, host.find(':')) + "/"}));
+  } else if (fault == "redirect-slow") {
+    if (!pace(800ms)) return;
+    (void)socket.write_all(
+        text_response("HTTP/1.1 302 Found", "later\n", {"Location: " + request_path(*request) + "x"}));
   } else if (fault == "header-never-ends") {
     (void)socket.write_all("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
   } else if (fault == "malformed-status") {

@@ -348,6 +348,19 @@ TEST(FaultMatrixExtra, MaxRedirectsBoundsTheHops) {
   EXPECT_EQ(bad.exit_code, 3) << bad.out;
 }
 
+// Every hop takes 800 ms: with its own 2 s each, five hops would take 4 s; sharing the
+// run's budget, the probe ends by -t with a timeout that names the hops behind it.
+TEST(FaultMatrixExtra, RedirectHopsShareTheTimeout) {
+  const auto r = probe(Row{"redirect-slow", "https", 0, "", {}}, {"--format", "json"});
+  EXPECT_LT(r.wall, kDeadline);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  const auto doc = json::parse(r.out);
+  const auto& target = doc.at("children")[0];
+  EXPECT_EQ(target.at("reason"), "timeout") << r.out;
+  const std::string message = target.at("message");
+  EXPECT_NE(message.find(" redirect"), std::string::npos) << "which hop ran out: " << message;
+}
+
 TEST(FaultMatrixExtra, AnotherOriginNeverSeesTheRequest) {
   auto& peer = fault_peer();
   const std::size_t before = peer.requests("https", "ok");

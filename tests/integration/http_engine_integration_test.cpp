@@ -106,6 +106,50 @@ TEST(HttpEngine, MoreRequestsThanSlotsReuseHandlesWithoutMixingThemUp) {
   }
 }
 
+// One deadline for a whole batch (check_cf_access's -t): a request whose turn comes
+// after it is never sent, and the batch ends by it however many wait for a slot.
+TEST(HttpEngine, ASharedDeadlineEndsTheWholeBatch) {
+  auto& emu = shared_emulator();
+  std::vector<http::Request> requests;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  for (int i = 0; i < 4; ++i) {
+    auto r = request_to(emu, "slow", "/" + std::to_string(i));  // answers after 3 s
+    r.deadline = deadline;
+    requests.push_back(std::move(r));
+  }
+  http::CurlClient client;
+  const auto start = std::chrono::steady_clock::now();
+  const auto outcomes = client.perform(requests, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800)) << "not 4 x 10 s";
+  std::size_t not_sent = 0;
+  for (const auto& outcome : outcomes) {
+    const auto* error = std::get_if<http::TransportError>(&outcome);
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(error->kind, http::ErrorKind::timeout) << error->message;
+    if (error->message.find("not started") != std::string::npos) ++not_sent;
+  }
+  EXPECT_EQ(not_sent, 3U) << "one slot: the first request took the whole budget";
+}
+
+// The API client and anything else that does not ask never follows a redirect; a probe
+// that asks follows it inside the origin, with its headers, and says where it landed.
+TEST(HttpEngine, RedirectsAreFollowedOnlyWhenAsked) {
+  auto& emu = shared_emulator();
+  auto plain = request_to(emu, "app-redirect");
+  auto following = request_to(emu, "app-redirect");
+  following.max_redirects = 5;
+  http::CurlClient client;
+  const auto outcomes = client.perform({plain, following}, 2);
+  const auto& stayed = response_of(outcomes[0]);
+  EXPECT_EQ(stayed.status, 302);
+  EXPECT_EQ(stayed.redirects, 0U);
+  const auto& landed = response_of(outcomes[1]);
+  EXPECT_EQ(landed.status, 200) << "the token went along: Access let the second hop through";
+  EXPECT_EQ(landed.body, "dashboard of app-redirect");
+  EXPECT_EQ(landed.redirects, 1U);
+  EXPECT_EQ(landed.url, emu.url("app-redirect", "/dashboard"));
+}
+
 TEST(HttpEngine, ACaFileMeansOnlyThatCa) {
   auto& emu = shared_emulator();
   // Any other CA, e.g. the one of a second emulator: the first one's certificate must fail.

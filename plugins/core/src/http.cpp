@@ -81,7 +81,8 @@ bool resolve_entry_applies(std::string_view entry, std::string_view key) {
   };
   const std::string_view host_port = key.substr(0, key.size() - 1);
   const auto port = host_port.rfind(':');  // IPv6 hosts hold ':' too; the port follows the last
-  return names(host_port) || (port != std::string_view::npos && names("*" + std::string(host_port.substr(port))));
+  return names(host_port) ||
+         (port != std::string_view::npos && names("*" + std::string(host_port.substr(port))));
 }
 
 std::string to_lower(std::string_view s) {
@@ -198,7 +199,7 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {};
   Response response;
   std::size_t header_bytes = 0;
-  bool stopped_at_cap = false;  // we aborted the body on purpose
+  bool stopped_at_cap = false;   // we aborted the body on purpose
   bool headers_too_large = false;
   bool headers_complete = false;  // the blank line that ends the header block arrived
   int verbosity = 0;
@@ -273,7 +274,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return bytes;
-  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
   return bytes;
 }
 
@@ -303,17 +305,10 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   if (t->sink == nullptr) return 0;
   const char* prefix = nullptr;
   switch (type) {
-    case CURLINFO_TEXT:
-      prefix = "* ";
-      break;
-    case CURLINFO_HEADER_IN:
-      prefix = "< ";
-      break;
-    case CURLINFO_HEADER_OUT:
-      prefix = "> ";
-      break;
-    default:
-      return 0;
+    case CURLINFO_TEXT: prefix = "* "; break;
+    case CURLINFO_HEADER_IN: prefix = "< "; break;
+    case CURLINFO_HEADER_OUT: prefix = "> "; break;
+    default: return 0;
   }
   const std::string text = redact(std::string(data, size), credential_forms(*t->request));
   std::string_view rest = text;
@@ -409,16 +404,11 @@ std::string one_line(std::string text) {
 
 std::string http_version_name(long version) {
   switch (version) {
-    case CURL_HTTP_VERSION_1_0:
-      return "1.0";
-    case CURL_HTTP_VERSION_1_1:
-      return "1.1";
-    case CURL_HTTP_VERSION_2_0:
-      return "2";
-    case CURL_HTTP_VERSION_3:
-      return "3";
-    default:
-      return {};
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_1_1: return "1.1";
+    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_3: return "3";
+    default: return {};
   }
 }
 
@@ -442,9 +432,10 @@ Outcome finish(Transfer& t, CURLcode code) {
   if ((code == CURLE_OK || aborted_by_cap) && !t.headers_complete) {
     // curl accepts a connection closed in the middle of the header block as a complete
     // answer; without the blank line nothing says the headers (or the status) were all there.
-    return TransportError{
-        ErrorKind::protocol, static_cast<int>(CURLE_WEIRD_SERVER_REPLY),
-        "the header block never ended: the connection closed before the blank line" + after_redirects(t), timings};
+    return TransportError{ErrorKind::protocol, static_cast<int>(CURLE_WEIRD_SERVER_REPLY),
+                          "the header block never ended: the connection closed before the blank line" +
+                              after_redirects(t),
+                          timings};
   }
   if (code != CURLE_OK && !aborted_by_cap) {
     TransportError error;
@@ -539,22 +530,14 @@ std::optional<std::string> origin_of(const std::string& url) {
 
 std::string_view error_kind_name(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::dns:
-      return "dns_error";
-    case ErrorKind::connect:
-      return "connect_error";
-    case ErrorKind::tls:
-      return "tls_error";
-    case ErrorKind::timeout:
-      return "timeout";
-    case ErrorKind::protocol:
-      return "protocol_error";
-    case ErrorKind::too_large:
-      return "response_too_large";
-    case ErrorKind::config:
-      return "config_error";
-    case ErrorKind::other:
-      return "transport_error";
+    case ErrorKind::dns: return "dns_error";
+    case ErrorKind::connect: return "connect_error";
+    case ErrorKind::tls: return "tls_error";
+    case ErrorKind::timeout: return "timeout";
+    case ErrorKind::protocol: return "protocol_error";
+    case ErrorKind::too_large: return "response_too_large";
+    case ErrorKind::config: return "config_error";
+    case ErrorKind::other: return "transport_error";
   }
   return "transport_error";
 }
@@ -645,7 +628,7 @@ TransportError out_of_time(const Transfer& t) {
   if (t.chain.empty()) {
     error.message = "not started: the time budget was spent before its turn";
   } else {
-    error.message = "no time left for redirect " + std::to_string(t.chain.size()) + after_redirects(t);
+    error.message = "no time left to follow redirect " + std::to_string(t.chain.size()) + " to " + t.url;
     error.timings.total = t.elapsed_before;
   }
   return error;
