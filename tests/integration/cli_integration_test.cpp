@@ -279,7 +279,8 @@ TEST_F(CliTest, ACreateWhoseSaveFailsPrintsTheSecretOnceAndExits3) {
   EXPECT_EQ(count_of(r.out, secret), 1U);
   EXPECT_EQ(r.err.find(secret), std::string::npos);
   EXPECT_EQ(r.cmdline.find(secret), std::string::npos);
-  EXPECT_EQ(edge_test(printed).exit_code, 0);
+  const auto edge = edge_test(printed);
+  EXPECT_EQ(edge.exit_code, 0) << edge.out << edge.err;
 }
 
 TEST_F(CliTest, ACreateIntoADirectoryIsRefusedBeforeAnyTokenExists) {

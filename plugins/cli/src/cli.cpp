@@ -585,6 +585,16 @@ class Runner {
       auto saved = persist(*env_file, info.client_id, created->client_secret);
       if (!saved) {
         const int code = print_secret_once(keys, info.client_id, created->client_secret, saved.error().message);
+        // The secret is out first; only then is the client ID it needs read back, if the
+        // answer had none (the schema requires none), and added to the printed lines.
+        if (info.client_id.empty() && !info.id.empty()) {
+          auto read = api_->get_service_token(info.id);
+          if (read && !read->client_id.empty()) {
+            for (const auto& k : keys) ctx_.out << k.client_id << '=' << quote_env_value(read->client_id) << '\n';
+          } else {
+            warn("cannot read the new token back for its client ID; find it with '" + std::string(kProgram) + " list'");
+          }
+        }
         for (const auto& w : created->warnings) warn(w);
         return code;
       }

@@ -169,9 +169,15 @@ std::optional<nlohmann::json> CacheStore::read(const std::string& request, TimeP
   // Bounded like the answers it holds (one level more for the entry around them).
   detail::JsonParse parsed = detail::JsonParse::ok;
   auto json = detail::parse_json_bounded(text, &parsed, detail::kMaxJsonDepth + 1);
-  if (json.is_discarded() || !json.is_object() || json.value("version", 0) != 1 ||
-      json.value("request", std::string()) != request || !json.contains("stored_at") ||
-      !json["stored_at"].is_number_integer() || !json.contains("data")) {
+  // Typed checks only: any file may be planted here, and a wrong type must be a miss.
+  const auto field = [&](const char* key) { return json.is_object() ? json.find(key) : json.end(); };
+  const auto version = field("version");
+  const auto stored_request = field("request");
+  const auto stored_at = field("stored_at");
+  if (json.is_discarded() || !json.is_object() || version == json.end() || !version->is_number_integer() ||
+      version->get<std::int64_t>() != 1 || stored_request == json.end() || !stored_request->is_string() ||
+      stored_request->get_ref<const std::string&>() != request || stored_at == json.end() ||
+      !stored_at->is_number_integer() || !json.contains("data")) {
     *problem = "ignoring malformed cache entry " + path;
     return std::nullopt;
   }

@@ -890,6 +890,25 @@ TEST(CloudflareApiCache, FilesArePrivateAndHoldNoToken) {
   EXPECT_EQ(entries, 1);
 }
 
+TEST(CloudflareApiCache, AnEntryWithFieldsOfTheWrongTypeIsAMissNotACrash) {
+  // Another process (or a hand) may leave anything in the cache: a wrong type is a miss.
+  testing::TempDir tmp;
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
+  ASSERT_TRUE(ApiClient(http, cached(tmp.path())).list_service_tokens({}));
+  const std::string dir = tmp.path() + "/cache/cfmon";
+  for (const char* planted : {R"({"version":"1","request":1,"stored_at":"x","data":[]})",
+                              R"({"version":1,"request":["a"],"stored_at":1,"data":[]})"}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".json") std::ofstream(e.path(), std::ios::trunc) << planted;
+    }
+    const auto before = http.count();
+    auto list = ApiClient(http, cached(tmp.path())).list_service_tokens({});
+    ASSERT_TRUE(list) << list.error().message;
+    EXPECT_EQ(list->size(), 3U);
+    EXPECT_EQ(http.count(), before + 1) << "asked the API again: " << planted;
+  }
+}
+
 TEST(CloudflareApiCache, AnotherApiTokenOrAccountDoesNotShareEntries) {
   testing::TempDir tmp;
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
