@@ -10,12 +10,20 @@
 # The runtime part is the interface target cfmon_lean_runtime, which every check gets
 # through cfmon_plugin_common; the emulator and the test tools keep the shared runtime
 # (some link shared C++ libraries, with which a second, static libstdc++ must not mix).
+# The compile part (cfmon_lean_compile_options) is called by the directories that build what
+# the binaries link: plugins/, nagios/, zabbix/, telegraf/; tests and the emulator keep -O2.
 # Sanitizer and fuzzing builds keep the defaults, which their runtimes expect.
 option(CFMON_LEAN_BINARIES "Static C++ runtime, Boost and libm in the checks; size-optimised Release code" ON)
 add_library(cfmon_lean_runtime INTERFACE)
 if(CFMON_LEAN_BINARIES AND NOT CFMON_SANITIZE AND NOT CFMON_FUZZ)
   set(Boost_USE_STATIC_LIBS ON)
-  add_compile_options(-ffunction-sections -fdata-sections $<$<CONFIG:Release>:-Os>)
   target_link_options(cfmon_lean_runtime INTERFACE -static-libstdc++ -static-libgcc LINKER:--gc-sections
     LINKER:--as-needed)
 endif()
+
+# A macro, so the options apply to the calling directory (and its subdirectories) only.
+macro(cfmon_lean_compile_options)
+  if(CFMON_LEAN_BINARIES AND NOT CFMON_SANITIZE AND NOT CFMON_FUZZ)
+    add_compile_options(-ffunction-sections -fdata-sections $<$<CONFIG:Release>:-Os>)
+  endif()
+endmacro()

@@ -4,14 +4,7 @@
 #                                  (installed by nagios/, zabbix/, telegraf/)
 #   <prefix>/share/man/man1/       one page per binary, from its --help
 # The emulator, the tests and the static libraries install nothing.
-include(ManPages)
-
-# Every binary that ships; those not (yet) built in this tree are skipped.
-foreach(binary check_cf_access check_cf_service_tokens check_cf_access_logins cf-service-token)
-  if(TARGET ${binary})
-    cfmon_add_man_page(${binary})
-  endif()
-endforeach()
+# Each binary adds its own man page (cfmon_add_check, plugins/cli).
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cfmon)

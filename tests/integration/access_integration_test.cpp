@@ -218,11 +218,33 @@ TEST(AccessEndToEnd, ManyTargetsFromAFileGiveOneSummaryAndOneLinePerApp) {
   EXPECT_NE(r.out.find("broken: token accepted, origin down"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ok_time="), std::string::npos) << r.out;
 
-  const auto discovery = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover"});
+  const auto discovery = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "zabbix"});
   EXPECT_EQ(discovery.exit_code, 0) << discovery.out;
   const auto lld = nlohmann::json::parse(discovery.out);
   ASSERT_EQ(lld.size(), 3U);
   EXPECT_EQ(lld[1].at("{#NAME}"), "broken");
+}
+
+// Discovery goes through the formatter layer: the format asked for, and no credentials needed.
+TEST(AccessEndToEnd, DiscoveryFollowsTheFormat) {
+  TempDir dir;
+  const std::string file = dir.write("targets", "shop https://shop.example.com/\nwiki https://wiki.example.com/\n");
+  const auto zabbix = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "zabbix"});
+  EXPECT_EQ(zabbix.exit_code, 0) << zabbix.out;
+  EXPECT_EQ(nlohmann::json::parse(zabbix.out)[1].at("{#URL}"), "https://wiki.example.com/");
+  const auto json = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "json"});
+  EXPECT_EQ(json.exit_code, 0) << json.out;
+  EXPECT_EQ(nlohmann::json::parse(json.out)[0].at("name"), "shop");
+  const auto nagios = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover"});
+  EXPECT_EQ(nagios.exit_code, 0) << nagios.out;
+  EXPECT_EQ(nagios.out, "CF-ACCESS OK - discovered 2: shop, wiki\n");
+}
+
+// An abbreviation would silently change its meaning once a later option shares the prefix.
+TEST(AccessEndToEnd, AbbreviatedLongOptionsAreRefused) {
+  const auto r = run(CFMON_CHECK_CF_ACCESS, {"-u", "https://shop.example.com/", "--crit", "5"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(r.out.rfind("CF-ACCESS UNKNOWN - unrecognised option '--crit'", 0), 0U) << r.out;
 }
 
 TEST(AccessEndToEnd, MissingCredentialsAreUnknownAndNameEveryPlace) {

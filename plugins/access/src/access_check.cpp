@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cfmon/classify.hpp"
+#include "cfmon/findings.hpp"
 #include "cfmon/perfdata.hpp"
 
 namespace cfmon::access {
@@ -174,22 +175,6 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
   return r;
 }
 
-std::string summary(const Result& root) {
-  std::map<int, std::size_t> counts;
-  for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
-  std::string text = std::to_string(root.children.size()) + (root.children.size() == 1 ? " app:" : " apps:");
-  bool first = true;
-  for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
-    const auto it = counts.find(static_cast<int>(s));
-    if (it == counts.end()) continue;
-    std::string name(state_name(s));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    text += (first ? " " : ", ") + std::to_string(it->second) + " " + name;
-    first = false;
-  }
-  return text;
-}
-
 }  // namespace
 
 std::string printable_text(std::string_view text, std::size_t max_chars) {
@@ -217,9 +202,6 @@ std::vector<http::Request> build_requests(const AccessPlan& plan) {
 
 Report run_access_check(const AccessPlan& plan, http::Client& client) {
   Report report;
-  report.label = "CF-ACCESS";
-  report.measurement = "cf_access";
-
   auto requests = build_requests(plan);
   // One budget for the whole run: whatever N, --parallel and --expect-protected, -t holds.
   const auto deadline = std::chrono::steady_clock::now() + plan.timeout;
@@ -233,9 +215,7 @@ Report run_access_check(const AccessPlan& plan, http::Client& client) {
     if (plan.expect_protected) anonymous = evaluate(outcomes.at(n + i), plan, true);
     report.root.children.push_back(target_result(plan, plan.targets[i], probe, anonymous));
   }
-  report.root.aggregate_from_children();
-  report.root.reason = report.root.children.size() == 1 ? report.root.children.front().reason : "summary";
-  report.root.message = summary(report.root);
+  fold_children(report.root, "app", "apps", SingleChild::counted);
   return report;
 }
 

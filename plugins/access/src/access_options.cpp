@@ -37,35 +37,35 @@ po::options_description access_options(AccessOptions& o) {
   po::options_description group("check_cf_access options");
   // clang-format off
   group.add_options()
-    ("url,u", po::value(&o.urls)->composing(), "URL of an Access-protected app (repeatable)")
-    ("targets-file", po::value<std::string>(), "file of targets, one 'NAME URL' per line")
-    ("target", po::value(&o.target_names)->composing(),
+    ("url,u", po::value(&o.urls)->value_name("URL")->composing(), "URL of an Access-protected app (repeatable)")
+    ("targets-file", po::value<std::string>()->value_name("FILE"), "file of targets, one 'NAME URL' per line")
+    ("target", po::value(&o.target_names)->value_name("NAME")->composing(),
        "probe only the target NAME of the targets (repeatable; e.g. one Zabbix item per app)")
-    ("hostname,H", po::value(&o.hostname), "app hostname (URL https://HOST[:PORT]/PATH)")
-    ("port,p", po::value(&o.port), "port for -H (default 443)")
-    ("path", po::value(&o.path)->default_value("/"), "path for -H")
-    ("client-id", po::value<std::string>(), "service token client ID")
-    ("client-secret-file", po::value<std::string>(), "file holding the client secret")
-    ("env-suffix", po::value(&o.env_suffix), "read CF_SERVICE_TOKEN_CLIENT_ID_<S> etc. (e.g. NEW)")
-    ("token-header", po::value(&o.token_header),
+    ("hostname,H", po::value(&o.hostname)->value_name("HOST"), "app hostname (URL https://HOST[:PORT]/PATH)")
+    ("port,p", po::value(&o.port)->value_name("PORT"), "port for -H (default 443)")
+    ("path", po::value(&o.path)->value_name("PATH")->default_value("/"), "path for -H")
+    ("client-id", po::value<std::string>()->value_name("ID"), "service token client ID")
+    ("client-secret-file", po::value<std::string>()->value_name("FILE"), "file holding the client secret")
+    ("env-suffix", po::value(&o.env_suffix)->value_name("S"), "read CF_SERVICE_TOKEN_CLIENT_ID_<S> etc. (e.g. NEW)")
+    ("token-header", po::value(&o.token_header)->value_name("NAME"),
        "send the token as one JSON header NAME instead of the two CF-Access-Client-* headers")
     ("expect-protected", po::bool_switch(&o.expect_protected),
        "also probe without a token: CRITICAL unless Access blocks it")
-    ("timeout-state", po::value(&o.timeout_state)->default_value("critical"),
+    ("timeout-state", po::value(&o.timeout_state)->value_name("STATE")->default_value("critical"),
        "state on timeout: ok|warning|critical|unknown")
-    ("warning,w", po::value(&o.warning), "response time range (s) for WARNING, Nagios syntax")
-    ("critical,c", po::value(&o.critical), "response time range (s) for CRITICAL, Nagios syntax")
-    ("status-map", po::value(&o.status_map), "override states per status, e.g. 404=ok,5xx=critical")
-    ("method", po::value(&o.method)->default_value("GET"), "GET or HEAD")
-    ("max-body-bytes", po::value(&o.max_body_bytes)->default_value(kDefaultMaxBodyBytes),
-       "read at most this many body bytes (default 65536)")
-    ("parallel", po::value(&o.parallel)->default_value(kDefaultParallel), "probes in flight at once")
-    ("max-redirects", po::value(&o.max_redirects)->default_value(kDefaultMaxRedirects),
+    ("warning,w", po::value(&o.warning)->value_name("RANGE"), "response time range (s) for WARNING, Nagios syntax")
+    ("critical,c", po::value(&o.critical)->value_name("RANGE"), "response time range (s) for CRITICAL, Nagios syntax")
+    ("status-map", po::value(&o.status_map)->value_name("MAP"), "override states per status, e.g. 404=ok,5xx=critical")
+    ("method", po::value(&o.method)->value_name("METHOD")->default_value("GET"), "GET or HEAD")
+    ("max-body-bytes", po::value(&o.max_body_bytes)->value_name("BYTES")->default_value(kDefaultMaxBodyBytes),
+       "read at most this many body bytes")
+    ("parallel", po::value(&o.parallel)->value_name("N")->default_value(kDefaultParallel), "probes in flight at once")
+    ("max-redirects", po::value(&o.max_redirects)->value_name("N")->default_value(kDefaultMaxRedirects),
        "follow at most N redirects inside the probed origin (same scheme, host, port), token re-sent; "
        "never to another origin")
     ("allow-insecure-http", po::bool_switch(&o.allow_insecure_http),
        "probe http:// targets with the token anyway (it crosses the network unencrypted)")
-    ("discover", po::bool_switch(&o.discover), "print the Zabbix LLD array of the targets, probe nothing");
+    ("discover", po::bool_switch(&o.discover), "list the targets, probe nothing (Zabbix LLD with --format zabbix)");
   // clang-format on
   return group;
 }

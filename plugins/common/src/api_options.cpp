@@ -17,14 +17,14 @@ po::options_description api_options(ApiOptions& o) {
   po::options_description group("Cloudflare API options");
   // clang-format off
   group.add_options()
-    ("api-token-file", po::value<std::string>(), "file holding only the Cloudflare API token")
-    ("account-id", po::value<std::string>(), "Cloudflare account ID (else CF_ACCOUNT_ID)")
-    ("api-url", po::value(&o.api_url)->default_value(std::string(cloudflare::kDefaultApiUrl)),
+    ("api-token-file", po::value<std::string>()->value_name("FILE"), "file holding only the Cloudflare API token")
+    ("account-id", po::value<std::string>()->value_name("ID"), "Cloudflare account ID (else CF_ACCOUNT_ID)")
+    ("api-url", po::value(&o.api_url)->value_name("URL")->default_value(std::string(cloudflare::kDefaultApiUrl)),
        "API base URL")
-    ("per-page", po::value(&o.per_page)->default_value(100), "list page size, 1 to 1000")
-    ("cache-ttl", po::value(&o.cache_ttl_seconds)->default_value(0, "0"),
+    ("per-page", po::value(&o.per_page)->value_name("N")->default_value(100), "list page size, 1 to 1000")
+    ("cache-ttl", po::value(&o.cache_ttl_seconds)->value_name("SECONDS")->default_value(0, "0"),
        "keep successful API reads on disk this many seconds (0 = no cache)")
-    ("cache-dir", po::value(&o.cache_dir), "cache directory (default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon)");
+    ("cache-dir", po::value(&o.cache_dir)->value_name("DIR"), "cache directory (default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon)");
   // clang-format on
   return group;
 }
@@ -70,6 +70,13 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   s.user_agent = common.user_agent;
   if (auto error = cloudflare::validate_settings(s)) return *error;
   return s;
+}
+
+cloudflare::ApiHooks api_hooks(const Deps& deps) {
+  cloudflare::ApiHooks hooks;
+  hooks.wall_now = deps.now;
+  hooks.log = deps.log;
+  return hooks;
 }
 
 }  // namespace cfmon::plugin

@@ -19,16 +19,16 @@ po::options_description common_options(CommonConfig& c) {
     ("help,h", po::bool_switch(&c.help), "print this help and exit (state UNKNOWN, exit 3)")
     ("version,V", po::bool_switch(&c.version), "print the version and exit (exit 3)")
     ("verbose,v", "more detail on stderr; repeat up to -vvv (3 = redacted HTTP trace)")
-    ("timeout,t", po::value(&c.timeout_seconds)->default_value(10.0, "10"),
+    ("timeout,t", po::value(&c.timeout_seconds)->value_name("SECONDS")->default_value(10.0, "10"),
        "timeout in seconds, connect included (at least 0.001; check_cf_access: the whole run)")
-    ("format", po::value(&c.format_text)->default_value("nagios"), "output: nagios|influx|zabbix|json")
-    ("env-file", po::value<std::string>(), "dotenv file with credentials (never executed)")
-    ("ca-file", po::value(&c.ca_file), "CA bundle (PEM) to verify the edge with")
+    ("format", po::value(&c.format_text)->value_name("FORMAT")->default_value("nagios"), "output: nagios|influx|zabbix|json")
+    ("env-file", po::value<std::string>()->value_name("FILE"), "dotenv file with credentials (never executed)")
+    ("ca-file", po::value(&c.ca_file)->value_name("FILE"), "CA bundle (PEM) to verify TLS with")
     ("insecure,k", po::bool_switch(&c.insecure), "do not verify TLS certificates")
-    ("resolve", po::value(&c.resolve)->composing(), "HOST:PORT:ADDR, as curl --resolve (repeatable)")
+    ("resolve", po::value(&c.resolve)->value_name("HOST:PORT:ADDR")->composing(), "HOST:PORT:ADDR, as curl --resolve (repeatable)")
     ("ipv4,4", po::bool_switch(&c.ipv4), "use IPv4 only")
     ("ipv6,6", po::bool_switch(&c.ipv6), "use IPv6 only")
-    ("user-agent,A", po::value(&c.user_agent), "User-Agent header (default names the plugin and version)")
+    ("user-agent,A", po::value(&c.user_agent)->value_name("TEXT"), "User-Agent header (default names the plugin and version)")
     ("allow-shared-files", po::bool_switch(&c.allow_shared_files),
        "accept credential and target files that others can write or own");
   // clang-format on
@@ -98,11 +98,10 @@ std::optional<Error> check_input_files(const po::variables_map& vm, bool allow_s
   return std::nullopt;
 }
 
-std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity) {
+std::vector<std::string> take_verbosity(const std::vector<std::string>& args, int& verbosity) {
   std::vector<std::string> rest;
   verbosity = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
+  for (const auto& arg : args) {
     if (arg == "--verbose") {
       ++verbosity;
     } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] == 'v' &&
@@ -114,6 +113,15 @@ std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity) {
   }
   if (verbosity > 3) verbosity = 3;
   return rest;
+}
+
+std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity) {
+  return take_verbosity(std::vector<std::string>(argv + (argc > 0 ? 1 : 0), argv + (argc > 0 ? argc : 0)), verbosity);
+}
+
+int command_line_style() {
+  namespace style = po::command_line_style;
+  return style::default_style & ~style::allow_guessing;
 }
 
 }  // namespace cfmon::plugin

@@ -1,6 +1,8 @@
+#include <cctype>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cfmon/json_formatter.hpp"
@@ -68,8 +70,50 @@ Report unknown_report(const std::string& label, const std::string& measurement, 
   return report;
 }
 
+namespace {
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+FormattedOutput render_discovery(const Expected<Discovery>& found, const std::string& label,
+                                 const std::string& measurement, OutputFormat format) {
+  if (!found) return render(unknown_report(label, measurement, "discovery_failed", found.error().message), format);
+  switch (format) {
+    case OutputFormat::zabbix:
+      return zabbix::format_discovery(found->rows);
+    case OutputFormat::json: {
+      auto array = nlohmann::ordered_json::array();
+      for (const auto& row : found->rows) {
+        auto object = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : row) object[lower(key)] = value;
+        array.push_back(std::move(object));
+      }
+      return {array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n", 0};
+    }
+    case OutputFormat::nagios: {
+      std::string text = label + " OK - discovered " + std::to_string(found->rows.size());
+      std::string separator = ": ";
+      for (const auto& row : found->rows) {
+        if (row.empty()) continue;
+        text += separator + nagios::sanitize_text(row.front().second);
+        separator = ", ";
+      }
+      return {text + "\n", 0};
+    }
+    case OutputFormat::influx:
+      break;
+  }
+  return render(unknown_report(label, measurement, "usage_error",
+                               "--discover has no line-protocol form: use --format zabbix or json"),
+                format);
+}
+
 int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common, po::options_description& own_options,
-             const std::function<Expected<Parsed>(const po::variables_map&)>& prepare) {
+             const std::function<Expected<Prepared>(const po::variables_map&)>& prepare) {
   harden_process();
   std::vector<std::string> args;
   OutputFormat format = OutputFormat::nagios;
@@ -82,7 +126,7 @@ int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common
     all.add(own_options).add(common_options(common));
     po::variables_map vm;
     try {
-      po::store(po::command_line_parser(args).options(all).run(), vm);
+      po::store(po::command_line_parser(args).options(all).style(command_line_style()).run(), vm);
       po::notify(vm);
     } catch (const po::error& e) {
       if (format == OutputFormat::nagios) {
@@ -116,14 +160,16 @@ int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common
     for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';  // at every verbosity
     if (untrusted) return print_unknown(info, format, "config_error", untrusted->message);
 
-    auto parsed = prepare(vm);
-    if (!parsed) return print_unknown(info, format, "config_error", parsed.error().message);
-    if (parsed->direct_output) {
-      const auto direct = parsed->direct_output();
-      write_stdout(direct.text);
-      return direct.exit_code;
+    auto prepared = prepare(vm);
+    if (!prepared) return print_unknown(info, format, "config_error", prepared.error().message);
+    if (prepared->discover) {
+      const auto out = render_discovery(prepared->discover(), info.label, info.measurement, format);
+      write_stdout(out.text);
+      return out.exit_code;
     }
-    const Report report = parsed->run();
+    Report report = prepared->run();
+    report.label = info.label;
+    report.measurement = info.measurement;
     const auto out = render(report, format);
     write_stdout(out.text);
     return out.exit_code;

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "cfmon/findings.hpp"
+
 namespace cfmon::logins {
 
 const char* const kLoginsQuery =
@@ -50,15 +52,8 @@ struct Row {
   std::int64_t count = 0;
 };
 
-Report base_report() {
-  Report report;
-  report.label = "CF-LOGINS";
-  report.measurement = "cf_access_logins";
-  return report;
-}
-
 Report unknown(std::string reason, std::string message) {
-  Report report = base_report();
+  Report report;
   report.root.state = State::unknown;
   report.root.reason = std::move(reason);
   report.root.message = std::move(message);
@@ -150,12 +145,6 @@ std::string plural(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-struct Finding {
-  State state;
-  std::string reason;
-  std::string text;
-};
-
 Result token_result(const LoginsPlan& plan, const std::string& name, const std::string& id,
                     const std::string& client_id, const Activity& a) {
   Result r;
@@ -193,17 +182,12 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   const std::string counts = plural(a.logins, "login", "logins") + ", " + plural(a.failures, "failure", "failures") +
                              " from " + plural(static_cast<std::int64_t>(a.ips.size()), "address", "addresses") + " " +
                              window;
-  if (findings.empty()) {
+  if (fold_findings(r, std::move(findings))) {
+    r.message += " (" + counts + ")";
+  } else {
     r.state = State::ok;
     r.reason = a.logins == 0 && a.failures == 0 ? "no_events" : "logins_ok";
     r.message = counts;
-  } else {
-    std::stable_sort(findings.begin(), findings.end(),
-                     [](const Finding& x, const Finding& y) { return severity(x.state) > severity(y.state); });
-    r.state = findings.front().state;
-    r.reason = findings.front().reason;
-    for (std::size_t i = 0; i < findings.size(); ++i) r.message += (i ? "; " : "") + findings[i].text;
-    r.message += " (" + counts + ")";
   }
   std::optional<Range> max_range;
   if (plan.max_logins) {
@@ -224,34 +208,6 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   r.fields.push_back(Field{"outside_logins", outside, ""});
   r.fields.push_back(Field{"client_id", client_id, ""});
   return r;
-}
-
-std::string summary(const Result& root) {
-  std::map<int, std::size_t> counts;
-  for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
-  std::string text = std::to_string(root.children.size()) + " tokens:";
-  bool first = true;
-  for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
-    const auto it = counts.find(static_cast<int>(s));
-    if (it == counts.end()) continue;
-    std::string name(state_name(s));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    text += (first ? " " : ", ") + std::to_string(it->second) + " " + name;
-    first = false;
-  }
-  return text;
-}
-
-bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
-  switch (s.kind) {
-    case TokenSelector::Kind::name:
-      return t.name == s.value;
-    case TokenSelector::Kind::id:
-      return t.id == s.value;
-    case TokenSelector::Kind::client_id:
-      return t.client_id == s.value;
-  }
-  return false;
 }
 
 }  // namespace
@@ -281,20 +237,15 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     std::string client_id;
   };
   std::vector<Target> targets;
-  std::vector<const TokenSelector*> missing;
   std::vector<Result> unreadable;  // tokens of the list without an id: their logins cannot be told
   std::set<std::string> wanted;
-  std::map<std::string, int> name_count;
-  for (const auto& t : *list) ++name_count[t.name];
-  auto display = [&](const ServiceTokenInfo& t) {
-    std::string name = t.name.empty() ? t.id : t.name;
-    if (name_count[t.name] > 1) name += "/" + t.id.substr(0, 8);
-    return name;
-  };
-  auto add = [&](const ServiceTokenInfo& t) {
+  const auto selection = plugin::select_tokens(plan.selectors, *list);
+  const auto names = plugin::display_names(selection.found, *list);
+  for (std::size_t i = 0; i < selection.found.size(); ++i) {
+    const ServiceTokenInfo& t = *selection.found[i];
     if (!t.id.empty()) {
-      if (wanted.insert(t.id).second) targets.push_back({display(t), t.id, t.client_id});
-      return;
+      if (wanted.insert(t.id).second) targets.push_back({names[i], t.id, t.client_id});
+      continue;
     }
     Result r;
     r.name = !t.name.empty()        ? t.name
@@ -306,19 +257,6 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     if (!t.problems.empty()) r.message += " (" + t.problems.front() + ")";
     r.tags = {{"result", r.reason}};
     unreadable.push_back(std::move(r));
-  };
-  if (plan.selectors.empty()) {
-    for (const auto& t : *list) add(t);
-  } else {
-    for (const auto& s : plan.selectors) {
-      bool any = false;
-      for (const auto& t : *list) {
-        if (!matches(s, t)) continue;
-        any = true;
-        add(t);
-      }
-      if (!any) missing.push_back(&s);
-    }
   }
 
   const auto [since, until] = window_of(plan, now);
@@ -361,32 +299,18 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     }
   }
 
-  Report report = base_report();
-  report.root.name = "";
+  Report report;
   for (const auto& t : targets)
     report.root.children.push_back(token_result(plan, t.name, t.id, t.client_id, activity[t.id]));
   for (auto& r : unreadable) report.root.children.push_back(std::move(r));
-  for (const auto* s : missing) {
-    Result r;
-    r.name = s->value;
-    r.state = State::unknown;
-    r.reason = "token_missing";
-    r.message = "no service token with " + s->origin + " (check_cf_service_tokens watches for deleted tokens)";
-    r.tags = {{"result", r.reason}};
-    report.root.children.push_back(std::move(r));
+  for (std::size_t i = 0; i < selection.missing.size(); ++i) {
+    report.root.children.push_back(plugin::missing_token_result(*selection.missing[i], selection.unreadable[i]));
   }
   if (report.root.children.empty()) {
     return unknown("empty_list", "the API listed no service tokens and no login events in the last " +
                                      plan.window_text + ": the API token may lack Access: Service Tokens Read");
   }
-  report.root.aggregate_from_children();
-  if (report.root.children.size() == 1) {
-    report.root.reason = report.root.children.front().reason;
-    report.root.message = report.root.children.front().message;
-  } else {
-    report.root.reason = "summary";
-    report.root.message = summary(report.root);
-  }
+  fold_children(report.root, "token", "tokens", SingleChild::speaks);
   // A full answer may have left older groups out: counts are lower bounds.
   if (rows->size() >= plan.limit) {
     if (severity(report.root.state) < severity(State::warning)) {

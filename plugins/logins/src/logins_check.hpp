@@ -13,6 +13,7 @@
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/result.hpp"
+#include "cfmon/token_selection.hpp"
 
 namespace cfmon::logins {
 
@@ -21,12 +22,7 @@ inline constexpr unsigned kDefaultLimit = 10000;  // the most one query may ask 
 // The query the check sends; the emulator recognises exactly this shape.
 extern const char* const kLoginsQuery;
 
-struct TokenSelector {
-  enum class Kind { name, id, client_id };
-  Kind kind = Kind::name;
-  std::string value;
-  std::string origin;  // how the user named it, for messages
-};
+using TokenSelector = plugin::TokenSelector;
 
 struct LoginsPlan {
   std::vector<TokenSelector> selectors;  // empty: every service token of the account

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "cfmon/dotenv.hpp"
 
 namespace po = boost::program_options;
 
@@ -63,19 +62,18 @@ po::options_description logins_options(LoginsOptions& o) {
   po::options_description group("check_cf_access_logins options");
   // clang-format off
   group.add_options()
-    ("since", po::value(&o.since)->default_value("15m"), "the window: events this long before its end (s, m, h, d: 90s, 15m, 1h30m, 2d)")
-    ("until", po::value(&o.until), "the window's end, for replays: RFC 3339 or a duration ago (default now)")
-    ("name", po::value(&o.names)->composing(), "only the token named N (repeatable)")
-    ("id", po::value(&o.ids)->composing(), "only the token with this ID (repeatable)")
-    ("client-id", po::value(&o.client_ids)->composing(), "only the token with this client ID (repeatable)")
-    ("env-suffix", po::value(&o.env_suffix), "with --env-file: select CF_SERVICE_TOKEN_CLIENT_ID_<S> instead")
-    ("warning,w", po::value(&o.warning), "Nagios range on failed logins in the window, WARNING outside it")
-    ("critical,c", po::value(&o.critical), "Nagios range on failed logins in the window, CRITICAL outside it")
-    ("allowed-cidr", po::value(&o.allowed_cidrs)->composing(),
+    ("since", po::value(&o.since)->value_name("DURATION")->default_value("15m"), "the window: events this long before its end (s, m, h, d: 90s, 15m, 1h30m, 2d)")
+    ("until", po::value(&o.until)->value_name("TIME"), "the window's end, for replays: RFC 3339 or a duration ago (default now)")
+  ;
+  plugin::add_token_selection_options(group, o.selection, "only");
+  group.add_options()
+    ("warning,w", po::value(&o.warning)->value_name("RANGE"), "Nagios range on failed logins in the window, WARNING outside it")
+    ("critical,c", po::value(&o.critical)->value_name("RANGE"), "Nagios range on failed logins in the window, CRITICAL outside it")
+    ("allowed-cidr", po::value(&o.allowed_cidrs)->value_name("CIDR")->composing(),
        "network successful logins must come from (repeatable, IPv4 or IPv6); others CRITICAL")
-    ("max-logins", po::value<std::int64_t>(), "WARNING when a token logged in more often in the window")
+    ("max-logins", po::value<std::int64_t>()->value_name("N"), "WARNING when a token logged in more often in the window")
     ("expect-activity", po::bool_switch(&o.expect_activity), "WARNING when a token did not log in at all in the window")
-    ("limit", po::value(&o.limit)->default_value(kDefaultLimit), "groups one query may return (1..10000)");
+    ("limit", po::value(&o.limit)->value_name("N")->default_value(kDefaultLimit), "groups one query may return (1..10000)");
   // clang-format on
   group.add(plugin::api_options(o.api));
   return group;
@@ -125,31 +123,9 @@ Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfi
   if (o.limit < 1 || o.limit > kDefaultLimit) return make_error("--limit must be between 1 and 10000");
   plan.limit = o.limit;
 
-  auto add = [&](TokenSelector::Kind kind, const std::vector<std::string>& values, const char* option) -> std::optional<Error> {
-    for (const auto& v : values) {
-      if (v.empty() || v.find_first_of("\r\n") != std::string::npos) {
-        return Error{std::string(option) + " needs a non-empty one-line value"};
-      }
-      plan.selectors.push_back({kind, v, std::string(option) + " " + v});
-    }
-    return std::nullopt;
-  };
-  if (auto e = add(TokenSelector::Kind::name, o.names, "--name")) return *e;
-  if (auto e = add(TokenSelector::Kind::id, o.ids, "--id")) return *e;
-  if (auto e = add(TokenSelector::Kind::client_id, o.client_ids, "--client-id")) return *e;
-  if (!o.env_suffix.empty() && !common.env_file) return make_error("--env-suffix needs --env-file");
-  if (common.env_file) {
-    auto values = read_dotenv_file(*common.env_file);
-    if (!values) return values.error();
-    const std::string var = client_id_variable(o.env_suffix);
-    const auto it = values->find(var);
-    if (it != values->end() && !it->second.empty()) {
-      plan.selectors.push_back({TokenSelector::Kind::client_id, it->second,
-                                "client ID " + it->second + " (" + var + " in " + *common.env_file + ")"});
-    } else if (!o.env_suffix.empty()) {
-      return make_error(*common.env_file + " has no " + var);
-    }
-  }
+  auto selectors = plugin::make_selectors(o.selection, common.env_file);
+  if (!selectors) return selectors.error();
+  plan.selectors = std::move(*selectors);
 
   auto api = plugin::make_api_settings(o.api, common, env, warnings);
   if (!api) return api.error();

@@ -14,10 +14,7 @@
 namespace cfmon::logins {
 
 struct LoginsOptions {
-  std::vector<std::string> names;
-  std::vector<std::string> ids;
-  std::vector<std::string> client_ids;
-  std::string env_suffix;
+  plugin::TokenSelectionOptions selection;
   std::string since = "15m";
   std::string until;
   std::string warning;

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "cfmon/findings.hpp"
+
 namespace cfmon::tokens {
 namespace {
 
@@ -64,12 +66,6 @@ std::optional<double> lifetime_days(const ServiceTokenInfo& t) {
   if (!t.expires_at) return std::nullopt;
   return 0.0;  // an expiry without a known start: nothing to say about its length
 }
-
-struct Finding {
-  State state;
-  std::string reason;
-  std::string text;
-};
 
 Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std::string& name, TimePoint now) {
   Result r;
@@ -131,19 +127,12 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
     }
   }
 
-  if (findings.empty()) {
+  if (!fold_findings(r, std::move(findings))) {
     r.state = State::ok;
     r.reason = never_expires ? "never_expires" : "token_valid";
     r.message = expiry_text;
     if (idle_days)
       r.message += ", last used " + (*idle_days < 1 ? std::string("today") : span_text(*idle_days) + " ago");
-  } else {
-    // The worst finding names the result; every finding is in the message.
-    std::stable_sort(findings.begin(), findings.end(),
-                     [](const Finding& a, const Finding& b) { return severity(a.state) > severity(b.state); });
-    r.state = findings.front().state;
-    r.reason = findings.front().reason;
-    for (std::size_t i = 0; i < findings.size(); ++i) r.message += (i ? "; " : "") + findings[i].text;
   }
 
   if (days_left) {
@@ -203,110 +192,15 @@ Result unusable_result(const ServiceTokenInfo& t, const std::string& name, const
   return r;
 }
 
-Result missing_result(const TokenSelector& selector) {
-  Result r;
-  r.name = selector.value;
-  r.state = State::critical;
-  r.reason = "token_missing";
-  r.message = "no service token with " + selector.origin +
-              ": it may have been deleted, or cleaned up by Cloudflare for inactivity";
-  r.tags = {{"result", r.reason}};
-  r.fields.push_back(Field{"found", false, ""});
-  return r;
-}
-
-// Not found among the readable tokens, but unreadable ones might be it: UNKNOWN.
-Result unverifiable_result(const TokenSelector& selector, std::size_t unreadable) {
-  Result r;
-  r.name = selector.value;
-  r.state = State::unknown;
-  r.reason = "api_bad_response";
-  r.message = "no readable service token with " + selector.origin + ", but " + std::to_string(unreadable) +
-              (unreadable == 1 ? " token" : " tokens") +
-              " in the answer could not be read: cannot tell whether it exists";
-  r.tags = {{"result", r.reason}};
-  return r;
-}
-
-const std::string& key_of(const TokenSelector& s, const ServiceTokenInfo& t) {
-  switch (s.kind) {
-    case TokenSelector::Kind::id:
-      return t.id;
-    case TokenSelector::Kind::client_id:
-      return t.client_id;
-    case TokenSelector::Kind::name:
-      break;
-  }
-  return t.name;
-}
-
-bool matches(const TokenSelector& s, const ServiceTokenInfo& t) {
-  return key_of(s, t) == s.value;
-}
-
-Report base_report() {
-  Report report;
-  report.label = "CF-TOKENS";
-  report.measurement = "cf_service_token";
-  return report;
-}
-
 std::string empty_list_message() {
   return "the API listed no service tokens: the API token may lack Access: Service Tokens Read "
          "(Cloudflare answers an empty list rather than an error)";
 }
 
-std::string summary(const Result& root) {
-  std::map<int, std::size_t> counts;
-  for (const auto& child : root.children) ++counts[static_cast<int>(child.state)];
-  std::string text = std::to_string(root.children.size()) + " tokens:";
-  bool first = true;
-  for (const State s : {State::critical, State::warning, State::unknown, State::ok}) {
-    const auto it = counts.find(static_cast<int>(s));
-    if (it == counts.end()) continue;
-    std::string name(state_name(s));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    text += (first ? " " : ", ") + std::to_string(it->second) + " " + name;
-    first = false;
-  }
-  return text;
-}
-
-struct Selection {
-  std::vector<const ServiceTokenInfo*> found;
-  std::vector<const TokenSelector*> missing;
-  // Per missing selector: tokens with problems whose key for it is unreadable.
-  std::vector<std::size_t> unreadable;
-};
-
-Selection select(const TokensPlan& plan, const std::vector<ServiceTokenInfo>& tokens) {
-  Selection s;
-  if (plan.selectors.empty()) {
-    for (const auto& t : tokens) s.found.push_back(&t);
-    return s;
-  }
-  std::set<const ServiceTokenInfo*> seen;
-  for (const auto& selector : plan.selectors) {
-    bool any = false;
-    std::size_t unreadable = 0;
-    for (const auto& t : tokens) {
-      if (!t.problems.empty() && key_of(selector, t).empty()) ++unreadable;
-      if (!matches(selector, t)) continue;
-      any = true;
-      if (seen.insert(&t).second) s.found.push_back(&t);
-    }
-    if (!any) {
-      s.missing.push_back(&selector);
-      s.unreadable.push_back(unreadable);
-    }
-  }
-  return s;
-}
-
 }  // namespace
 
 Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint now) {
-  Report report = base_report();
+  Report report;
   auto list = api.list_service_tokens({});
   if (!list) {
     report.root.state = State::unknown;
@@ -320,15 +214,11 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
     report.root.message = empty_list_message();
     return report;
   }
-  const Selection selection = select(plan, *list);
-  // Names label perfdata and Zabbix objects: two tokens may share one, so add the id.
-  std::map<std::string, int> name_count;
-  for (const auto* t : selection.found) ++name_count[t->name];
-  for (const auto* t : selection.found) {
-    const auto position = static_cast<std::size_t>(t - list->data()) + 1;
-    std::string name = !t->name.empty() ? t->name : !t->id.empty() ? t->id : t->client_id;
-    if (name.empty()) name = "token #" + std::to_string(position) + " of the answer";
-    if (!t->name.empty() && name_count[t->name] > 1) name += "/" + t->id.substr(0, 8);
+  const auto selection = plugin::select_tokens(plan.selectors, *list);
+  const auto names = plugin::display_names(selection.found, *list);
+  for (std::size_t i = 0; i < selection.found.size(); ++i) {
+    const auto* t = selection.found[i];
+    const auto& name = names[i];
     if (const std::string why = unusable(*t); !why.empty()) {
       report.root.children.push_back(unusable_result(*t, name, why));
     } else {
@@ -336,19 +226,11 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
     }
   }
   for (std::size_t i = 0; i < selection.missing.size(); ++i) {
-    report.root.children.push_back(selection.unreadable[i] > 0
-                                       ? unverifiable_result(*selection.missing[i], selection.unreadable[i])
-                                       : missing_result(*selection.missing[i]));
+    auto r = plugin::missing_token_result(*selection.missing[i], selection.unreadable[i]);
+    if (selection.unreadable[i] == 0) r.fields.push_back(Field{"found", false, ""});
+    report.root.children.push_back(std::move(r));
   }
-
-  report.root.aggregate_from_children();
-  if (report.root.children.size() == 1) {
-    report.root.reason = report.root.children.front().reason;
-    report.root.message = report.root.children.front().message;
-  } else {
-    report.root.reason = "summary";
-    report.root.message = summary(report.root);
-  }
+  fold_children(report.root, "token", "tokens", SingleChild::speaks);
   return report;
 }
 
@@ -357,7 +239,7 @@ Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const Tokens
   if (!list) return list.error().to_error();
   // An empty discovery would make Zabbix delete every discovered item: refuse it.
   if (list->empty()) return make_error(empty_list_message());
-  const Selection selection = select(plan, *list);
+  const auto selection = plugin::select_tokens(plan.selectors, *list);
   if (selection.found.empty()) return make_error("none of the selected service tokens exists");
   std::vector<cloudflare::ServiceTokenInfo> out;
   for (const auto* t : selection.found) out.push_back(*t);

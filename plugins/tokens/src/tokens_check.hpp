@@ -8,18 +8,14 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/result.hpp"
+#include "cfmon/token_selection.hpp"
 
 namespace cfmon::tokens {
 
 inline constexpr double kDefaultWarningDays = 30;
 inline constexpr double kDefaultCriticalDays = 7;
 
-struct TokenSelector {
-  enum class Kind { name, id, client_id };
-  Kind kind = Kind::name;
-  std::string value;
-  std::string origin;  // how the user named it, for messages: "--name ci", "client ID of .env"
-};
+using TokenSelector = plugin::TokenSelector;
 
 struct TokensPlan {
   std::vector<TokenSelector> selectors;  // empty: every token of the account

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "cfmon/dotenv.hpp"
 
 namespace po = boost::program_options;
 
@@ -31,20 +30,16 @@ const char* const kHelpEpilog =
 po::options_description tokens_options(TokensOptions& o) {
   po::options_description group("check_cf_service_tokens options");
   // clang-format off
+  plugin::add_token_selection_options(group, o.selection, "select");
   group.add_options()
-    ("name", po::value(&o.names)->composing(), "select the token named N (repeatable)")
-    ("id", po::value(&o.ids)->composing(), "select the token with this ID (repeatable)")
-    ("client-id", po::value(&o.client_ids)->composing(), "select the token with this client ID (repeatable)")
-    ("env-suffix", po::value(&o.env_suffix),
-       "with --env-file: select CF_SERVICE_TOKEN_CLIENT_ID_<S> instead (e.g. NEW)")
-    ("warning-days,w", po::value(&o.warning_days)->default_value(kDefaultWarningDays, "30"),
+    ("warning-days,w", po::value(&o.warning_days)->value_name("DAYS")->default_value(kDefaultWarningDays, "30"),
        "WARNING when a token expires within this many days")
-    ("critical-days,c", po::value(&o.critical_days)->default_value(kDefaultCriticalDays, "7"),
+    ("critical-days,c", po::value(&o.critical_days)->value_name("DAYS")->default_value(kDefaultCriticalDays, "7"),
        "CRITICAL when a token expires within this many days")
-    ("max-idle-days", po::value<double>(), "WARNING when a token was last used longer ago, or never")
-    ("max-lifetime-days", po::value<double>(),
+    ("max-idle-days", po::value<double>()->value_name("DAYS"), "WARNING when a token was last used longer ago, or never")
+    ("max-lifetime-days", po::value<double>()->value_name("DAYS"),
        "WARNING when a token's lifetime is longer (duration forever included)")
-    ("discover", po::bool_switch(&o.discover), "print the Zabbix LLD array of the selected tokens");
+    ("discover", po::bool_switch(&o.discover), "list the selected tokens (Zabbix LLD with --format zabbix)");
   // clang-format on
   group.add(plugin::api_options(o.api));
   return group;
@@ -84,33 +79,9 @@ Expected<TokensPlan> make_plan(const TokensOptions& o, const plugin::CommonConfi
     plan.max_lifetime_days = o.max_lifetime_days;
   }
 
-  auto add = [&](TokenSelector::Kind kind, const std::vector<std::string>& values, const char* option) -> std::optional<Error> {
-    for (const auto& v : values) {
-      if (v.empty() || v.find_first_of("\r\n") != std::string::npos) {
-        return Error{std::string(option) + " needs a non-empty one-line value"};
-      }
-      plan.selectors.push_back({kind, v, std::string(option) + " " + v});
-    }
-    return std::nullopt;
-  };
-  if (auto e = add(TokenSelector::Kind::name, o.names, "--name")) return *e;
-  if (auto e = add(TokenSelector::Kind::id, o.ids, "--id")) return *e;
-  if (auto e = add(TokenSelector::Kind::client_id, o.client_ids, "--client-id")) return *e;
-
-  // "Is *my* token about to break?": the client ID the .env file holds.
-  if (!o.env_suffix.empty() && !common.env_file) return make_error("--env-suffix needs --env-file");
-  if (common.env_file) {
-    auto values = read_dotenv_file(*common.env_file);
-    if (!values) return values.error();
-    const std::string var = client_id_variable(o.env_suffix);
-    const auto it = values->find(var);
-    if (it != values->end() && !it->second.empty()) {
-      plan.selectors.push_back(
-          {TokenSelector::Kind::client_id, it->second, "client ID " + it->second + " (" + var + " in " + *common.env_file + ")"});
-    } else if (!o.env_suffix.empty()) {
-      return make_error(*common.env_file + " has no " + var);
-    }
-  }
+  auto selectors = plugin::make_selectors(o.selection, common.env_file);
+  if (!selectors) return selectors.error();
+  plan.selectors = std::move(*selectors);
 
   auto api = plugin::make_api_settings(o.api, common, env, warnings);
   if (!api) return api.error();

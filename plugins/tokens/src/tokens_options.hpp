@@ -13,10 +13,7 @@
 namespace cfmon::tokens {
 
 struct TokensOptions {
-  std::vector<std::string> names;
-  std::vector<std::string> ids;
-  std::vector<std::string> client_ids;
-  std::string env_suffix;
+  plugin::TokenSelectionOptions selection;
   double warning_days = kDefaultWarningDays;
   double critical_days = kDefaultCriticalDays;
   std::optional<double> max_idle_days;

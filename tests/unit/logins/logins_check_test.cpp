@@ -115,8 +115,6 @@ std::int64_t int_field(const Result& r, const std::string& key) {
 TEST(LoginsCheck, CountsLoginsFailuresAndAddressesOfTheSelectedTokenOnly) {
   const auto report = run(plan_for(), json::array({group(kCi, true, "192.0.2.1", 3), group(kCi, false, "192.0.2.2"),
                                                    group(kBackup, true, "198.51.100.1", 7), group("", true, "192.0.2.9")}));
-  EXPECT_EQ(report.label, "CF-LOGINS");
-  EXPECT_EQ(report.measurement, "cf_access_logins");
   ASSERT_EQ(report.root.children.size(), 1U);
   const Result& r = report.root.children[0];
   EXPECT_EQ(r.state, State::ok);
@@ -326,10 +324,14 @@ TEST(LoginsCheck, AllTokensWhenNothingIsSelectedIncludingDeletedOnesSeenInEvents
   EXPECT_EQ(report.root.children[2].name, gone);
 }
 
-TEST(LoginsCheck, ASelectedTokenThatDoesNotExistIsUnknown) {
+// One rule for the family: a selected token the API does not list is CRITICAL, as in
+// check_cf_service_tokens (it was deleted, or cleaned up for inactivity).
+TEST(LoginsCheck, ASelectedTokenThatDoesNotExistIsCriticalAsInTheTokensCheck) {
   const auto report = run(plan_for("nope"), json::array());
-  EXPECT_EQ(report.root.state, State::unknown);
+  EXPECT_EQ(report.root.state, State::critical);
   EXPECT_EQ(report.root.reason, "token_missing");
+  EXPECT_NE(report.root.message.find("no service token with --name nope: it may have been deleted"), std::string::npos)
+      << report.root.message;
 }
 
 TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {

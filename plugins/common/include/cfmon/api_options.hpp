@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cfmon/check.hpp"
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/credentials.hpp"
 #include "cfmon/expected.hpp"
@@ -43,6 +44,9 @@ void api_options_from(const boost::program_options::variables_map& vm, ApiOption
 // `env_file` is the shared --env-file; `common` supplies timeout and transport.
 Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& options, const CommonConfig& common,
                                                     const EnvLookup& env, std::vector<std::string>* warnings);
+
+// The API client's hooks from a check's dependencies: its clock and its -v log.
+cloudflare::ApiHooks api_hooks(const Deps& deps);
 
 // Help text describing the credential lookup, for --help epilogues.
 extern const char* const kApiCredentialsHelp;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cfmon/expected.hpp"
@@ -57,28 +58,48 @@ FormattedOutput render(const Report& report, OutputFormat format);
 Report unknown_report(const std::string& label, const std::string& measurement, const std::string& reason,
                       const std::string& message);
 
-// Counts and removes -v, -vv, -vvv, --verbose from argv (program_options cannot count).
+// Counts and removes -v, -vv, -vvv, --verbose from the arguments (program_options cannot
+// count); at most 3. Every binary of the family uses it, the admin CLI included.
+std::vector<std::string> take_verbosity(const std::vector<std::string>& args, int& verbosity);
 std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity);
+
+// The one option style of the family: long options spelled out in full (an abbreviation
+// such as --crit would silently change its meaning when a later option shares the prefix).
+int command_line_style();
+
+// What --discover found: one row per item, each a list of (key, value) pairs with
+// upper-case keys ("NAME", "URL"), in the order the check lists them.
+struct Discovery {
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+};
+
+// Discovery through the formatter layer: zabbix -> low-level discovery JSON, json -> an
+// array of objects with lower-case keys, nagios -> one line naming what was found, influx ->
+// UNKNOWN (discovery has no line-protocol form). An error is UNKNOWN `discovery_failed` in
+// the chosen format (for Zabbix never an empty array: that would drop every discovered item).
+FormattedOutput render_discovery(const Expected<Discovery>& found, const std::string& label,
+                                 const std::string& measurement, OutputFormat format);
 
 struct PluginInfo {
   std::string program;      // "check_cf_access"
   std::string label;        // "CF-ACCESS"
   std::string measurement;  // "cf_access"
   std::string summary;      // one line for --help
-  std::string usage;        // short usage, <= 80 columns per line
+  std::string usage;        // short usage, lines within 80 columns
   std::string help_epilog;  // text after the options in --help
 };
 
-// The outcome of a check's parse step: either a report builder or an early exit.
-struct Parsed {
-  std::function<Report()> run;                     // runs the check (may do I/O)
-  std::function<FormattedOutput()> direct_output;  // set instead of run for e.g. --discover
+// The outcome of a check's prepare step: what to run, the check or its discovery.
+struct Prepared {
+  std::function<Report()> run;                   // runs the check (may do I/O)
+  std::function<Expected<Discovery>()> discover;  // set instead of run for --discover
 };
 
-// main() frame. `parse` turns argv (verbosity already removed) into a runnable
-// check or throws boost::program_options errors / returns an Error for UNKNOWN.
+// main() frame. `prepare` turns the parsed options into a runnable check or returns an
+// Error (UNKNOWN config_error). The report's label and measurement are the info's: a
+// check declares them once, in its descriptor (check.hpp).
 int run_main(int argc, char** argv, const PluginInfo& info, CommonConfig& common,
              boost::program_options::options_description& own_options,
-             const std::function<Expected<Parsed>(const boost::program_options::variables_map&)>& prepare);
+             const std::function<Expected<Prepared>(const boost::program_options::variables_map&)>& prepare);
 
 }  // namespace cfmon::plugin

@@ -1,0 +1,28 @@
+#include "logins_descriptor.hpp"
+
+#include "cfmon/graphql_cache.hpp"
+
+namespace cfmon::logins {
+namespace {
+
+Report run(const LoginsPlan& plan, plugin::Deps& deps) {
+  const auto settings = cloudflare::for_whole_run(plan.api);
+  const auto hooks = plugin::api_hooks(deps);
+  cloudflare::ApiClient api(deps.http, settings, hooks);
+  cloudflare::GraphqlCache cached(api, settings, hooks);
+  return run_logins_check(plan, cached, deps.now());
+}
+
+}  // namespace
+
+const plugin::CheckDescriptor<LoginsOptions, LoginsPlan> kCheck{
+    .info = {"check_cf_access_logins", "CF-LOGINS", "cf_access_logins",
+             "watch Cloudflare Access service-token logins: foreign addresses, failures, volume, silence", kUsage,
+             std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
+    .options = &logins_options,
+    .options_from = &logins_options_from,
+    .make_plan = &make_plan,
+    .run = &run,
+};
+
+}  // namespace cfmon::logins
