@@ -1,6 +1,6 @@
 # Thin wrapper over the CMake presets. `make demo` and `make check` are the two
 # commands of the README's Quick start.
-.PHONY: all deps release demo bench bench-deps check check-ci check-asan check-fuzz asan fuzz format clean
+.PHONY: all deps release demo bench bench-deps check check-ci check-asan check-fuzz asan fuzz format lint clean
 
 JOBS ?= 2
 
@@ -30,9 +30,10 @@ bench: deps bench-deps
 	cmake --build --preset release -j $(JOBS) --target check_cf_access cf-access-emulator cfmon_runstat
 	@bash tests/bench/run-bench.sh build/release
 
-# Everything CI runs: the whole test suite (warnings are errors), the whole suite again
-# under AddressSanitizer + UBSan, and a short smoke of every fuzz target.
-check: check-ci check-asan check-fuzz
+# Everything CI runs: the whole test suite (warnings are errors), the lint (clang-format,
+# clang-tidy), the whole suite again under AddressSanitizer + UBSan, and a short smoke of
+# every fuzz target.
+check: check-ci lint check-asan check-fuzz
 
 check-ci: deps
 	cmake --preset ci >/dev/null
@@ -71,7 +72,12 @@ fuzz: deps
 	if [ -n "$$failed" ]; then echo "fuzz: failures in:$$failed"; exit 1; fi
 
 format:
-	find plugins nagios zabbix telegraf tests -name '*.[ch]pp' | xargs clang-format -i
+	git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format -i
+
+# clang-format in check mode and clang-tidy over the ci build's compile_commands.json.
+lint: deps
+	cmake --preset ci >/dev/null
+	JOBS=$(JOBS) sh cmake/lint.sh build/ci
 
 clean:
 	rm -rf build

@@ -39,7 +39,9 @@ void announce(const AccessPlan& plan, const std::vector<std::string>& warnings, 
   }
 }
 
-Report run(const AccessPlan& plan, plugin::Deps& deps) { return run_access_check(plan, deps.http); }
+Report run(const AccessPlan& plan, plugin::Deps& deps) {
+  return run_access_check(plan, deps.http);
+}
 
 Expected<plugin::Discovery> discover(const AccessPlan& plan, plugin::Deps& /*deps*/) {
   plugin::Discovery found;
@@ -49,16 +51,19 @@ Expected<plugin::Discovery> discover(const AccessPlan& plan, plugin::Deps& /*dep
 
 }  // namespace
 
-const plugin::CheckDescriptor<AccessOptions, AccessPlan> kCheck{
-    .info = {"check_cf_access", "CF-ACCESS", "cf_access", "probe apps behind Cloudflare Access with a service token",
-             kUsage, kHelpEpilog},
-    .options = &access_options,
-    .options_from = &options_from,
-    .make_plan = &plan_of,
-    .run = &run,
-    .discover = &discover,
-    .discovering = [](const AccessOptions& options) { return options.discover; },
-    .announce = &announce,
-};
+const plugin::CheckDescriptor<AccessOptions, AccessPlan>& descriptor() {
+  static const plugin::CheckDescriptor<AccessOptions, AccessPlan> check{
+      .info = {"check_cf_access", "CF-ACCESS", "cf_access", "probe apps behind Cloudflare Access with a service token",
+               kUsage, kHelpEpilog},
+      .options = &access_options,
+      .options_from = &options_from,
+      .make_plan = &plan_of,
+      .run = &run,
+      .discover = &discover,
+      .discovering = [](const AccessOptions& options) { return options.discover; },
+      .announce = &announce,
+  };
+  return check;
+}
 
 }  // namespace cfmon::access

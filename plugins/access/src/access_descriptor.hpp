@@ -5,6 +5,7 @@
 
 namespace cfmon::access {
 
-extern const plugin::CheckDescriptor<AccessOptions, AccessPlan> kCheck;
+// Built on first use (a function-local static: nothing runs before main).
+const plugin::CheckDescriptor<AccessOptions, AccessPlan>& descriptor();
 
 }  // namespace cfmon::access

@@ -6,7 +6,9 @@ namespace cfmon::plugin {
 
 namespace {
 
-void print_to_stderr(std::string_view line) { std::cerr << line << '\n'; }
+void print_to_stderr(std::string_view line) {
+  std::cerr << line << '\n';
+}
 
 }  // namespace
 

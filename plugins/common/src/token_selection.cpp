@@ -66,8 +66,8 @@ Expected<std::vector<TokenSelector>> make_selectors(const TokenSelectionOptions&
     const std::string var = client_id_variable(o.env_suffix);
     const auto it = values->find(var);
     if (it != values->end() && !it->second.empty()) {
-      selectors.push_back(
-          {TokenSelector::Kind::client_id, it->second, "client ID " + it->second + " (" + var + " in " + *env_file + ")"});
+      selectors.push_back({TokenSelector::Kind::client_id, it->second,
+                           "client ID " + it->second + " (" + var + " in " + *env_file + ")"});
     } else if (!o.env_suffix.empty()) {
       return make_error(*env_file + " has no " + var);
     }
@@ -107,7 +107,8 @@ std::vector<std::string> display_names(const std::vector<const ServiceTokenInfo*
   std::vector<std::string> names;
   for (const auto* t : tokens) {
     std::string name = !t->name.empty() ? t->name : !t->id.empty() ? t->id : t->client_id;
-    if (name.empty()) name = "token #" + std::to_string(static_cast<std::size_t>(t - list.data()) + 1) + " of the answer";
+    if (name.empty())
+      name = "token #" + std::to_string(static_cast<std::size_t>(t - list.data()) + 1) + " of the answer";
     if (!t->name.empty() && name_count[t->name] > 1) name += "/" + t->id.substr(0, 8);
     names.push_back(std::move(name));
   }

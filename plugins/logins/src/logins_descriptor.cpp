@@ -15,14 +15,17 @@ Report run(const LoginsPlan& plan, plugin::Deps& deps) {
 
 }  // namespace
 
-const plugin::CheckDescriptor<LoginsOptions, LoginsPlan> kCheck{
-    .info = {"check_cf_access_logins", "CF-LOGINS", "cf_access_logins",
-             "watch Cloudflare Access service-token logins: foreign addresses, failures, volume, silence", kUsage,
-             std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
-    .options = &logins_options,
-    .options_from = &logins_options_from,
-    .make_plan = &make_plan,
-    .run = &run,
-};
+const plugin::CheckDescriptor<LoginsOptions, LoginsPlan>& descriptor() {
+  static const plugin::CheckDescriptor<LoginsOptions, LoginsPlan> check{
+      .info = {"check_cf_access_logins", "CF-LOGINS", "cf_access_logins",
+               "watch Cloudflare Access service-token logins: foreign addresses, failures, volume, silence", kUsage,
+               std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
+      .options = &logins_options,
+      .options_from = &logins_options_from,
+      .make_plan = &make_plan,
+      .run = &run,
+  };
+  return check;
+}
 
 }  // namespace cfmon::logins

@@ -5,6 +5,7 @@
 
 namespace cfmon::logins {
 
-extern const plugin::CheckDescriptor<LoginsOptions, LoginsPlan> kCheck;
+// Built on first use (a function-local static: nothing runs before main).
+const plugin::CheckDescriptor<LoginsOptions, LoginsPlan>& descriptor();
 
 }  // namespace cfmon::logins

@@ -21,16 +21,19 @@ Expected<plugin::Discovery> discover(const TokensPlan& plan, plugin::Deps& deps)
 
 }  // namespace
 
-const plugin::CheckDescriptor<TokensOptions, TokensPlan> kCheck{
-    .info = {"check_cf_service_tokens", "CF-TOKENS", "cf_service_token",
-             "watch Cloudflare Access service tokens: expiry, last use, disabled, missing", kUsage,
-             std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
-    .options = &tokens_options,
-    .options_from = &tokens_options_from,
-    .make_plan = &make_plan,
-    .run = &run,
-    .discover = &discover,
-    .discovering = [](const TokensOptions& options) { return options.discover; },
-};
+const plugin::CheckDescriptor<TokensOptions, TokensPlan>& descriptor() {
+  static const plugin::CheckDescriptor<TokensOptions, TokensPlan> check{
+      .info = {"check_cf_service_tokens", "CF-TOKENS", "cf_service_token",
+               "watch Cloudflare Access service tokens: expiry, last use, disabled, missing", kUsage,
+               std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
+      .options = &tokens_options,
+      .options_from = &tokens_options_from,
+      .make_plan = &make_plan,
+      .run = &run,
+      .discover = &discover,
+      .discovering = [](const TokensOptions& options) { return options.discover; },
+  };
+  return check;
+}
 
 }  // namespace cfmon::tokens

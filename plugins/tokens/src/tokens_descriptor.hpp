@@ -5,6 +5,7 @@
 
 namespace cfmon::tokens {
 
-extern const plugin::CheckDescriptor<TokensOptions, TokensPlan> kCheck;
+// Built on first use (a function-local static: nothing runs before main).
+const plugin::CheckDescriptor<TokensOptions, TokensPlan>& descriptor();
 
 }  // namespace cfmon::tokens

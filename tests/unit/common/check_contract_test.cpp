@@ -13,19 +13,20 @@ namespace cfmon::plugin {
 namespace {
 
 TEST(CheckDescriptors, NameEachCheckAsTheEcosystemsKnowIt) {
-  EXPECT_EQ(access::kCheck.info.program, "check_cf_access");
-  EXPECT_EQ(access::kCheck.info.label, "CF-ACCESS");
-  EXPECT_EQ(access::kCheck.info.measurement, "cf_access");
-  EXPECT_EQ(tokens::kCheck.info.program, "check_cf_service_tokens");
-  EXPECT_EQ(tokens::kCheck.info.label, "CF-TOKENS");
-  EXPECT_EQ(tokens::kCheck.info.measurement, "cf_service_token");
-  EXPECT_EQ(logins::kCheck.info.program, "check_cf_access_logins");
-  EXPECT_EQ(logins::kCheck.info.label, "CF-LOGINS");
-  EXPECT_EQ(logins::kCheck.info.measurement, "cf_access_logins");
+  EXPECT_EQ(access::descriptor().info.program, "check_cf_access");
+  EXPECT_EQ(access::descriptor().info.label, "CF-ACCESS");
+  EXPECT_EQ(access::descriptor().info.measurement, "cf_access");
+  EXPECT_EQ(tokens::descriptor().info.program, "check_cf_service_tokens");
+  EXPECT_EQ(tokens::descriptor().info.label, "CF-TOKENS");
+  EXPECT_EQ(tokens::descriptor().info.measurement, "cf_service_token");
+  EXPECT_EQ(logins::descriptor().info.program, "check_cf_access_logins");
+  EXPECT_EQ(logins::descriptor().info.label, "CF-LOGINS");
+  EXPECT_EQ(logins::descriptor().info.measurement, "cf_access_logins");
 }
 
 TEST(CheckDescriptors, UsageLinesFitEightyColumns) {
-  for (const auto* usage : {&access::kCheck.info.usage, &tokens::kCheck.info.usage, &logins::kCheck.info.usage}) {
+  for (const auto* usage :
+       {&access::descriptor().info.usage, &tokens::descriptor().info.usage, &logins::descriptor().info.usage}) {
     std::size_t start = 0;
     while (start < usage->size()) {
       const auto end = std::min(usage->find('\n', start), usage->size());

@@ -27,9 +27,9 @@ namespace cfmon::plugin {
 // What a check may use besides its plan.
 struct Deps {
   http::Client& http;
-  int verbosity = 0;                                              // -v count, 0..3
-  std::function<std::chrono::system_clock::time_point()> now;     // the wall clock
-  std::function<void(std::string_view)> log;                      // stderr at -v; empty = silent
+  int verbosity = 0;                                           // -v count, 0..3
+  std::function<std::chrono::system_clock::time_point()> now;  // the wall clock
+  std::function<void(std::string_view)> log;                   // stderr at -v; empty = silent
 };
 
 template <class Options, class Plan>
@@ -61,32 +61,32 @@ int run_check(int argc, char** argv, const CheckDescriptor<Options, Plan>& check
   CommonConfig common;
   Options options;
   auto own = check.options(options);
-  return run_main(argc, argv, check.info, common, own,
-                  [&](const boost::program_options::variables_map& vm) -> Expected<Prepared> {
-                    if (check.options_from != nullptr) check.options_from(vm, options);
-                    std::vector<std::string> warnings;
-                    auto plan = check.make_plan(options, common, process_environment(), &warnings);
-                    if (!plan) return plan.error();
-                    if (check.announce != nullptr) {
-                      check.announce(*plan, warnings, common.verbosity);
-                    } else {
-                      announce_warnings(warnings, common.verbosity);
-                    }
-                    auto shared = std::make_shared<const Plan>(std::move(*plan));
-                    if (check.discover != nullptr && check.discovering != nullptr && check.discovering(options)) {
-                      return Prepared{nullptr, [shared, &check, &common] {
-                                        Expected<Discovery> found = Discovery{};
-                                        with_real_deps(common, [&](Deps& deps) { found = check.discover(*shared, deps); });
-                                        return found;
-                                      }};
-                    }
-                    return Prepared{[shared, &check, &common] {
-                                      Report report;
-                                      with_real_deps(common, [&](Deps& deps) { report = check.run(*shared, deps); });
-                                      return report;
-                                    },
-                                    nullptr};
-                  });
+  return run_main(
+      argc, argv, check.info, common, own, [&](const boost::program_options::variables_map& vm) -> Expected<Prepared> {
+        if (check.options_from != nullptr) check.options_from(vm, options);
+        std::vector<std::string> warnings;
+        auto plan = check.make_plan(options, common, process_environment(), &warnings);
+        if (!plan) return plan.error();
+        if (check.announce != nullptr) {
+          check.announce(*plan, warnings, common.verbosity);
+        } else {
+          announce_warnings(warnings, common.verbosity);
+        }
+        auto shared = std::make_shared<const Plan>(std::move(*plan));
+        if (check.discover != nullptr && check.discovering != nullptr && check.discovering(options)) {
+          return Prepared{nullptr, [shared, &check, &common] {
+                            Expected<Discovery> found = Discovery{};
+                            with_real_deps(common, [&](Deps& deps) { found = check.discover(*shared, deps); });
+                            return found;
+                          }};
+        }
+        return Prepared{[shared, &check, &common] {
+                          Report report;
+                          with_real_deps(common, [&](Deps& deps) { report = check.run(*shared, deps); });
+                          return report;
+                        },
+                        nullptr};
+      });
 }
 
 }  // namespace cfmon::plugin

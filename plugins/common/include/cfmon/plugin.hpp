@@ -91,7 +91,7 @@ struct PluginInfo {
 
 // The outcome of a check's prepare step: what to run, the check or its discovery.
 struct Prepared {
-  std::function<Report()> run;                   // runs the check (may do I/O)
+  std::function<Report()> run;                    // runs the check (may do I/O)
   std::function<Expected<Discovery>()> discover;  // set instead of run for --discover
 };
 
