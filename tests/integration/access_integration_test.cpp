@@ -232,9 +232,9 @@ TEST(AccessEndToEnd, DiscoveryFollowsTheFormat) {
   const auto zabbix = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "zabbix"});
   EXPECT_EQ(zabbix.exit_code, 0) << zabbix.out;
   EXPECT_EQ(nlohmann::json::parse(zabbix.out)[1].at("{#URL}"), "https://wiki.example.com/");
-  const auto json = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "json"});
-  EXPECT_EQ(json.exit_code, 0) << json.out;
-  EXPECT_EQ(nlohmann::json::parse(json.out)[0].at("name"), "shop");
+  const auto as_json = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover", "--format", "json"});
+  EXPECT_EQ(as_json.exit_code, 0) << as_json.out;
+  EXPECT_EQ(nlohmann::json::parse(as_json.out)[0].at("name"), "shop");
   const auto nagios = run(CFMON_CHECK_CF_ACCESS, {"--targets-file", file, "--discover"});
   EXPECT_EQ(nagios.exit_code, 0) << nagios.out;
   EXPECT_EQ(nagios.out, "CF-ACCESS OK - discovered 2: shop, wiki\n");

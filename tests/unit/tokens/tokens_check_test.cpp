@@ -370,11 +370,11 @@ TEST(TokensOptions, EnvFileSelectsItsClientId) {
   ASSERT_EQ(plan->selectors.size(), 1U);
   EXPECT_EQ(plan->selectors[0].kind, TokenSelector::Kind::client_id);
   EXPECT_EQ(plan->selectors[0].value, "abc.access");
-  o.env_suffix = "NEW";
+  o.selection.env_suffix = "NEW";
   plan = make_plan(o, common, api_env(), nullptr);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->selectors.at(0).value, "new.access");
-  o.env_suffix = "OLD";
+  o.selection.env_suffix = "OLD";
   plan = make_plan(o, common, api_env(), nullptr);
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("has no CF_SERVICE_TOKEN_CLIENT_ID_OLD"), std::string::npos);
@@ -396,7 +396,7 @@ TEST(TokensOptions, ValidationErrorsAreOneClearLine) {
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("--per-page"), std::string::npos);
   o = TokensOptions{};
-  o.env_suffix = "NEW";
+  o.selection.env_suffix = "NEW";
   EXPECT_FALSE(make_plan(o, common, api_env(), nullptr));
   o = TokensOptions{};
   plan = make_plan(o, common, [](const std::string&) { return std::nullopt; }, nullptr);
