@@ -9,9 +9,11 @@ namespace po = boost::program_options;
 namespace cfmon::access {
 
 const char* const kUsage =
-    "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE | -H HOST [--path P]\n"
-    "         [--env-file FILE | --client-id ID --client-secret-file FILE] [--env-suffix S]\n"
-    "         [-w SECONDS] [-c SECONDS] [-t SECONDS] [--format nagios|influx|zabbix|json]\n";
+    "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE\n"
+    "                       | -H HOST [--path PATH]\n"
+    "         [--env-file FILE | --client-id ID --client-secret-file FILE]\n"
+    "         [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]\n"
+    "         [--format nagios|influx|zabbix|json]\n";
 
 const char* const kHelpEpilog =
     "Credentials (there is no option that takes the secret itself):\n"

@@ -8,10 +8,11 @@ namespace po = boost::program_options;
 namespace cfmon::logins {
 
 const char* const kUsage =
-    "Usage: check_cf_access_logins [--since 15m] [--until TIME] [--name N | --id ID | --client-id CID ...]\n"
-    "         [--env-file FILE] [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]\n"
-    "         [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity] [--cache-ttl S]\n"
-    "         [--format nagios|influx|zabbix|json]\n";
+    "Usage: check_cf_access_logins [--since 15m] [--until TIME]\n"
+    "         [--name NAME | --id ID | --client-id ID ...] [--env-file FILE]\n"
+    "         [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]\n"
+    "         [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]\n"
+    "         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]\n";
 
 const char* const kHelpEpilog =
     "Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups\n"

@@ -8,9 +8,10 @@ namespace po = boost::program_options;
 namespace cfmon::tokens {
 
 const char* const kUsage =
-    "Usage: check_cf_service_tokens [--name N | --id ID | --client-id CID ...] [--env-file FILE]\n"
-    "         [--api-token-file FILE] [--account-id ID] [-w DAYS] [-c DAYS] [--max-idle-days N]\n"
-    "         [--max-lifetime-days N] [--cache-ttl S] [--format nagios|influx|zabbix|json]\n";
+    "Usage: check_cf_service_tokens [--name NAME | --id ID | --client-id ID ...]\n"
+    "         [--env-file FILE] [--api-token-file FILE] [--account-id ID]\n"
+    "         [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]\n"
+    "         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]\n";
 
 const char* const kHelpEpilog =
     "Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose\n"
