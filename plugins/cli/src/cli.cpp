@@ -105,7 +105,8 @@ const std::array<Command, 6> kCommands = {{
      "check_cf_access). Credentials as check_cf_access: --client-id, then\n"
      "CF_SERVICE_TOKEN_CLIENT_ID<S> in --env-file, then the environment; the secret\n"
      "likewise from --client-secret-file.\n",
-     "dotenv file holding CF_SERVICE_TOKEN_CLIENT_ID / _SECRET (never executed)", false, false, test_options, run_test},
+     "dotenv file holding the token: CF_SERVICE_TOKEN_CLIENT_ID / _SECRET (never executed)", false, false, test_options,
+     run_test},
 }};
 
 const Command* find_command(std::string_view name) {
@@ -113,6 +114,13 @@ const Command* find_command(std::string_view name) {
     if (name == c.name) return &c;
   }
   return nullptr;
+}
+
+// "list create rotate refresh delete test"
+std::string command_names() {
+  std::string names;
+  for (const auto& c : kCommands) names += (names.empty() ? "" : " ") + std::string(c.name);
+  return names;
 }
 
 void print_top_help(std::ostream& out) {
@@ -156,7 +164,7 @@ std::vector<std::string> take_verbosity(const std::vector<std::string>& args, in
 
 int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
   if (args.empty()) {
-    ctx.err << "Usage: " << kProgram << " <command> [options]; commands: list create rotate refresh delete test\n"
+    ctx.err << "Usage: " << kProgram << " <command> [options]; commands: " << command_names() << '\n'
             << "Run '" << kProgram << " --help' for more.\n";
     return kExitUsage;
   }
@@ -177,8 +185,8 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
   }
   const Command* command = find_command(command_name);
   if (command == nullptr) {
-    ctx.err << kProgram << ": unknown command '" << printable(command_name, 40)
-            << "'; commands: list create rotate refresh delete test\n";
+    ctx.err << kProgram << ": unknown command '" << printable(command_name, 40) << "'; commands: " << command_names()
+            << '\n';
     return kExitUsage;
   }
 

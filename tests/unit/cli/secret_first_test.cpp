@@ -85,7 +85,7 @@ class SecretFirstTest : public ::testing::Test {
 };
 
 TEST_F(SecretFirstTest, TheSecretIsInTheFileBeforeAnythingOfTheAnswerIsSaid) {
-  dir_.write(".env", "A=1\n");
+  ASSERT_EQ(::chmod(dir_.write(".env", "A=1\n").c_str(), 0600), 0);
   std::size_t writes = 0;
   std::size_t writes_before_saved = 0;
   const auto observe = [&] {
