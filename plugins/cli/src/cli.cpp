@@ -67,7 +67,7 @@ const char* const kEnvFileToSave =
 const std::array<Command, 6> kCommands = {{
     {"list", "list the account's service tokens", "cf-service-token list [--json] [options]",
      "Columns: name, client ID, expiry, last use, enabled. --json prints every field.\n", kEnvFileOfApi, true, false,
-     list_options, run_list},
+     kList},
     {"create", "create a token and save its credentials to --env-file",
      "cf-service-token create --name NAME [--duration 8760h|forever]\n"
      "        --env-file FILE [--var-prefix P] [--show-secret] [options]",
@@ -78,7 +78,7 @@ const std::array<Command, 6> kCommands = {{
      "warning (exit 3). The secret is never printed otherwise, unless --show-secret.\n"
      "Without --env-file, --show-secret is required. Keys that hold another token's\n"
      "credentials are never overwritten without --overwrite.\n",
-     kEnvFileToSave, true, true, create_options, run_create},
+     kEnvFileToSave, true, true, kCreate},
     {"rotate", "give a token a new secret, save it, and verify it",
      "cf-service-token rotate ID|NAME [--grace DURATION] --env-file FILE\n"
      "        [--verify URL ...] [--var-prefix P] [--show-secret] [options]",
@@ -87,16 +87,16 @@ const std::array<Command, 6> kCommands = {{
      "saved to the keys of --env-file that hold this token's client ID (any prefix or\n"
      "suffix), else to <P>CF_SERVICE_TOKEN_CLIENT_ID/_SECRET; then each --verify URL\n"
      "is probed with it.\n",
-     kEnvFileToSave, true, true, rotate_options, run_rotate},
+     kEnvFileToSave, true, true, kRotate},
     {"refresh", "extend a token's expiry by one year", "cf-service-token refresh ID|NAME [options]", "", kEnvFileOfApi,
-     true, false, refresh_options, run_refresh},
+     true, false, kRefresh},
     {"delete", "delete (revoke) a token and its --env-file credentials",
      "cf-service-token delete ID|NAME [--yes] [--env-file FILE] [options]",
      "Asks for confirmation on a terminal; without a terminal --yes is required. Every\n"
      "app refuses the token at once. With --env-file, the keys holding its client ID\n"
      "and the paired secret keys are removed from that file (everything else is kept).\n",
      "dotenv file to remove the token's credentials from; also read for CF_API_TOKEN / CF_ACCOUNT_ID", true, true,
-     delete_options, run_delete},
+     kDelete},
     {"test", "probe Access-protected apps with a service token",
      "cf-service-token test URL [URL ...] [--env-file FILE | --client-id ID\n"
      "        --client-secret-file FILE] [--env-suffix S] [options]",
@@ -105,8 +105,7 @@ const std::array<Command, 6> kCommands = {{
      "check_cf_access). Credentials as check_cf_access: --client-id, then\n"
      "CF_SERVICE_TOKEN_CLIENT_ID<S> in --env-file, then the environment; the secret\n"
      "likewise from --client-secret-file.\n",
-     "dotenv file holding the token: CF_SERVICE_TOKEN_CLIENT_ID / _SECRET (never executed)", false, false, test_options,
-     run_test},
+     "dotenv file holding the token: CF_SERVICE_TOKEN_CLIENT_ID / _SECRET (never executed)", false, false, kTest},
 }};
 
 const Command* find_command(std::string_view name) {
@@ -194,7 +193,7 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
   rest = take_verbosity(rest, o.verbosity);
   po::options_description visible;
   po::options_description own(std::string(command->name) + " options");
-  command->add_options(own, o);
+  if (command->code.add_options != nullptr) command->code.add_options(own, o);
   visible.add(own);
   visible.add(general_options(o, *command));
   if (command->uses_api) visible.add(plugin::api_options(o.api));
@@ -232,7 +231,7 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
     ctx.err << kProgram << " " << command->name << ": " << error->message << '\n';
     return kExitUsage;
   }
-  return command->run(ctx, *command, o);
+  return command->code.run(ctx, *command, o);
 }
 
 }  // namespace cfmon::cli

@@ -1,8 +1,7 @@
 #pragma once
 // A command of cf-service-token: its row in the command table (cli.cpp) and the
 // options it parsed. Each command lives in its own file (list.cpp, create.cpp,
-// rotate.cpp, refresh.cpp, delete.cpp, test.cpp) and exports two functions: the
-// options it adds to its help group and its handler.
+// rotate.cpp, refresh.cpp, delete.cpp, test.cpp) and exports its CommandCode.
 #include <boost/program_options/options_description.hpp>
 #include <optional>
 #include <string>
@@ -38,29 +37,22 @@ struct Command;
 using AddOptions = void (*)(boost::program_options::options_description& group, Options& o);
 using Handler = int (*)(CliContext& ctx, const Command& command, Options& o);
 
+// What each command's file exports: the options it adds and its handler.
+struct CommandCode {
+  AddOptions add_options;  // nullptr: none of its own
+  Handler run;
+};
+extern const CommandCode kList, kCreate, kRotate, kRefresh, kDelete, kTest;
+
 struct Command {
   const char* name;
   const char* summary;        // one line, for the command list
-  const char* usage;          // lines of at most 80 columns after "Usage: "
+  const char* usage;          // lines of at most 80 columns with "Usage: "
   const char* details;        // help text before the options; may be empty
   const char* env_file_help;  // what --env-file means to this command
   bool uses_api;              // takes the API options and needs API credentials
   bool writes_env_file;       // a --env-file that does not exist yet is where it writes
-  AddOptions add_options;
-  Handler run;
+  const CommandCode& code;
 };
-
-void list_options(boost::program_options::options_description& group, Options& o);
-int run_list(CliContext& ctx, const Command& command, Options& o);
-void create_options(boost::program_options::options_description& group, Options& o);
-int run_create(CliContext& ctx, const Command& command, Options& o);
-void rotate_options(boost::program_options::options_description& group, Options& o);
-int run_rotate(CliContext& ctx, const Command& command, Options& o);
-void refresh_options(boost::program_options::options_description& group, Options& o);
-int run_refresh(CliContext& ctx, const Command& command, Options& o);
-void delete_options(boost::program_options::options_description& group, Options& o);
-int run_delete(CliContext& ctx, const Command& command, Options& o);
-void test_options(boost::program_options::options_description& group, Options& o);
-int run_test(CliContext& ctx, const Command& command, Options& o);
 
 }  // namespace cfmon::cli

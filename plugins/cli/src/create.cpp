@@ -13,8 +13,17 @@ namespace {
 
 constexpr std::string_view kDefaultDuration = "8760h";  // the API's, when create names none
 
-class Create final : public Session {
- public:
+void add_options(po::options_description& group, Options& o) {
+  // clang-format off
+  group.add_options()
+    ("name", po::value(&o.name)->value_name("NAME"), "name of the new token (required)")
+    ("duration", po::value(&o.duration)->value_name("DURATION"),
+       "lifetime: a Go duration such as 8760h (the API's default) or forever");
+  // clang-format on
+  add_new_secret_options(group, o);
+}
+
+struct Create final : Session {
   using Session::Session;
 
   int run() {
@@ -122,21 +131,6 @@ class Create final : public Session {
 
 }  // namespace
 
-void create_options(po::options_description& group, Options& o) {
-  // clang-format off
-  group.add_options()
-    ("name", po::value(&o.name)->value_name("NAME"), "name of the new token (required)")
-    ("duration", po::value(&o.duration)->value_name("DURATION"),
-       "lifetime: a Go duration such as 8760h (the API's default) or forever")
-    ("var-prefix", po::value<std::string>()->value_name("P"), "save as <P>CF_SERVICE_TOKEN_CLIENT_ID / _SECRET")
-    ("show-secret", po::bool_switch(&o.show_secret), "also print the credentials on stdout (shown once)")
-    ("overwrite", po::bool_switch(&o.overwrite),
-       "replace another token's credentials in --env-file (that secret is lost)");
-  // clang-format on
-}
-
-int run_create(CliContext& ctx, const Command& command, Options& o) {
-  return Create(ctx, command, o).run();
-}
+const CommandCode kCreate = {add_options, run_command<Create>};
 
 }  // namespace cfmon::cli

@@ -13,19 +13,19 @@ namespace po = boost::program_options;
 namespace cfmon::cli {
 namespace {
 
-class Delete final : public Session {
- public:
+void add_options(po::options_description& group, Options& o) {
+  // clang-format off
+  group.add_options()
+    ("yes,y", po::bool_switch(&o.yes), "do not ask for confirmation");
+  // clang-format on
+}
+
+struct Delete final : Session {
   using Session::Session;
 
-  int run() {
-    const auto ref = one_reference();
-    if (!ref) return exit_code_;
-    const auto& env_file = o_.common.env_file;
-    if (!connect()) return exit_code_;
-    const auto token = resolve(*ref);
-    if (!token) return exit_code_;
+  int run(const ServiceTokenInfo& token) {
     const std::string described =
-        "'" + printable(token->name) + "' (id " + token->id + ", client ID " + token->client_id + ")";
+        "'" + printable(token.name) + "' (id " + token.id + ", client ID " + token.client_id + ")";
     if (!o_.yes) {
       if (!ctx_.stdin_is_tty) {
         return fail(kExitUsage,
@@ -38,10 +38,11 @@ class Delete final : public Session {
         return fail(kExitAborted, "aborted; nothing deleted");
       }
     }
-    auto deleted = api_->delete_service_token(token->id);
+    auto deleted = api_->delete_service_token(token.id);
     if (!deleted) return api_failure(deleted.error());
     ctx_.out << "deleted service token " << described << "\n";
 
+    const auto& env_file = o_.common.env_file;
     if (!env_file) return kExitOk;
     struct stat st {};
     if (::lstat(env_file->c_str(), &st) != 0) {
@@ -52,7 +53,7 @@ class Delete final : public Session {
     auto outcome = update_env_file(
         *env_file,
         [&](const DotenvMap& current) {
-          removed = keys_to_remove(current, token->client_id);
+          removed = keys_to_remove(current, token.client_id);
           std::vector<EnvChange> changes;
           for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
           return changes;
@@ -76,12 +77,6 @@ class Delete final : public Session {
 
 }  // namespace
 
-void delete_options(po::options_description& group, Options& o) {
-  group.add_options()("yes,y", po::bool_switch(&o.yes), "do not ask for confirmation");
-}
-
-int run_delete(CliContext& ctx, const Command& command, Options& o) {
-  return Delete(ctx, command, o).run();
-}
+const CommandCode kDelete = {add_options, run_on_named_token<Delete>};
 
 }  // namespace cfmon::cli

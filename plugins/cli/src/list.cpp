@@ -10,8 +10,11 @@ namespace po = boost::program_options;
 namespace cfmon::cli {
 namespace {
 
-class List final : public Session {
- public:
+void add_options(po::options_description& group, Options& o) {
+  group.add_options()("json", po::bool_switch(&o.json), "print a JSON array instead of the table");
+}
+
+struct List final : Session {
   using Session::Session;
 
   int run() {
@@ -44,12 +47,6 @@ class List final : public Session {
 
 }  // namespace
 
-void list_options(po::options_description& group, Options& o) {
-  group.add_options()("json", po::bool_switch(&o.json), "print a JSON array instead of the table");
-}
-
-int run_list(CliContext& ctx, const Command& command, Options& o) {
-  return List(ctx, command, o).run();
-}
+const CommandCode kList = {add_options, run_command<List>};
 
 }  // namespace cfmon::cli

@@ -1,27 +1,18 @@
 // cf-service-token refresh: extends a token's expiry by one year.
-#include <boost/program_options.hpp>
 #include <ostream>
 
 #include "session.hpp"
 
-namespace po = boost::program_options;
-
 namespace cfmon::cli {
 namespace {
 
-class Refresh final : public Session {
- public:
+struct Refresh final : Session {
   using Session::Session;
 
-  int run() {
-    const auto ref = one_reference();
-    if (!ref) return exit_code_;
-    if (!connect()) return exit_code_;
-    const auto token = resolve(*ref);
-    if (!token) return exit_code_;
-    auto refreshed = api_->refresh_service_token(token->id);
+  int run(const ServiceTokenInfo& token) {
+    auto refreshed = api_->refresh_service_token(token.id);
     if (!refreshed) return api_failure(refreshed.error());
-    ctx_.out << "refreshed '" << printable(token->name) << "' (client ID " << token->client_id << "): ";
+    ctx_.out << "refreshed '" << printable(token.name) << "' (client ID " << token.client_id << "): ";
     if (refreshed->expires_at || refreshed->duration == "forever") {
       ctx_.out << "expires " << expires_text(*refreshed, ctx_.now()) << '\n';
     } else {
@@ -34,10 +25,6 @@ class Refresh final : public Session {
 
 }  // namespace
 
-void refresh_options(po::options_description& /*group*/, Options& /*o*/) {}
-
-int run_refresh(CliContext& ctx, const Command& command, Options& o) {
-  return Refresh(ctx, command, o).run();
-}
+const CommandCode kRefresh = {nullptr, run_on_named_token<Refresh>};
 
 }  // namespace cfmon::cli

@@ -10,8 +10,24 @@ namespace po = boost::program_options;
 namespace cfmon::cli {
 namespace {
 
-class Rotate final : public Session {
- public:
+void add_options(po::options_description& group, Options& o) {
+  // clang-format off
+  group.add_options()
+    ("grace", po::value(&o.grace)->value_name("DURATION"),
+       "keep the previous secret working this long (Go duration: 24h, 90m)")
+    ("verify", po::value(&o.verify)->composing()->value_name("URL"),
+       "probe this URL with the new secret afterwards (repeatable)")
+    ("token-header", po::value(&o.access.token_header)->value_name("NAME"),
+       "--verify: send the token as one JSON header NAME")
+    ("max-redirects", po::value(&o.access.max_redirects)->default_value(access::kDefaultMaxRedirects)->value_name("N"),
+       "--verify: follow at most N redirects inside each URL's origin; never to another origin")
+    ("allow-insecure-http", po::bool_switch(&o.access.allow_insecure_http),
+       "--verify: allow http:// URLs (the new secret crosses the network unencrypted)");
+  // clang-format on
+  add_new_secret_options(group, o);
+}
+
+struct Rotate final : Session {
   using Session::Session;
 
   int run() {
@@ -98,28 +114,6 @@ class Rotate final : public Session {
 
 }  // namespace
 
-void rotate_options(po::options_description& group, Options& o) {
-  // clang-format off
-  group.add_options()
-    ("grace", po::value(&o.grace)->value_name("DURATION"),
-       "keep the previous secret working this long (Go duration: 24h, 90m)")
-    ("verify", po::value(&o.verify)->composing()->value_name("URL"),
-       "probe this URL with the new secret afterwards (repeatable)")
-    ("token-header", po::value(&o.access.token_header)->value_name("NAME"),
-       "--verify: send the token as one JSON header NAME")
-    ("max-redirects", po::value(&o.access.max_redirects)->default_value(access::kDefaultMaxRedirects)->value_name("N"),
-       "--verify: follow at most N redirects inside each URL's origin; never to another origin")
-    ("allow-insecure-http", po::bool_switch(&o.access.allow_insecure_http),
-       "--verify: allow http:// URLs (the new secret crosses the network unencrypted)")
-    ("var-prefix", po::value<std::string>()->value_name("P"), "save as <P>CF_SERVICE_TOKEN_CLIENT_ID / _SECRET")
-    ("show-secret", po::bool_switch(&o.show_secret), "also print the credentials on stdout (shown once)")
-    ("overwrite", po::bool_switch(&o.overwrite),
-       "replace another token's credentials in --env-file (that secret is lost)");
-  // clang-format on
-}
-
-int run_rotate(CliContext& ctx, const Command& command, Options& o) {
-  return Rotate(ctx, command, o).run();
-}
+const CommandCode kRotate = {add_options, run_command<Rotate>};
 
 }  // namespace cfmon::cli

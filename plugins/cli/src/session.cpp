@@ -2,12 +2,15 @@
 
 #include <sys/stat.h>
 
+#include <boost/program_options.hpp>
 #include <cctype>
 #include <cerrno>
 #include <ostream>
 
 #include "access_check.hpp"
 #include "cfmon/targets.hpp"
+
+namespace po = boost::program_options;
 
 namespace cfmon::cli {
 
@@ -96,7 +99,23 @@ std::optional<std::string> Session::one_reference() {
   return o_.positional.front();
 }
 
+std::optional<ServiceTokenInfo> Session::named_token() {
+  const auto ref = one_reference();
+  if (!ref || !connect()) return std::nullopt;
+  return resolve(*ref);
+}
+
 // ------------------------------------------------------------ the new secret
+
+void add_new_secret_options(po::options_description& group, Options& o) {
+  // clang-format off
+  group.add_options()
+    ("var-prefix", po::value<std::string>()->value_name("P"), "save as <P>CF_SERVICE_TOKEN_CLIENT_ID / _SECRET")
+    ("show-secret", po::bool_switch(&o.show_secret), "also print the credentials on stdout (shown once)")
+    ("overwrite", po::bool_switch(&o.overwrite),
+       "replace another token's credentials in --env-file (that secret is lost)");
+  // clang-format on
+}
 
 bool Session::valid_prefix() {
   if (!o_.var_prefix || o_.var_prefix->empty()) return true;

@@ -21,6 +21,11 @@ class Session {
  public:
   Session(CliContext& ctx, const Command& command, Options& o) : ctx_(ctx), command_(command), o_(o) {}
 
+  int exit_code() const { return exit_code_; }
+  // The one token the user named (ID|NAME), through the API; on failure
+  // exit_code() is set and nullopt returned.
+  std::optional<ServiceTokenInfo> named_token();
+
  protected:
   // ------------------------------------------------------------ messages
 
@@ -61,5 +66,22 @@ class Session {
   std::unique_ptr<http::Client> http_;
   std::unique_ptr<cloudflare::Api> api_;
 };
+
+// --var-prefix, --show-secret, --overwrite: where a new secret goes (create, rotate).
+void add_new_secret_options(boost::program_options::options_description& group, Options& o);
+
+// The handler of command C (a Session with `int run()`).
+template <class C>
+int run_command(CliContext& ctx, const Command& command, Options& o) {
+  return C(ctx, command, o).run();
+}
+
+// The handler of command C that acts on the one token named (`int run(const ServiceTokenInfo&)`).
+template <class C>
+int run_on_named_token(CliContext& ctx, const Command& command, Options& o) {
+  C c(ctx, command, o);
+  const auto token = c.named_token();
+  return token ? c.run(*token) : c.exit_code();
+}
 
 }  // namespace cfmon::cli

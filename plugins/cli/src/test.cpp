@@ -8,24 +8,7 @@ namespace po = boost::program_options;
 namespace cfmon::cli {
 namespace {
 
-class Test final : public Session {
- public:
-  using Session::Session;
-
-  int run() {
-    if (o_.positional.empty()) return fail(kExitUsage, "which apps? give one or more URLs");
-    if (!valid_urls(o_.positional, "URL")) return exit_code_;
-    access::AccessOptions options = o_.access;
-    options.urls = o_.positional;
-    auto report = probe(options, o_.common, ctx_.env);
-    if (!report) return fail(kExitUsage, report.error().message);
-    return print_probe_report(*report) ? kExitOk : kExitFailed;
-  }
-};
-
-}  // namespace
-
-void test_options(po::options_description& group, Options& o) {
+void add_options(po::options_description& group, Options& o) {
   // clang-format off
   group.add_options()
     ("client-id", po::value<std::string>()->value_name("ID"), "service token client ID")
@@ -43,8 +26,22 @@ void test_options(po::options_description& group, Options& o) {
   // clang-format on
 }
 
-int run_test(CliContext& ctx, const Command& command, Options& o) {
-  return Test(ctx, command, o).run();
-}
+struct Test final : Session {
+  using Session::Session;
+
+  int run() {
+    if (o_.positional.empty()) return fail(kExitUsage, "which apps? give one or more URLs");
+    if (!valid_urls(o_.positional, "URL")) return exit_code_;
+    access::AccessOptions options = o_.access;
+    options.urls = o_.positional;
+    auto report = probe(options, o_.common, ctx_.env);
+    if (!report) return fail(kExitUsage, report.error().message);
+    return print_probe_report(*report) ? kExitOk : kExitFailed;
+  }
+};
+
+}  // namespace
+
+const CommandCode kTest = {add_options, run_command<Test>};
 
 }  // namespace cfmon::cli
