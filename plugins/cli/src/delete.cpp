@@ -55,6 +55,7 @@ struct Delete final : Session {
         [&](const DotenvMap& current) {
           removed = keys_to_remove(current, token.client_id);
           std::vector<EnvChange> changes;
+          changes.reserve(removed.size());
           for (const auto& k : removed) changes.push_back(EnvChange{k, std::nullopt});
           return changes;
         },

@@ -165,7 +165,7 @@ bool Session::print_probe_report(const Report& report) {
   return accepted == total;
 }
 
-Expected<Report> Session::probe(access::AccessOptions options, const plugin::CommonConfig& common,
+Expected<Report> Session::probe(const access::AccessOptions& options, const plugin::CommonConfig& common,
                                 const EnvLookup& env) {
   std::vector<std::string> warnings;
   auto plan = access::make_plan(options, common, env, &warnings);

@@ -57,7 +57,8 @@ class Session {
   bool valid_urls(const std::vector<std::string>& urls, const char* what);
   // Prints one line per app; true when every app accepted the token.
   bool print_probe_report(const Report& report);
-  Expected<Report> probe(access::AccessOptions options, const plugin::CommonConfig& common, const EnvLookup& env);
+  Expected<Report> probe(const access::AccessOptions& options, const plugin::CommonConfig& common,
+                         const EnvLookup& env);
 
   CliContext& ctx_;
   const Command& command_;
