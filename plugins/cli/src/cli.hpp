@@ -17,6 +17,8 @@
 
 namespace cfmon::cli {
 
+inline constexpr const char* kProgram = "cf-service-token";
+
 // Exit codes (also printed by --help).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;        // API error, token not found, verify/test failed

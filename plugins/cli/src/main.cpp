@@ -1,5 +1,5 @@
 // cf-service-token: wires the real terminal, clock, environment and clients
-// into the CLI; everything else lives in cli.cpp.
+// into the CLI; everything else lives in the cfmon_cli library (cli.cpp first).
 #include <unistd.h>
 
 #include <csignal>

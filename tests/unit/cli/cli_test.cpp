@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "../core/temp_dir.hpp"
+#include "cfmon/api_options.hpp"
 #include "cfmon/dotenv.hpp"
 #include "token_view.hpp"
 
@@ -340,6 +343,60 @@ TEST_F(Cli, UsageErrorsExit2) {
   EXPECT_NE(out_.str().find("Exit codes"), std::string::npos);
   EXPECT_EQ(run({"delete", "--help"}), kExitOk);
   EXPECT_NE(out_.str().find("--yes"), std::string::npos);
+}
+
+TEST_F(Cli, AnAbbreviatedLongOptionIsRefusedOnOneLine) {
+  // An abbreviation would change its meaning when a longer option is added later.
+  EXPECT_EQ(run({"create", "--nam", "foo", "--show-secret"}), kExitUsage);
+  EXPECT_EQ(err_.str(), "cf-service-token create: unrecognised option '--nam'; see 'cf-service-token create --help'\n");
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_TRUE(calls_.empty());
+  EXPECT_EQ(run({"rotate", "monitoring", "--show-sec", "--env-file", env_path()}), kExitUsage);
+  const std::string err = err_.str();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_TRUE(calls_.empty());
+  EXPECT_EQ(run({"create", "--name=foo", "--show-secret"}), kExitOk) << "--name=VALUE is the full name";
+}
+
+TEST_F(Cli, HelpNamesTheValuesAndFitsIn80Columns) {
+  for (const std::string command : {"", "list", "create", "rotate", "refresh", "delete", "test"}) {
+    std::vector<std::string> args{"--help"};
+    if (!command.empty()) args.insert(args.begin(), command);
+    ASSERT_EQ(run(args), kExitOk) << command;
+    // What plugins/common contributes (the API options and credentials) is its own to fix.
+    std::string help = out_.str();
+    help = help.substr(0, help.find("Cloudflare API options:"));
+    if (const auto common = help.find(plugin::kApiCredentialsHelp); common != std::string::npos) {
+      help.erase(common, std::strlen(plugin::kApiCredentialsHelp));
+    }
+    std::istringstream lines(help);
+    std::string previous;
+    for (std::string line; std::getline(lines, line); previous = line) {
+      EXPECT_LE(line.size(), 80U) << command << " --help: " << line;
+      // Boost breaks a description between words; only a word longer than half the
+      // description column is cut, leaving its halves at the end of one line and the
+      // start of the next (the pair may also be two short words that fit exactly).
+      const auto text = line.find_first_not_of(' ');
+      if (text == std::string::npos || text < 20 || previous.empty() || previous.back() == ' ') continue;
+      const std::string tail = previous.substr(previous.rfind(' ') + 1);
+      const std::string head = line.substr(text, line.find(' ', text) - text);
+      EXPECT_LT(tail.size() + head.size(), 16U) << command << " --help splits a word:\n" << previous << '\n' << line;
+    }
+    EXPECT_EQ(help.find(" arg "), std::string::npos) << command << " --help:\n" << help;
+    if (!command.empty()) {
+      EXPECT_NE(help.find("--env-file FILE"), std::string::npos) << help;
+      EXPECT_NE(help.find("-t [ --timeout ] SECONDS (=10)"), std::string::npos) << help;
+    }
+  }
+  ASSERT_EQ(run({"create", "--help"}), kExitOk);
+  EXPECT_NE(out_.str().find("--name NAME"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("--duration DURATION"), std::string::npos) << out_.str();
+  ASSERT_EQ(run({"rotate", "--help"}), kExitOk);
+  EXPECT_NE(out_.str().find("--verify URL"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("--max-redirects N (=5)"), std::string::npos) << out_.str();
+  ASSERT_EQ(run({"test", "--help"}), kExitOk);
+  EXPECT_NE(out_.str().find("--client-id ID"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("--client-secret-file FILE"), std::string::npos) << out_.str();
 }
 
 TEST_F(Cli, TestColoursOnlyOnATerminal) {
