@@ -19,10 +19,6 @@ namespace po = boost::program_options;
 namespace cfmon::cli {
 namespace {
 
-// Long options only by their full name: an abbreviation (--nam for --name) is an
-// unknown option, so an option added later can never change what one meant.
-constexpr int kStyle = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-
 const char* const kExitCodesHelp =
     "Exit codes:\n"
     "  0  done\n"
@@ -143,22 +139,6 @@ void print_command_help(std::ostream& out, const Command& c, const po::options_d
       << kExitCodesHelp;
 }
 
-// -v, -vv, -vvv and --verbose counted (program_options cannot count).
-std::vector<std::string> take_verbosity(const std::vector<std::string>& args, int& verbosity) {
-  std::vector<std::string> rest;
-  for (const auto& arg : args) {
-    if (arg == "--verbose") {
-      ++verbosity;
-    } else if (arg.size() >= 2 && arg[0] == '-' && arg.find_first_not_of('v', 1) == std::string::npos) {
-      verbosity += static_cast<int>(arg.size() - 1);
-    } else {
-      rest.push_back(arg);
-    }
-  }
-  verbosity = std::min(verbosity, 3);
-  return rest;
-}
-
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
@@ -190,7 +170,7 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
   }
 
   Options o;
-  rest = take_verbosity(rest, o.verbosity);
+  rest = plugin::take_verbosity(rest, o.verbosity);
   po::options_description visible;
   po::options_description own(std::string(command->name) + " options");
   if (command->code.add_options != nullptr) command->code.add_options(own, o);
@@ -206,7 +186,7 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(rest).options(all).positional(positional).style(kStyle).run(), vm);
+    po::store(po::command_line_parser(rest).options(all).positional(positional).style(plugin::command_line_style())  // no abbreviations, as every check.run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     ctx.err << kProgram << " " << command->name << ": " << e.what() << "; see '" << kProgram << " " << command->name
