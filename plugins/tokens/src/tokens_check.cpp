@@ -65,6 +65,22 @@ std::optional<double> lifetime_days(const ServiceTokenInfo& t) {
   return 0.0;  // an expiry without a known start: nothing to say about its length
 }
 
+// The metrics of one token, each declared once (in field order).
+const Metric kFound{.field = "found"};
+const Metric kEnabled{.field = "enabled"};
+const Metric kExpired{.field = "expired"};
+const Metric kNeverExpires{.field = "never_expires"};
+const Metric kDaysLeft{.field = "days_left", .perf_label = "days_left"};
+const Metric kNeverUsed{.field = "never_used"};
+const Metric kIdleDays{.field = "idle_days", .perf_label = "idle_days", .min = 0.0};
+const Metric kClientId{.field = "client_id"};
+const Metric kExpiresAt{.field = "expires_at"};
+
+std::optional<FieldValue> rounded(const std::optional<double>& v) {
+  if (!v) return std::nullopt;
+  return FieldValue{rounded(*v)};
+}
+
 struct Finding {
   State state;
   std::string reason;
@@ -146,29 +162,22 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
     for (std::size_t i = 0; i < findings.size(); ++i) r.message += (i ? "; " : "") + findings[i].text;
   }
 
-  if (days_left) {
-    r.perfdata.push_back(PerfDatum{"days_left", rounded(*days_left), "", at_least(plan.warning_days),
-                                   at_least(plan.critical_days), std::nullopt, std::nullopt});
-  }
+  // The id is the series key in line protocol; the client ID rides along as a field.
+  r.tags = {{"token_id", t.id}};
+  r.add(kFound, true);
+  r.add(kEnabled, t.enabled);
+  r.add(kExpired, expired);
+  r.add(kNeverExpires, never_expires);
+  if (days_left) r.add(kDaysLeft, rounded(days_left), at_least(plan.warning_days), at_least(plan.critical_days));
+  r.add(kNeverUsed, !t.last_seen_at);
+  // Never used: "U" in perfdata, so a graph shows a gap rather than a made-up number; no field.
   if (plan.max_idle_days || idle_days) {
     std::optional<Range> warn;
     if (plan.max_idle_days) warn = at_most(*plan.max_idle_days);
-    // Never used: "U", so a graph shows a gap rather than a made-up number.
-    r.perfdata.push_back(PerfDatum{"idle_days", idle_days ? std::optional<double>(rounded(*idle_days)) : std::nullopt,
-                                   "", warn, std::nullopt, 0.0, std::nullopt});
+    r.add(kIdleDays, rounded(idle_days), warn);
   }
-
-  // The id is the series key in line protocol; the client ID rides along as a field.
-  r.tags = {{"token_id", t.id}, {"result", r.reason}};
-  r.fields.push_back(Field{"found", true, ""});
-  r.fields.push_back(Field{"enabled", t.enabled, ""});
-  r.fields.push_back(Field{"expired", expired, ""});
-  r.fields.push_back(Field{"never_expires", never_expires, ""});
-  if (days_left) r.fields.push_back(Field{"days_left", rounded(*days_left), ""});
-  r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
-  if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
-  r.fields.push_back(Field{"client_id", t.client_id, ""});
-  if (has_expiry) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(expiry), ""});
+  r.add(kClientId, t.client_id);
+  if (has_expiry) r.add(kExpiresAt, cloudflare::format_rfc3339(expiry));
   return r;
 }
 
@@ -197,9 +206,9 @@ Result unusable_result(const ServiceTokenInfo& t, const std::string& name, const
   r.state = State::unknown;
   r.reason = "api_bad_response";
   r.message = "the API's answer for this token is unusable: " + why;
-  r.tags = {{"token_id", t.id}, {"result", r.reason}};
-  r.fields.push_back(Field{"found", true, ""});
-  if (!t.client_id.empty()) r.fields.push_back(Field{"client_id", t.client_id, ""});
+  r.tags = {{"token_id", t.id}};
+  r.add(kFound, true);
+  if (!t.client_id.empty()) r.add(kClientId, t.client_id);
   return r;
 }
 
@@ -210,8 +219,7 @@ Result missing_result(const TokenSelector& selector) {
   r.reason = "token_missing";
   r.message = "no service token with " + selector.origin +
               ": it may have been deleted, or cleaned up by Cloudflare for inactivity";
-  r.tags = {{"result", r.reason}};
-  r.fields.push_back(Field{"found", false, ""});
+  r.add(kFound, false);
   return r;
 }
 
@@ -224,7 +232,6 @@ Result unverifiable_result(const TokenSelector& selector, std::size_t unreadable
   r.message = "no readable service token with " + selector.origin + ", but " + std::to_string(unreadable) +
               (unreadable == 1 ? " token" : " tokens") +
               " in the answer could not be read: cannot tell whether it exists";
-  r.tags = {{"result", r.reason}};
   return r;
 }
 
