@@ -88,13 +88,13 @@ Parts build_parts(const Report& report) {
   const Result& root = report.root;
   Parts parts;
   PerfdataCollector perf;
-  for (const auto& d : root.perfdata) perf.add(d, "");
+  for (const auto& d : perfdata_of(root)) perf.add(d, "");
 
   std::string text;
   if (root.children.size() == 1) {
     const Result& only = root.children.front();
     text = describe(only);
-    for (const auto& d : only.perfdata) perf.add(d, "");
+    for (const auto& d : perfdata_of(only)) perf.add(d, "");
   } else if (root.children.empty()) {
     text = sanitize_text(root.message);
   } else {
@@ -111,7 +111,7 @@ Parts build_parts(const Report& report) {
     // Perfdata keeps input order so graphs do not reshuffle when states change.
     for (const auto& c : root.children) {
       const std::string prefix = c.name.empty() ? std::string{} : c.name + "_";
-      for (const auto& d : c.perfdata) perf.add(d, prefix);
+      for (const auto& d : perfdata_of(c)) perf.add(d, prefix);
     }
   }
 

@@ -73,7 +73,9 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
   for (const auto& c : r.children) collect_leaves(c, out);
 }
 
-std::string format_line(const std::string& measurement, const Result& r, std::int64_t timestamp_ns) {
+// root_unknown: the check could not run (usage, configuration, API error): the point also
+// carries the message, as nothing else says why.
+std::string format_line(const std::string& measurement, const Result& r, std::int64_t timestamp_ns, bool root_unknown) {
   // target first so it wins over a Result tag of the same key; empty keys and values
   // cannot be written; duplicates keep the first; then sorted by key as InfluxDB prefers.
   // Keys are compared as written: two keys differing only in a control character escape
@@ -85,7 +87,8 @@ std::string format_line(const std::string& measurement, const Result& r, std::in
     tags.emplace_back(key, value);
   };
   add_tag("target", r.name);
-  for (const auto& [key, value] : r.tags) add_tag(key, value);
+  const auto own_tags = tags_of(r);
+  for (const auto& [key, value] : own_tags) add_tag(key, value);
   std::stable_sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
   std::string line = measurement;
@@ -98,7 +101,9 @@ std::string format_line(const std::string& measurement, const Result& r, std::in
 
   line += " state=" + std::to_string(static_cast<int>(r.state)) + "i";
   std::unordered_set<std::string> field_keys{"state"};  // as written, like the tag keys
-  for (const auto& f : r.fields) {
+  auto fields = fields_of(r);
+  if (root_unknown && !r.message.empty()) fields.push_back(Field{"message", r.message, {}});
+  for (const auto& f : fields) {
     if (f.key.empty() || !field_keys.insert(escape_key(f.key)).second) continue;
     std::string value = field_value(f.value);
     if (value.empty()) continue;
@@ -148,7 +153,10 @@ FormattedOutput format(const Report& report) {
     std::vector<const Result*> leaves;
     collect_leaves(report.root, leaves);
     std::string text;
-    for (const Result* leaf : leaves) text += format_line(measurement, *leaf, report.timestamp_ns);
+    for (const Result* leaf : leaves) {
+      const bool root_unknown = leaf == &report.root && leaf->state == State::unknown;
+      text += format_line(measurement, *leaf, report.timestamp_ns, root_unknown);
+    }
     return {std::move(text), leaves.empty() ? 3 : 0};
   } catch (...) {
     return {{}, 3};  // Only allocation can fail; an empty string needs none.

@@ -6,7 +6,9 @@
 
 namespace cfmon::telegraf {
 // InfluxDB line protocol, one line per leaf result (each target; the root when it has none):
-//   measurement,<tags sorted by key, incl. target=<name>> state=<n>i[,<Result::fields>...] [timestamp_ns]
+//   measurement,<tags sorted by key: target=<name>, tags_of()> state=<n>i[,<fields_of()>...] [timestamp_ns]
+// A root without children in state UNKNOWN (the check could not run) also carries
+// message="<its message>" after its fields, and its reason as the result tag like every leaf.
 // Empty tag keys/values, duplicate keys and non-finite doubles are skipped; the timestamp is
 // written only when Report::timestamp_ns != 0. Exit code 0 when lines were written, else 3.
 FormattedOutput format(const Report& report);

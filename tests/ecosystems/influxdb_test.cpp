@@ -277,7 +277,8 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
       {"state", "integer"},          {"http_response_code", "integer"}, {"result_code", "integer"},
       {"content_length", "integer"}, {"token_accepted", "boolean"},     {"response_time", "float"},
       {"time_connect", "float"},     {"time_tls", "float"},             {"time_firstbyte", "float"},
-      {"protected", "boolean"}};  // --expect-protected only
+      {"protected", "boolean"},  // --expect-protected only
+      {"message", "string"}};    // the UNKNOWN run's line only: why it could not run
   EXPECT_EQ(types, expected) << fields.dump();
 
   const auto tags = influx.query("SHOW TAG KEYS FROM cf_access");
@@ -313,9 +314,12 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
     EXPECT_TRUE(row[4].is_number());
     EXPECT_EQ(row[5], e.result);
   }
-  // The UNKNOWN run left its state too.
-  const auto unknown_state = influx.query("SELECT state FROM cf_access WHERE state = 3");
-  EXPECT_FALSE(unknown_state["results"][0]["series"].is_null()) << unknown_state.dump();
+  // The UNKNOWN run left its state too, with its reason code and why.
+  const auto unknown_state = influx.query("SELECT state, result, message FROM cf_access WHERE state = 3");
+  const auto& unknown_row = unknown_state["results"][0]["series"][0]["values"][0];
+  ASSERT_TRUE(unknown_row.is_array()) << unknown_state.dump();
+  EXPECT_EQ(unknown_row[2], "config_error") << unknown_state.dump();
+  EXPECT_TRUE(unknown_row[3].is_string() && !unknown_row[3].get<std::string>().empty()) << unknown_state.dump();
 
   influx.daemon().stop();
   EXPECT_FALSE(influx.daemon().running());

@@ -159,20 +159,34 @@ inline FieldValue field_value(FuzzedDataProvider& in) {
   }
 }
 
+// A metric named (or not) in each ecosystem, sometimes derived from the reason.
+inline Metric metric(FuzzedDataProvider& in) {
+  Metric m;
+  if (in.ConsumeBool()) m.field = text(in, 16);
+  if (in.ConsumeBool()) m.perf_label = text(in);
+  m.unit = static_cast<Unit>(in.ConsumeIntegralInRange<int>(0, 4));
+  if (in.ConsumeBool()) m.zabbix_key = text(in, 16);
+  m.in_zabbix = in.ConsumeBool();
+  m.min = optional_number(in);
+  m.max = optional_number(in);
+  m.perf_rank = in.ConsumeIntegralInRange<int>(-1, 1);
+  if (in.ConsumeIntegralInRange<int>(0, 7) == 0) m.from_reason = &http_response_result_code;
+  return m;
+}
+
 inline Result result(FuzzedDataProvider& in, int depth) {
   Result r;
   r.name = text(in);
   r.state = state(in);
   r.reason = text(in, 16);
   r.message = text(in, 96);
-  for (int n = in.ConsumeIntegralInRange<int>(0, 3); n > 0; --n) r.perfdata.push_back(perf_datum(in));
   for (int n = in.ConsumeIntegralInRange<int>(0, 3); n > 0; --n) r.tags.emplace_back(text(in, 16), text(in, 16));
-  for (int n = in.ConsumeIntegralInRange<int>(0, 4); n > 0; --n) {
-    Field f;
-    f.key = text(in, 16);
-    f.value = field_value(in);
-    if (in.ConsumeBool()) f.zabbix_key = in.ConsumeBool() ? "-" : text(in, 16);
-    r.fields.push_back(std::move(f));
+  for (int n = in.ConsumeIntegralInRange<int>(0, 5); n > 0; --n) {
+    const Metric m = metric(in);
+    std::optional<FieldValue> value;
+    if (in.ConsumeIntegralInRange<int>(0, 4) != 0) value = field_value(in);
+    const auto warn = range(in);
+    r.add(m, std::move(value), warn, range(in));
   }
   if (depth > 0) {
     for (int n = in.ConsumeIntegralInRange<int>(0, 4); n > 0; --n) r.children.push_back(result(in, depth - 1));

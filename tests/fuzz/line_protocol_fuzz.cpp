@@ -182,9 +182,10 @@ void collect_leaves(const cfmon::Result& r, std::vector<const cfmon::Result*>& o
   for (const auto& c : r.children) collect_leaves(c, out);
 }
 
-void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& line) {
-  // Tags: the target first, then the Result's; unique keys as read back (InfluxDB
-  // rejects or merges duplicates).
+// root_unknown: the leaf is a root in state UNKNOWN, whose message is a field too.
+void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& line, bool root_unknown) {
+  // Tags: the target first, then the Result's (its own, then the result tag); unique keys
+  // as read back (InfluxDB rejects or merges duplicates).
   std::set<std::string> keys;
   for (const auto& [k, v] : l.tags) {
     CFMON_FUZZ_CHECK(!k.empty() && !v.empty(), visible(line));
@@ -197,7 +198,7 @@ void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& lin
   }
   std::set<std::string> expected_keys;
   if (!leaf.name.empty()) expected_keys.insert("target");
-  for (const auto& [k, v] : leaf.tags) {
+  for (const auto& [k, v] : cfmon::tags_of(leaf)) {
     if (!k.empty() && !v.empty()) expected_keys.insert(normalized(k, kKeySpecials));
   }
   CFMON_FUZZ_CHECK(keys == expected_keys, visible(line));
@@ -208,7 +209,9 @@ void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& lin
                    visible(line));
   std::set<std::string> field_keys{"state"};
   std::size_t next = 1;
-  for (const auto& f : leaf.fields) {
+  auto fields = cfmon::fields_of(leaf);
+  if (root_unknown && !leaf.message.empty()) fields.push_back(cfmon::Field{"message", leaf.message, {}});
+  for (const auto& f : fields) {
     if (f.key.empty() || !field_keys.insert(normalized(f.key, kKeySpecials)).second) continue;
     const auto* d = std::get_if<double>(&f.value);
     if (d != nullptr && !std::isfinite(*d)) continue;
@@ -251,7 +254,7 @@ void check_format(const cfmon::Report& report) {
       CFMON_FUZZ_CHECK(l.measurement == measurement, visible(line));
       CFMON_FUZZ_CHECK(l.timestamp == (report.timestamp_ns == 0 ? "" : std::to_string(report.timestamp_ns)),
                        visible(line));
-      check_leaf(*leaf, l, line);
+      check_leaf(*leaf, l, line, leaf == &report.root && leaf->state == cfmon::State::unknown);
     } catch (const Malformed& e) {
       CFMON_FUZZ_CHECK(false, visible(line) + ": " + e.what());
     }

@@ -66,9 +66,9 @@ void check_leaf(const Json& o, const cfmon::Result& leaf) {
   // Fields: the first of a key wins, the fixed keys are never overwritten.
   std::set<std::string> taken(std::begin(fixed), std::end(fixed));
   std::size_t expected_size = taken.size();
-  for (const auto& f : leaf.fields) {
-    const std::string& key = f.zabbix_key.empty() ? f.key : f.zabbix_key;
-    if (key.empty() || key == "-" || !taken.insert(key).second) continue;
+  for (const auto& f : cfmon::fields_of(leaf)) {
+    const std::string& key = f.zabbix_key;
+    if (key.empty() || !taken.insert(key).second) continue;
     ++expected_size;
     // A key that is not valid UTF-8 is repaired too; look it up only when it is not.
     if (!cfmon::fuzz::valid_utf8(key)) continue;

@@ -26,11 +26,10 @@ Json leaf_object(const Result& r) {
   o["state_text"] = std::string(state_name(r.state));
   o["result"] = r.reason;
   o["message"] = r.message;
-  for (const auto& f : r.fields) {
-    const std::string& key = f.zabbix_key.empty() ? f.key : f.zabbix_key;
+  for (const auto& f : fields_of(r)) {
     // First value wins: a field must never overwrite the fixed keys JSONPath items rely on.
-    if (key.empty() || key == "-" || o.contains(key)) continue;
-    o[key] = std::visit([](const auto& v) { return Json(v); }, f.value);  // NaN dumps as null
+    if (f.zabbix_key.empty() || o.contains(f.zabbix_key)) continue;
+    o[f.zabbix_key] = std::visit([](const auto& v) { return Json(v); }, f.value);  // NaN dumps as null
   }
   return o;
 }

@@ -8,8 +8,8 @@
 
 namespace cfmon::zabbix {
 // One compact JSON object per leaf result (each target; the root when it has none):
-//   {"name","state","state_text","result" (reason code),"message", then each Field under
-//    zabbix_key (key when empty, omitted when "-"), typed}
+//   {"name","state","state_text","result" (reason code),"message", then each field of
+//    fields_of() under its zabbix_key (omitted when empty), typed}
 // The object itself for one leaf, an array of them for several. Keys already present keep
 // their first value; non-finite doubles are null; invalid UTF-8 becomes U+FFFD. Exit code 0
 // (Zabbix ignores it and reads stdout only).

@@ -8,22 +8,23 @@
 
 #include "cfmon/classify.hpp"
 #include "cfmon/findings.hpp"
-#include "cfmon/perfdata.hpp"
+#include "cfmon/metric.hpp"
 
 namespace cfmon::access {
 namespace {
 
-// Telegraf http_response result_code convention.
-std::int64_t result_code_for(const std::string& reason) {
-  if (reason == "token_accepted" || reason == "app_redirect") return 0;
-  if (reason == "timeout") return 4;
-  if (reason == "dns_error") return 5;
-  if (reason == "connect_error" || reason == "tls_error" || reason == "protocol_error" || reason == "transport_error" ||
-      reason == "config_error") {
-    return 3;
-  }
-  return 6;  // response status code mismatch
-}
+// The metrics of one app, each declared once: fields follow inputs.http_response, perfdata
+// check_http (the times, then the size).
+const Metric kHttpStatus{.field = "http_response_code", .zabbix_key = "http_status"};
+const Metric kResponseTime{.field = "response_time", .perf_label = "time", .unit = Unit::seconds, .min = 0.0};
+const Metric kTokenAccepted{.field = "token_accepted"};
+const Metric kContentLength{
+    .field = "content_length", .perf_label = "size", .unit = Unit::bytes, .min = 0.0, .perf_rank = 1};
+const Metric kTimeConnect{.field = "time_connect", .perf_label = "time_connect", .unit = Unit::seconds, .min = 0.0};
+const Metric kTimeTls{.field = "time_tls", .perf_label = "time_tls", .unit = Unit::seconds, .min = 0.0};
+const Metric kTimeFirstbyte{
+    .field = "time_firstbyte", .perf_label = "time_firstbyte", .unit = Unit::seconds, .min = 0.0};
+const Metric kProtected{.field = "protected"};
 
 std::string seconds_text(double s) {
   char buffer[32];
@@ -151,27 +152,16 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
   }
 
   const auto& t = probe.timings;
-  r.perfdata.push_back(PerfDatum{"time", t.total, "s", plan.warning, plan.critical, 0.0, std::nullopt});
-  r.perfdata.push_back(PerfDatum{"time_connect", t.connect, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
-  r.perfdata.push_back(PerfDatum{"time_tls", t.tls, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
-  r.perfdata.push_back(PerfDatum{"time_firstbyte", t.firstbyte, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
-  r.perfdata.push_back(
-      PerfDatum{"size", static_cast<double>(probe.content_length), "B", std::nullopt, std::nullopt, 0.0, std::nullopt});
-
-  r.tags = {{"server", host_of(target.url)}, {"method", plan.method}, {"result", r.reason}};
-  r.fields = {
-      Field{"http_response_code", std::int64_t{probe.status}, "http_status"},
-      Field{"response_time", t.total, ""},
-      Field{"result_code", result_code_for(r.reason), "-"},
-      Field{"token_accepted", probe.verdict.token_accepted.value_or(false), ""},
-      Field{"content_length", probe.content_length, ""},
-      Field{"time_connect", t.connect, ""},
-      Field{"time_tls", t.tls, ""},
-      Field{"time_firstbyte", t.firstbyte, ""},
-  };
-  if (anonymous) {
-    r.fields.push_back(Field{"protected", anonymous->verdict.state == State::ok, ""});
-  }
+  r.tags = {{"server", host_of(target.url)}, {"method", plan.method}};
+  r.add(kHttpStatus, std::int64_t{probe.status});
+  r.add(kResponseTime, t.total, plan.warning, plan.critical);
+  r.add(kResultCodeMetric);
+  r.add(kTokenAccepted, probe.verdict.token_accepted.value_or(false));
+  r.add(kContentLength, probe.content_length);
+  r.add(kTimeConnect, t.connect);
+  r.add(kTimeTls, t.tls);
+  r.add(kTimeFirstbyte, t.firstbyte);
+  if (anonymous) r.add(kProtected, anonymous->verdict.state == State::ok);
   return r;
 }
 

@@ -130,7 +130,6 @@ Result missing_token_result(const TokenSelector& selector, std::size_t unreadabl
     r.message = "no service token with " + selector.origin +
                 ": it may have been deleted, or cleaned up by Cloudflare for inactivity";
   }
-  r.tags = {{"result", r.reason}};
   return r;
 }
 

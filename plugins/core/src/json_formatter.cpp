@@ -27,7 +27,7 @@ Json node_json(const Result& r) {
   node["message"] = r.message;
 
   Json perfdata = Json::array();
-  for (const auto& d : r.perfdata) {
+  for (const auto& d : perfdata_of(r)) {
     perfdata.push_back(Json{{"label", d.label},
                             {"value", optional_number(d.value)},  // NaN and infinities dump as null
                             {"uom", d.uom},
@@ -40,13 +40,13 @@ Json node_json(const Result& r) {
 
   // Duplicate keys: the first one wins, as in the other formatters.
   Json tags = Json::object();
-  for (const auto& [key, value] : r.tags) {
+  for (const auto& [key, value] : tags_of(r)) {
     if (!tags.contains(key)) tags[key] = value;
   }
   node["tags"] = std::move(tags);
 
   Json fields = Json::object();
-  for (const auto& f : r.fields) {
+  for (const auto& f : fields_of(r)) {
     if (fields.contains(f.key)) continue;
     fields[f.key] = std::visit([](const auto& v) { return Json(v); }, f.value);
   }

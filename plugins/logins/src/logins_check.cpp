@@ -145,6 +145,13 @@ std::string plural(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// The metrics of one token, each declared once (in field order).
+const Metric kLogins{.field = "logins", .perf_label = "logins", .unit = Unit::counter, .min = 0.0};
+const Metric kFailures{.field = "failures", .perf_label = "failures", .unit = Unit::counter, .min = 0.0};
+const Metric kDistinctIps{.field = "distinct_ips", .perf_label = "distinct_ips", .min = 0.0};
+const Metric kOutsideLogins{.field = "outside_logins"};
+const Metric kClientId{.field = "client_id"};
+
 Result token_result(const LoginsPlan& plan, const std::string& name, const std::string& id,
                     const std::string& client_id, const Activity& a) {
   Result r;
@@ -193,20 +200,14 @@ Result token_result(const LoginsPlan& plan, const std::string& name, const std::
   if (plan.max_logins) {
     max_range = Range{0.0, static_cast<double>(*plan.max_logins), false, std::to_string(*plan.max_logins)};
   }
-  r.perfdata.push_back(
-      PerfDatum{"logins", static_cast<double>(a.logins), "c", max_range, std::nullopt, 0.0, std::nullopt});
-  r.perfdata.push_back(
-      PerfDatum{"failures", failures, "c", plan.warning_failures, plan.critical_failures, 0.0, std::nullopt});
-  r.perfdata.push_back(
-      PerfDatum{"distinct_ips", static_cast<double>(a.ips.size()), "", std::nullopt, std::nullopt, 0.0, std::nullopt});
-  r.tags = {{"token_id", id}, {"result", r.reason}};
-  r.fields.push_back(Field{"logins", a.logins, ""});
-  r.fields.push_back(Field{"failures", a.failures, ""});
-  r.fields.push_back(Field{"distinct_ips", static_cast<std::int64_t>(a.ips.size()), ""});
+  r.tags = {{"token_id", id}};
+  r.add(kLogins, a.logins, max_range);
+  r.add(kFailures, a.failures, plan.warning_failures, plan.critical_failures);
+  r.add(kDistinctIps, static_cast<std::int64_t>(a.ips.size()));
   std::int64_t outside = 0;
   for (const auto& o : a.outside) add_count(outside, o.count);
-  r.fields.push_back(Field{"outside_logins", outside, ""});
-  r.fields.push_back(Field{"client_id", client_id, ""});
+  r.add(kOutsideLogins, outside);
+  r.add(kClientId, client_id);
   return r;
 }
 
@@ -255,7 +256,6 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
     r.reason = "api_bad_response";
     r.message = "the token list gives this token no readable id, so its logins cannot be counted";
     if (!t.problems.empty()) r.message += " (" + t.problems.front() + ")";
-    r.tags = {{"result", r.reason}};
     unreadable.push_back(std::move(r));
   }
 

@@ -67,6 +67,22 @@ std::optional<double> lifetime_days(const ServiceTokenInfo& t) {
   return 0.0;  // an expiry without a known start: nothing to say about its length
 }
 
+// The metrics of one token, each declared once (in field order).
+const Metric kFound{.field = "found"};
+const Metric kEnabled{.field = "enabled"};
+const Metric kExpired{.field = "expired"};
+const Metric kNeverExpires{.field = "never_expires"};
+const Metric kDaysLeft{.field = "days_left", .perf_label = "days_left"};
+const Metric kNeverUsed{.field = "never_used"};
+const Metric kIdleDays{.field = "idle_days", .perf_label = "idle_days", .min = 0.0};
+const Metric kClientId{.field = "client_id"};
+const Metric kExpiresAt{.field = "expires_at"};
+
+std::optional<FieldValue> rounded(const std::optional<double>& v) {
+  if (!v) return std::nullopt;
+  return FieldValue{rounded(*v)};
+}
+
 Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std::string& name, TimePoint now) {
   Result r;
   r.name = name;
@@ -135,29 +151,22 @@ Result token_result(const TokensPlan& plan, const ServiceTokenInfo& t, const std
       r.message += ", last used " + (*idle_days < 1 ? std::string("today") : span_text(*idle_days) + " ago");
   }
 
-  if (days_left) {
-    r.perfdata.push_back(PerfDatum{"days_left", rounded(*days_left), "", at_least(plan.warning_days),
-                                   at_least(plan.critical_days), std::nullopt, std::nullopt});
-  }
+  // The id is the series key in line protocol; the client ID rides along as a field.
+  r.tags = {{"token_id", t.id}};
+  r.add(kFound, true);
+  r.add(kEnabled, t.enabled);
+  r.add(kExpired, expired);
+  r.add(kNeverExpires, never_expires);
+  if (days_left) r.add(kDaysLeft, rounded(days_left), at_least(plan.warning_days), at_least(plan.critical_days));
+  r.add(kNeverUsed, !t.last_seen_at);
+  // Never used: "U" in perfdata, so a graph shows a gap rather than a made-up number; no field.
   if (plan.max_idle_days || idle_days) {
     std::optional<Range> warn;
     if (plan.max_idle_days) warn = at_most(*plan.max_idle_days);
-    // Never used: "U", so a graph shows a gap rather than a made-up number.
-    r.perfdata.push_back(PerfDatum{"idle_days", idle_days ? std::optional<double>(rounded(*idle_days)) : std::nullopt,
-                                   "", warn, std::nullopt, 0.0, std::nullopt});
+    r.add(kIdleDays, rounded(idle_days), warn);
   }
-
-  // The id is the series key in line protocol; the client ID rides along as a field.
-  r.tags = {{"token_id", t.id}, {"result", r.reason}};
-  r.fields.push_back(Field{"found", true, ""});
-  r.fields.push_back(Field{"enabled", t.enabled, ""});
-  r.fields.push_back(Field{"expired", expired, ""});
-  r.fields.push_back(Field{"never_expires", never_expires, ""});
-  if (days_left) r.fields.push_back(Field{"days_left", rounded(*days_left), ""});
-  r.fields.push_back(Field{"never_used", !t.last_seen_at, ""});
-  if (idle_days) r.fields.push_back(Field{"idle_days", rounded(*idle_days), ""});
-  r.fields.push_back(Field{"client_id", t.client_id, ""});
-  if (has_expiry) r.fields.push_back(Field{"expires_at", cloudflare::format_rfc3339(expiry), ""});
+  r.add(kClientId, t.client_id);
+  if (has_expiry) r.add(kExpiresAt, cloudflare::format_rfc3339(expiry));
   return r;
 }
 
@@ -186,9 +195,9 @@ Result unusable_result(const ServiceTokenInfo& t, const std::string& name, const
   r.state = State::unknown;
   r.reason = "api_bad_response";
   r.message = "the API's answer for this token is unusable: " + why;
-  r.tags = {{"token_id", t.id}, {"result", r.reason}};
-  r.fields.push_back(Field{"found", true, ""});
-  if (!t.client_id.empty()) r.fields.push_back(Field{"client_id", t.client_id, ""});
+  r.tags = {{"token_id", t.id}};
+  r.add(kFound, true);
+  if (!t.client_id.empty()) r.add(kClientId, t.client_id);
   return r;
 }
 
@@ -227,7 +236,7 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
   }
   for (std::size_t i = 0; i < selection.missing.size(); ++i) {
     auto r = plugin::missing_token_result(*selection.missing[i], selection.unreadable[i]);
-    if (selection.unreadable[i] == 0) r.fields.push_back(Field{"found", false, ""});
+    if (selection.unreadable[i] == 0) r.add(kFound, false);
     report.root.children.push_back(std::move(r));
   }
   fold_children(report.root, "token", "tokens", SingleChild::speaks);

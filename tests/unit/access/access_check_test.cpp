@@ -85,7 +85,7 @@ TEST(AccessCheck, ResponseTimeThresholdsRaiseAnOtherwiseOkApp) {
   const auto report = run_access_check(plan, fast);
   EXPECT_EQ(report.root.state, State::ok);
   // Thresholds travel in the perfdata.
-  const auto& time = report.root.children.at(0).perfdata.at(0);
+  const auto time = perfdata_of(report.root.children.at(0)).at(0);
   EXPECT_EQ(time.label, "time");
   ASSERT_TRUE(time.warn.has_value());
   EXPECT_EQ(time.warn->text, "1");
@@ -139,8 +139,8 @@ TEST(AccessCheck, FieldsKeepTheirTypesWhateverTheOutcome) {
   FakeClient failed([](const http::Request&) -> http::Outcome {
     return http::TransportError{http::ErrorKind::dns, 6, "no such host", {}};
   });
-  const auto a = run_access_check(plan_for({kApp}), ok).root.children.at(0).fields;
-  const auto b = run_access_check(plan_for({kApp}), failed).root.children.at(0).fields;
+  const auto a = fields_of(run_access_check(plan_for({kApp}), ok).root.children.at(0));
+  const auto b = fields_of(run_access_check(plan_for({kApp}), failed).root.children.at(0));
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].key, b[i].key);

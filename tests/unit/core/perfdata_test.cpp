@@ -148,9 +148,9 @@ TEST(FormatPerfdatum, Golden) {
   for (const Report& report :
        {testing::single_ok_report(), testing::thresholds_report(), testing::u_values_report(),
         testing::nasty_report()}) {
-    for (const auto& d : report.root.perfdata) out += format_perfdatum(d) + "\n";
+    for (const auto& d : perfdata_of(report.root)) out += format_perfdatum(d) + "\n";
     for (const auto& child : report.root.children) {
-      for (const auto& d : child.perfdata) out += format_perfdatum(d) + "\n";
+      for (const auto& d : perfdata_of(child)) out += format_perfdatum(d) + "\n";
     }
   }
   testing::expect_golden("perfdata", "sample_reports", out);

@@ -105,7 +105,7 @@ Report run(const LoginsPlan& plan, json groups) {
 }
 
 std::int64_t int_field(const Result& r, const std::string& key) {
-  for (const auto& f : r.fields) {
+  for (const auto& f : fields_of(r)) {
     if (f.key == key) return std::get<std::int64_t>(f.value);
   }
   ADD_FAILURE() << "no field " << key;
@@ -123,9 +123,10 @@ TEST(LoginsCheck, CountsLoginsFailuresAndAddressesOfTheSelectedTokenOnly) {
   EXPECT_EQ(int_field(r, "logins"), 3);
   EXPECT_EQ(int_field(r, "failures"), 1);
   EXPECT_EQ(int_field(r, "distinct_ips"), 2);
-  ASSERT_EQ(r.perfdata.size(), 3U);
-  EXPECT_EQ(r.perfdata[0].label, "logins");
-  EXPECT_EQ(r.perfdata[2].label, "distinct_ips");
+  const auto perfdata = perfdata_of(r);
+  ASSERT_EQ(perfdata.size(), 3U);
+  EXPECT_EQ(perfdata[0].label, "logins");
+  EXPECT_EQ(perfdata[2].label, "distinct_ips");
 }
 
 TEST(LoginsCheck, SendsTheWindowAndLimitAsVariables) {
@@ -287,7 +288,7 @@ TEST(LoginsCheck, FailuresAgainstWarningAndCriticalRanges) {
   EXPECT_NE(report.root.message.find("2 failed logins in the last 15m"), std::string::npos);
   report = run(plan, json::array({group(kCi, false, "192.0.2.1", 4), group(kCi, false, "192.0.2.3", 2)}));
   EXPECT_EQ(report.root.state, State::critical);
-  EXPECT_EQ(report.root.children[0].perfdata[1].crit->text, "5");
+  EXPECT_EQ(perfdata_of(report.root.children[0])[1].crit->text, "5");
 }
 
 TEST(LoginsCheck, MoreLoginsThanMaxIsAWarning) {

@@ -22,24 +22,33 @@ inline Range make_range(std::string text, double start, double end, bool inside 
   return r;
 }
 
-inline PerfDatum time_datum(std::optional<double> seconds) {
-  PerfDatum d;
-  d.label = "time";
-  d.value = seconds;
-  d.uom = "s";
-  d.warn = make_range("1", 0, 1);
-  d.crit = make_range("2", 0, 2);
-  d.min = 0.0;
-  return d;
+// The metrics of check_cf_access, as the fixtures use them.
+inline const Metric kTime{
+    .field = "response_time", .perf_label = "time", .unit = Unit::seconds, .zabbix_key = "time", .min = 0.0};
+inline const Metric kSize{.perf_label = "size", .unit = Unit::bytes, .min = 0.0};
+inline const Metric kHttpResponseCode{.field = "http_response_code"};
+inline const Metric kTokenAccepted{.field = "token_accepted"};
+
+// A metric that is only a field (the same name everywhere), or only perfdata.
+inline Metric field_metric(std::string key, std::string zabbix_key = {}) {
+  Metric m;
+  m.field = std::move(key);
+  m.zabbix_key = std::move(zabbix_key);
+  return m;
+}
+inline Metric perf_metric(std::string label, Unit unit, std::optional<double> min = std::nullopt,
+                          std::optional<double> max = std::nullopt) {
+  Metric m;
+  m.perf_label = std::move(label);
+  m.unit = unit;
+  m.min = min;
+  m.max = max;
+  return m;
 }
 
-inline PerfDatum size_datum(double bytes) {
-  PerfDatum d;
-  d.label = "size";
-  d.value = bytes;
-  d.uom = "B";
-  d.min = 0.0;
-  return d;
+// The response time, NaN when unknown (perfdata "U", no line-protocol field, Zabbix null).
+inline void add_time(Result& r, std::optional<double> seconds) {
+  r.add(kTime, seconds.value_or(std::nan("")), make_range("1", 0, 1), make_range("2", 0, 2));
 }
 
 // A target the way check_cf_access reports one.
@@ -50,13 +59,12 @@ inline Result app_result(std::string name, State state, std::string reason, std:
   r.state = state;
   r.reason = std::move(reason);
   r.message = std::move(message);
-  r.perfdata.push_back(time_datum(seconds));
-  r.perfdata.push_back(size_datum(5120));
-  r.tags = {{"server", "https://" + r.name + ".example.com/health"}, {"result", r.reason}};
-  r.fields.push_back({"response_time", seconds ? FieldValue{*seconds} : FieldValue{std::nan("")}, "time"});
-  r.fields.push_back({"http_response_code", FieldValue{status}, ""});
-  r.fields.push_back({"result_code", FieldValue{std::int64_t{0}}, "-"});
-  r.fields.push_back({"token_accepted", FieldValue{state == State::ok}, ""});
+  add_time(r, seconds);
+  r.add(kSize, std::int64_t{5120});
+  r.add(kHttpResponseCode, status);
+  r.add(kResultCodeMetric);
+  r.add(kTokenAccepted, state == State::ok);
+  r.tags = {{"server", "https://" + r.name + ".example.com/health"}};
   return r;
 }
 
@@ -97,11 +105,7 @@ inline Report nasty_report() {
   Report report = base_report();
   report.label = "CF|ACCESS\n";
   report.root.message = "8 apps | 2 critical\nsecond line";
-  PerfDatum total;
-  total.label = "total 'time'|=\n";
-  total.value = 1.5;
-  total.uom = "s";
-  report.root.perfdata.push_back(total);
+  report.root.add(perf_metric("total 'time'|=\n", Unit::seconds), 1.5);
   auto& c = report.root.children;
   c.push_back(app_result("my app", State::ok, "token_accepted", "HTTP 200 | fine", 0.1, 200));
   c.push_back(app_result("a,b=c", State::critical, "origin_down", "HTTP 502\r\nBad Gateway", 0.2, 502));
@@ -114,8 +118,8 @@ inline Report nasty_report() {
   c[0].tags.emplace_back("path", "/a b,c=d");
   c[0].tags.emplace_back("empty", "");
   c[0].tags.emplace_back("", "no key");
-  c[1].fields.push_back({"body", FieldValue{std::string("<h1>\"Bad\"\\ Gateway</h1>\nline 2")}, ""});
-  c[1].fields.push_back({"field with space,comma=eq", FieldValue{std::int64_t{-7}}, "field.key"});
+  c[1].add(field_metric("body"), std::string("<h1>\"Bad\"\\ Gateway</h1>\nline 2"));
+  c[1].add(field_metric("field with space,comma=eq", "field.key"), std::int64_t{-7});
   report.root.aggregate_from_children();
   return report;
 }
@@ -137,13 +141,13 @@ inline Report u_values_report() {
   report.root.state = State::critical;
   report.root.reason = "timeout";
   report.root.message = "no answer within 10s";
-  report.root.perfdata.push_back(time_datum(std::nullopt));
-  PerfDatum nan = size_datum(0);
-  nan.value = std::numeric_limits<double>::quiet_NaN();
-  nan.max = std::numeric_limits<double>::infinity();
-  report.root.perfdata.push_back(nan);
-  report.root.fields.push_back({"response_time", FieldValue{std::numeric_limits<double>::quiet_NaN()}, ""});
-  report.root.fields.push_back({"timeout", FieldValue{true}, ""});
+  Metric time = kTime;
+  time.field.clear();  // only perfdata: the field below is separate
+  report.root.add(time, std::nullopt, make_range("1", 0, 1), make_range("2", 0, 2));
+  report.root.add(perf_metric("size", Unit::bytes, 0.0, std::numeric_limits<double>::infinity()),
+                  std::numeric_limits<double>::quiet_NaN());
+  report.root.add(field_metric("response_time"), std::numeric_limits<double>::quiet_NaN());
+  report.root.add(field_metric("timeout"), true);
   return report;
 }
 
@@ -154,28 +158,11 @@ inline Report thresholds_report() {
   report.root.children.push_back(
       app_result("app1", State::ok, "token_accepted", "HTTP 200 in 0.001s", 0.0012345678, 200));
   report.root.children.push_back(app_result("app2", State::ok, "token_accepted", "HTTP 200 in 12.500s", 12.5, 200));
-  auto& p = report.root.children[0].perfdata;
-  PerfDatum pct;
-  pct.label = "cert days left";
-  pct.value = 42;
-  pct.uom = "%";
-  pct.warn = make_range("~:10", -kInf, 10);
-  pct.crit = make_range("@10:20", 10, 20, true);
-  pct.min = 0;
-  pct.max = 100;
-  p.push_back(pct);
-  PerfDatum only_crit;
-  only_crit.label = "errors";
-  only_crit.value = 3;
-  only_crit.uom = "c";
-  only_crit.crit = make_range("10:", 10, kInf);
-  p.push_back(only_crit);
-  PerfDatum neg;
-  neg.label = "skew";
-  neg.value = -0.0000004;
-  neg.uom = "s";
-  neg.warn = make_range("-5:5", -5, 5);
-  p.push_back(neg);
+  auto& app1 = report.root.children[0];
+  app1.add(perf_metric("cert days left", Unit::percent, 0.0, 100.0), 42.0, make_range("~:10", -kInf, 10),
+           make_range("@10:20", 10, 20, true));
+  app1.add(perf_metric("errors", Unit::counter), 3.0, std::nullopt, make_range("10:", 10, kInf));
+  app1.add(perf_metric("skew", Unit::seconds), -0.0000004, make_range("-5:5", -5, 5));
   report.root.aggregate_from_children();
   return report;
 }

@@ -197,10 +197,10 @@ TEST(LineProtocol, NastyValuesRoundTrip) {
 
 TEST(LineProtocol, NonFiniteFieldsAndDuplicateKeysAreSkipped) {
   Report report = u_values_report();
-  report.root.fields.push_back({"state", FieldValue{std::int64_t{9}}, ""});
-  report.root.fields.push_back({"timeout", FieldValue{false}, ""});
-  report.root.tags = {{"target", "other"}, {"a", "1"}, {"a", "2"}};
-  EXPECT_EQ(format(report).text, "cf_access,a=1,target=app1 state=2i,timeout=true\n");
+  report.root.add(field_metric("state"), std::int64_t{9});
+  report.root.add(field_metric("timeout"), false);
+  report.root.tags = {{"target", "other"}, {"a", "1"}, {"a", "2"}, {"result", "other"}};
+  EXPECT_EQ(format(report).text, "cf_access,a=1,result=timeout,target=app1 state=2i,timeout=true\n");
 }
 
 // Found by fuzz_line_protocol: keys that differ only in a control character escape to the
@@ -208,20 +208,25 @@ TEST(LineProtocol, NonFiniteFieldsAndDuplicateKeysAreSkipped) {
 TEST(LineProtocol, KeysThatEscapeAlikeAreWrittenOnce) {
   Report report = unknown_root_report();
   report.timestamp_ns = 0;
+  report.root.message = "m";
   report.root.tags = {{"a\tb", "1"}, {"a\nb", "2"}};
-  report.root.fields = {{"x\ty", FieldValue{std::int64_t{1}}, ""}, {"x\ny", FieldValue{std::int64_t{2}}, ""},
-                        {"state\n", FieldValue{true}, ""}};
-  EXPECT_EQ(format(report).text, "cf_access,a\\ b=1 state=3i,x\\ y=1i,state\\ =true\n");
+  report.root.add(field_metric("x\ty"), std::int64_t{1});
+  report.root.add(field_metric("x\ny"), std::int64_t{2});
+  report.root.add(field_metric("state\n"), true);
+  EXPECT_EQ(format(report).text,
+            "cf_access,a\\ b=1,result=config_error state=3i,x\\ y=1i,state\\ =true,message=\"m\"\n");
 }
 
 TEST(LineProtocol, DoublesAreShortestWithoutExponent) {
   Report report = unknown_root_report();
   report.timestamp_ns = 0;
-  report.root.fields = {{"a", FieldValue{1e-7}, ""},
-                        {"b", FieldValue{1e21}, ""},
-                        {"c", FieldValue{200.0}, ""},
-                        {"d", FieldValue{0.1}, ""},
-                        {"e", FieldValue{-2.5}, ""}};
+  report.root.reason.clear();
+  report.root.message.clear();
+  report.root.add(field_metric("a"), 1e-7);
+  report.root.add(field_metric("b"), 1e21);
+  report.root.add(field_metric("c"), 200.0);
+  report.root.add(field_metric("d"), 0.1);
+  report.root.add(field_metric("e"), -2.5);
   EXPECT_EQ(format(report).text, "cf_access state=3i,a=0.0000001,b=1000000000000000000000,c=200,d=0.1,e=-2.5\n");
 }
 
@@ -229,7 +234,26 @@ TEST(LineProtocol, EmptyMeasurementFallsBack) {
   Report report = unknown_root_report();
   report.measurement = "";
   report.timestamp_ns = 0;
-  EXPECT_EQ(format(report).text, "cfmon state=3i\n");
+  EXPECT_EQ(format(report).text,
+            "cfmon,result=config_error state=3i,message=\"missing CF_ACCESS_CLIENT_ID (set it in the environment or "
+            "--env-file)\"\n");
+}
+
+// A check that could not run says why in the point itself: its reason as the result tag like
+// every other point, its message as a field (a field of the check's own wins).
+TEST(LineProtocol, UnknownRootCarriesReasonAndMessage) {
+  Report report = unknown_root_report();
+  report.timestamp_ns = 0;
+  report.root.message = "bad \"file\"\nline 2";
+  EXPECT_EQ(format(report).text, "cf_access,result=config_error state=3i,message=\"bad \\\"file\\\" line 2\"\n");
+  report.root.add(field_metric("message"), std::string("own"));
+  EXPECT_EQ(format(report).text, "cf_access,result=config_error state=3i,message=\"own\"\n");
+  // A root with targets, or one that ran (not UNKNOWN), has no message field.
+  report.root.state = State::critical;
+  EXPECT_EQ(format(report).text, "cf_access,result=config_error state=2i,message=\"own\"\n");
+  report.root.metrics.clear();
+  EXPECT_EQ(format(report).text, "cf_access,result=config_error state=2i\n");
+  EXPECT_EQ(format(mixed_report()).text.find("message="), std::string::npos);
 }
 
 TEST(LineProtocolEscape, Examples) {

@@ -72,11 +72,11 @@ const Result& only(const Report& r) {
   return r.root.children.at(0);
 }
 
-const Field* field(const Result& r, const std::string& key) {
-  for (const auto& f : r.fields) {
-    if (f.key == key) return &f;
+std::optional<Field> field(const Result& r, const std::string& key) {
+  for (auto& f : fields_of(r)) {
+    if (f.key == key) return f;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 TEST(TokensCheck, ExpiryThresholds) {
@@ -103,11 +103,12 @@ TEST(TokensCheck, ExpiryThresholds) {
     EXPECT_EQ(r.reason, c.reason) << c.days;
     EXPECT_NE(r.message.find(c.text), std::string::npos) << c.days << ": " << r.message;
     EXPECT_EQ(report.root.state, c.state);
-    ASSERT_FALSE(r.perfdata.empty());
-    EXPECT_EQ(r.perfdata[0].label, "days_left");
-    EXPECT_NEAR(*r.perfdata[0].value, c.days, 0.01);
-    EXPECT_EQ(r.perfdata[0].warn->text, "30:");
-    EXPECT_EQ(r.perfdata[0].crit->text, "7:");
+    const auto perfdata = perfdata_of(r);
+    ASSERT_FALSE(perfdata.empty());
+    EXPECT_EQ(perfdata[0].label, "days_left");
+    EXPECT_NEAR(*perfdata[0].value, c.days, 0.01);
+    EXPECT_EQ(perfdata[0].warn->text, "30:");
+    EXPECT_EQ(perfdata[0].crit->text, "7:");
   }
 }
 
@@ -146,13 +147,13 @@ TEST(TokensCheck, ForeverIsOkUnlessALifetimeIsRequired) {
   EXPECT_EQ(only(report).reason, "never_expires");
   EXPECT_EQ(only(report).message, "never expires (duration forever)");
   EXPECT_TRUE(std::get<bool>(field(only(report), "never_expires")->value));
-  EXPECT_EQ(field(only(report), "days_left"), nullptr) << "no made-up number";
+  EXPECT_FALSE(field(only(report), "days_left").has_value()) << "no made-up number";
 
   auto far = token("legacy", std::nullopt);
   far.expires_at = cloudflare::parse_rfc3339("9999-12-31T23:59:59Z");  // how some answers say "never"
   report = run(TokensPlan{}, {far});
   EXPECT_EQ(only(report).reason, "never_expires");
-  EXPECT_TRUE(only(report).perfdata.empty());
+  EXPECT_TRUE(perfdata_of(only(report)).empty());
 
   TokensPlan plan;
   plan.max_lifetime_days = 365;
@@ -180,14 +181,14 @@ TEST(TokensCheck, IdleAndNeverUsed) {
   EXPECT_EQ(r.state, State::warning);
   EXPECT_EQ(r.reason, "token_idle");
   EXPECT_NE(r.message.find("last used 45 days ago (2026-01-15"), std::string::npos) << r.message;
-  ASSERT_EQ(r.perfdata.size(), 2U);
-  EXPECT_EQ(r.perfdata[1].label, "idle_days");
-  EXPECT_EQ(*r.perfdata[1].value, 45.0);
-  EXPECT_EQ(r.perfdata[1].warn->text, "30");
+  ASSERT_EQ(perfdata_of(r).size(), 2U);
+  EXPECT_EQ(perfdata_of(r)[1].label, "idle_days");
+  EXPECT_EQ(*perfdata_of(r)[1].value, 45.0);
+  EXPECT_EQ(perfdata_of(r)[1].warn->text, "30");
   r = only(run(plan, {token("fresh", 200)}));
   EXPECT_EQ(r.state, State::warning);
   EXPECT_EQ(r.reason, "never_used");
-  EXPECT_FALSE(r.perfdata.at(1).value) << "never used prints U";
+  EXPECT_FALSE(perfdata_of(r).at(1).value) << "never used prints U";
   EXPECT_EQ(only(run(TokensPlan{}, {token("fresh", 200)})).state, State::ok) << "idle only matters when asked";
 }
 
@@ -330,7 +331,7 @@ TEST(TokensCheck, FieldsKeepTheirTypesAndTagsNameTheToken) {
   EXPECT_TRUE(std::holds_alternative<double>(field(r, "idle_days")->value));
   EXPECT_TRUE(std::holds_alternative<bool>(field(r, "found")->value));
   EXPECT_EQ(std::get<std::string>(field(r, "client_id")->value), t.client_id);
-  EXPECT_EQ(r.tags.at(0), (std::pair<std::string, std::string>{"token_id", t.id}));
+  EXPECT_EQ(tags_of(r), (std::vector<std::pair<std::string, std::string>>{{"token_id", t.id}, {"result", r.reason}}));
 }
 
 TEST(TokensDiscover, ListsTheSelectedTokensAndRefusesAnEmptyAnswer) {

@@ -57,7 +57,7 @@ TEST(ZabbixFormatter, ObjectShapeForOneTarget) {
   const json doc = parse(format(single_ok_report()));
   EXPECT_EQ(doc, json::parse(R"({"name":"app1","state":0,"state_text":"OK","result":"token_accepted",
       "message":"HTTP 200 in 0.123s","time":0.123456789,"http_response_code":200,"token_accepted":true})"));
-  // result_code has zabbix_key "-": omitted.
+  // result_code is not in Zabbix: the object has the reason itself.
   EXPECT_FALSE(doc.contains("result_code"));
   EXPECT_FALSE(doc.contains("response_time"));
 }
@@ -69,8 +69,8 @@ TEST(ZabbixFormatter, ExitCodeIsAlwaysZero) {
 
 TEST(ZabbixFormatter, FieldsNeverOverwriteFixedKeys) {
   Report report = single_ok_report();
-  report.root.children[0].fields.push_back({"state", FieldValue{std::int64_t{9}}, ""});
-  report.root.children[0].fields.push_back({"x", FieldValue{std::string("m")}, "message"});
+  report.root.children[0].add(field_metric("state"), std::int64_t{9});
+  report.root.children[0].add(field_metric("x", "message"), std::string("m"));
   const json doc = parse(format(report));
   EXPECT_EQ(doc.at("state"), 0);
   EXPECT_EQ(doc.at("message"), "HTTP 200 in 0.123s");

@@ -6,6 +6,7 @@ namespace cfmon {
 //   {"label", "name", "state", "state_text", "reason", "message",
 //    "perfdata": [{"label","value","uom","warn","crit","min","max"}], "tags": {}, "fields": {},
 //    "children": [<same node shape without "label">]}
+// perfdata, tags and fields are what perfdata_of, tags_of and fields_of derive.
 // Missing or non-finite numbers and missing ranges are null; invalid UTF-8 becomes U+FFFD.
 FormattedOutput format_json(const Report& report);
 }  // namespace cfmon

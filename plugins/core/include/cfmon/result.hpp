@@ -5,44 +5,26 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
+#include "cfmon/metric.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/state.hpp"
 
 namespace cfmon {
 
-// One Nagios performance datum.
-struct PerfDatum {
-  std::string label;
-  std::optional<double> value;   // nullopt prints as "U" (undeterminable)
-  std::string uom;               // "", "s", "B", "c", ...
-  std::optional<Range> warn;
-  std::optional<Range> crit;
-  std::optional<double> min;
-  std::optional<double> max;
-};
-
-// A typed value for line protocol, Zabbix and JSON. Types never change with
-// the outcome (InfluxDB rejects a batch whose field type changes).
-using FieldValue = std::variant<std::int64_t, double, bool, std::string>;
-
-struct Field {
-  std::string key;
-  FieldValue value;
-  std::string zabbix_key;  // name in the Zabbix object; empty = same as key, "-" = omit
-};
-
 struct Result {
   std::string name;          // target name; empty for the root
   State state = State::unknown;
-  std::string reason;        // short machine code: token_accepted, login_redirect, timeout, ...
-  std::string message;       // one human line (may contain anything: formatters escape)
-  std::vector<PerfDatum> perfdata;
-  std::vector<std::pair<std::string, std::string>> tags;  // line-protocol tags
-  std::vector<Field> fields;
+  std::string reason;                // short machine code: token_accepted, login_redirect, timeout, ...
+  std::string message;               // one human line (may contain anything: formatters escape)
+  std::vector<Measurement> metrics;  // in field order; see metric.hpp for what each formatter takes
+  std::vector<std::pair<std::string, std::string>> tags;  // line-protocol tags ("result" is derived)
   std::vector<Result> children;
+
+  // Adds one measurement of a declared metric.
+  void add(const Metric& metric, std::optional<FieldValue> value = std::nullopt, std::optional<Range> warn = {},
+           std::optional<Range> crit = {});
 
   // Sets state to the worst of own state and children (severity order).
   void aggregate_from_children();
