@@ -8,6 +8,7 @@
 
 #include "cfmon/classify.hpp"
 #include "cfmon/perfdata.hpp"
+#include "cfmon/printable.hpp"
 
 namespace cfmon::access {
 namespace {
@@ -193,12 +194,7 @@ std::string summary(const Result& root) {
 }  // namespace
 
 std::string printable_text(std::string_view text, std::size_t max_chars) {
-  std::string out;
-  for (const char c : text.substr(0, max_chars)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f || c == '|') ? '?' : c;
-  }
-  return out;
+  return printable(text, max_chars, kQuotedTarget);
 }
 
 std::vector<http::Request> build_requests(const AccessPlan& plan) {

@@ -827,7 +827,7 @@ class Runner {
   Options& o_;
   int exit_code_ = kExitOk;
   std::unique_ptr<http::Client> http_;
-  std::unique_ptr<cloudflare::Api> api_;
+  std::unique_ptr<cloudflare::TokenAdmin> api_;
 };
 
 }  // namespace

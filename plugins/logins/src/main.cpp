@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
                             const auto settings = cloudflare::for_whole_run(plan.api);
                             cloudflare::ApiClient api(client, settings, hooks);
                             cloudflare::GraphqlCache cached(api, settings, hooks);
-                            return logins::run_logins_check(plan, cached, std::chrono::system_clock::now());
+                            return logins::run_logins_check(plan, api, cached, std::chrono::system_clock::now());
                           },
                           nullptr};
   });

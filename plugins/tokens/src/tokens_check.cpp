@@ -305,7 +305,7 @@ Selection select(const TokensPlan& plan, const std::vector<ServiceTokenInfo>& to
 
 }  // namespace
 
-Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint now) {
+Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api, TimePoint now) {
   Report report = base_report();
   auto list = api.list_service_tokens({});
   if (!list) {
@@ -352,7 +352,7 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
   return report;
 }
 
-Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::Api& api) {
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::TokenDirectory& api) {
   auto list = api.list_service_tokens({});
   if (!list) return list.error().to_error();
   // An empty discovery would make Zabbix delete every discovered item: refuse it.

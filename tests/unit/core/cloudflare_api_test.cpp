@@ -754,7 +754,7 @@ TEST(CloudflareApi, ACreateAnswerWithoutASecretIsAnError) {
   EXPECT_EQ(Json::parse(http.sent.at(0).body), (Json{{"name", "ci"}}));
 }
 
-TEST(CloudflareApi, RotateRefreshUpdateDeleteUseTheDocumentedRequests) {
+TEST(CloudflareApi, RotateRefreshDeleteUseTheDocumentedRequests) {
   FakeHttp http([](const http::Request& r) {
     Json t = token_json(4);
     if (r.url.ends_with("/rotate")) t["client_secret"] = "new-secret";
@@ -767,9 +767,8 @@ TEST(CloudflareApi, RotateRefreshUpdateDeleteUseTheDocumentedRequests) {
   EXPECT_EQ(rotated->client_secret.reveal(), "new-secret");
   ASSERT_TRUE(api.rotate_service_token("abc", std::nullopt));
   ASSERT_TRUE(api.refresh_service_token("abc"));
-  ASSERT_TRUE(api.update_service_token("abc", TokenUpdate{std::nullopt, std::nullopt, false}));
   ASSERT_TRUE(api.delete_service_token("abc"));
-  ASSERT_EQ(http.sent.size(), 5U);
+  ASSERT_EQ(http.sent.size(), 4U);
   const std::string base = std::string("https://api.example.test/client/v4/accounts/") + kAccount + "/access/service_tokens/abc";
   EXPECT_EQ(http.sent[0].method, "POST");
   EXPECT_EQ(http.sent[0].url, base + "/rotate");
@@ -777,10 +776,8 @@ TEST(CloudflareApi, RotateRefreshUpdateDeleteUseTheDocumentedRequests) {
   EXPECT_EQ(Json::parse(http.sent[1].body), Json::object()) << "no grace: the old secret dies at once";
   EXPECT_EQ(http.sent[2].url, base + "/refresh");
   EXPECT_TRUE(http.sent[2].body.empty()) << "refresh declares no request body";
-  EXPECT_EQ(http.sent[3].method, "PUT");
-  EXPECT_EQ(Json::parse(http.sent[3].body), (Json{{"enabled", false}}));
-  EXPECT_EQ(http.sent[4].method, "DELETE");
-  EXPECT_EQ(http.sent[4].url, base);
+  EXPECT_EQ(http.sent[3].method, "DELETE");
+  EXPECT_EQ(http.sent[3].url, base);
 }
 
 // ---------------------------------------------------------------- GraphQL
