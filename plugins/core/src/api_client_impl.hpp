@@ -48,8 +48,8 @@ struct ApiClient::Impl {
 
   // Refresh and delete: the envelope says whether it happened; the token in the answer
   // is optional metadata (the schema requires none of it, the id included).
-  ApiResult<ServiceTokenInfo> call_for_token(const std::string& method, const std::string& url,
-                                             const std::string& body, std::string_view id);
+  ApiResult<ServiceTokenInfo> call_for_token(const std::string& method, const std::string& url, const std::string& body,
+                                             std::string_view id);
 };
 
 }  // namespace cfmon::cloudflare

@@ -6,18 +6,30 @@ namespace cfmon::cloudflare {
 
 std::string_view api_error_kind_name(ApiErrorKind kind) noexcept {
   switch (kind) {
-    case ApiErrorKind::config: return "config_error";
-    case ApiErrorKind::transport: return "api_unreachable";
-    case ApiErrorKind::timeout: return "api_timeout";
-    case ApiErrorKind::rate_limited: return "api_rate_limited";
-    case ApiErrorKind::unauthorized: return "api_unauthorized";
-    case ApiErrorKind::forbidden: return "api_forbidden";
-    case ApiErrorKind::no_organization: return "api_no_organization";
-    case ApiErrorKind::not_found: return "api_not_found";
-    case ApiErrorKind::bad_request: return "api_bad_request";
-    case ApiErrorKind::server_error: return "api_server_error";
-    case ApiErrorKind::bad_response: return "api_bad_response";
-    case ApiErrorKind::api_error: return "api_error";
+    case ApiErrorKind::config:
+      return "config_error";
+    case ApiErrorKind::transport:
+      return "api_unreachable";
+    case ApiErrorKind::timeout:
+      return "api_timeout";
+    case ApiErrorKind::rate_limited:
+      return "api_rate_limited";
+    case ApiErrorKind::unauthorized:
+      return "api_unauthorized";
+    case ApiErrorKind::forbidden:
+      return "api_forbidden";
+    case ApiErrorKind::no_organization:
+      return "api_no_organization";
+    case ApiErrorKind::not_found:
+      return "api_not_found";
+    case ApiErrorKind::bad_request:
+      return "api_bad_request";
+    case ApiErrorKind::server_error:
+      return "api_server_error";
+    case ApiErrorKind::bad_response:
+      return "api_bad_response";
+    case ApiErrorKind::api_error:
+      return "api_error";
   }
   return "api_error";
 }
@@ -52,7 +64,8 @@ ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& o
         return e;
       case 9109:
         e.kind = ApiErrorKind::unauthorized;
-        e.message = "the API token is invalid or revoked, or not allowed on account " + std::string(account_id) + suffix;
+        e.message =
+            "the API token is invalid or revoked, or not allowed on account " + std::string(account_id) + suffix;
         return e;
       case 1000:
         e.kind = ApiErrorKind::unauthorized;
@@ -60,7 +73,8 @@ ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& o
         return e;
       case 9999:
         e.kind = ApiErrorKind::no_organization;
-        e.message = "account " + std::string(account_id) + " has no Access organization (Zero Trust not set up)" + suffix;
+        e.message =
+            "account " + std::string(account_id) + " has no Access organization (Zero Trust not set up)" + suffix;
         return e;
       case 7003:
         e.kind = ApiErrorKind::bad_request;

@@ -79,7 +79,7 @@ SteadyPoint Transport::deadline() const {
 }
 
 http::Request Transport::make_request(const std::string& method, const std::string& url, std::string body,
-                           std::chrono::milliseconds timeout) const {
+                                      std::chrono::milliseconds timeout) const {
   http::Request r;
   r.url = url;
   r.method = method;
@@ -105,16 +105,15 @@ http::Request Transport::make_request(const std::string& method, const std::stri
 
 // One HTTP exchange, with 429 waits that fit before `deadline`. Returns the raw
 // response (any status) or a transport/timeout/rate-limit error.
-ApiResult<http::Response> Transport::exchange(const std::string& method, const std::string& url, const std::string& body,
-                                   SteadyPoint deadline) {
+ApiResult<http::Response> Transport::exchange(const std::string& method, const std::string& url,
+                                              const std::string& body, SteadyPoint deadline) {
   using namespace std::chrono;
   unsigned retries = 0;
   for (;;) {
     const auto remaining = duration_cast<milliseconds>(deadline - hooks_.steady_now());
     if (remaining <= milliseconds::zero()) {
-      return make_api_error(ApiErrorKind::timeout, "no answer from the Cloudflare API within " +
-                                                       budget_text(settings_.timeout) +
-                                                       " s");
+      return make_api_error(ApiErrorKind::timeout,
+                            "no answer from the Cloudflare API within " + budget_text(settings_.timeout) + " s");
     }
     auto request = make_request(method, url, body, remaining);
     ++sent_;
@@ -134,8 +133,8 @@ ApiResult<http::Response> Transport::exchange(const std::string& method, const s
                                                          detail + ")");
     }
     auto& response = std::get<http::Response>(outcome);
-    log(method + " " + url + " -> " + std::to_string(response.status) + " in " +
-        seconds_text(response.timings.total) + " s");
+    log(method + " " + url + " -> " + std::to_string(response.status) + " in " + seconds_text(response.timings.total) +
+        " s");
     if (response.status != 429) return std::move(response);
 
     const auto wait = retry_after_of(response, hooks_.wall_now());
@@ -153,8 +152,7 @@ ApiResult<http::Response> Transport::exchange(const std::string& method, const s
     const auto margin = std::min(milliseconds{1000}, duration_cast<milliseconds>(settings_.timeout) / 4);
     if (retries >= settings_.max_rate_limit_retries || duration_cast<milliseconds>(*wait) + margin > left) {
       e.message = limit + ": retry in " + std::to_string(wait->count()) + " s, beyond this run's " +
-                  budget_text(settings_.timeout) +
-                  " s budget; use --cache-ttl to spend fewer requests";
+                  budget_text(settings_.timeout) + " s budget; use --cache-ttl to spend fewer requests";
       return e;
     }
     ++retries;
@@ -186,8 +184,8 @@ ApiResult<Envelope> Transport::envelope_of(http::Response& response, const Op& o
   if (json.is_discarded()) {
     const auto type = response.header("content-type").value_or("");
     const auto first = response.body.find_first_not_of(" \t\r\n");
-    const bool html = lower(type).find("html") != std::string::npos ||
-                      (first != std::string::npos && response.body[first] == '<');
+    const bool html =
+        lower(type).find("html") != std::string::npos || (first != std::string::npos && response.body[first] == '<');
     if (status >= 500) {
       return make_api_error(ApiErrorKind::server_error,
                             "the Cloudflare API failed (HTTP " + std::to_string(status) + ", " +
@@ -203,15 +201,16 @@ ApiResult<Envelope> Transport::envelope_of(http::Response& response, const Op& o
     }
     return make_api_error(ApiErrorKind::bad_response,
                           "the API answered HTTP " + std::to_string(status) + " with " +
-                              (html ? "an HTML page" : response.body.empty() ? "an empty body" : "invalid or truncated JSON") +
+                              (html                    ? "an HTML page"
+                               : response.body.empty() ? "an empty body"
+                                                       : "invalid or truncated JSON") +
                               ", not an API answer",
                           status);
   }
   if (!json.is_object() || !json.contains("success") || !json["success"].is_boolean()) {
     if (status >= 500) {
       return make_api_error(ApiErrorKind::server_error,
-                            "the Cloudflare API failed (HTTP " + std::to_string(status) + "); try again later",
-                            status);
+                            "the Cloudflare API failed (HTTP " + std::to_string(status) + "); try again later", status);
     }
     return make_api_error(ApiErrorKind::bad_response,
                           "the API answered HTTP " + std::to_string(status) +
@@ -237,8 +236,8 @@ ApiResult<Envelope> Transport::envelope_of(http::Response& response, const Op& o
   return env;
 }
 
-ApiResult<Envelope> Transport::call(const std::string& method, const std::string& url, const std::string& body, const Op& op,
-                         SteadyPoint deadline) {
+ApiResult<Envelope> Transport::call(const std::string& method, const std::string& url, const std::string& body,
+                                    const Op& op, SteadyPoint deadline) {
   auto response = exchange(method, url, body, deadline);
   if (!response) return response.error();
   auto env = envelope_of(*response, op);
@@ -259,19 +258,20 @@ ApiResult<Json> Transport::list_all(const std::string& url, const std::string& q
                                                             std::to_string(settings_.max_pages) + " pages of " +
                                                             std::to_string(per_page) + "; gave up");
     }
-    auto env = call("GET", url + "?page=" + std::to_string(page) + "&per_page=" + std::to_string(per_page) + query,
-                    "", op, deadline);
+    auto env = call("GET", url + "?page=" + std::to_string(page) + "&per_page=" + std::to_string(per_page) + query, "",
+                    op, deadline);
     if (!env) {
       ApiError e = env.error();
       if (e.kind == ApiErrorKind::timeout && page > 1) {
-        e.message = "the " + std::string(words.short_list) + " was still incomplete after " +
-                    std::to_string(page - 1) + " pages when the " + budget_text(settings_.timeout) +
+        e.message = "the " + std::string(words.short_list) + " was still incomplete after " + std::to_string(page - 1) +
+                    " pages when the " + budget_text(settings_.timeout) +
                     " s budget ran out (does the API keep paginating?)";
       }
       return e;
     }
     if (!env->result.is_array()) {
-      return make_api_error(ApiErrorKind::bad_response, "the " + std::string(words.list) + " answer has no result array");
+      return make_api_error(ApiErrorKind::bad_response,
+                            "the " + std::string(words.list) + " answer has no result array");
     }
     const std::size_t n = env->result.size();
     bytes += env->bytes;

@@ -22,7 +22,9 @@ namespace {
 
 constexpr std::size_t kMaxEntryBytes = 64 * 1024 * 1024;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 struct Fd {
   int fd = -1;
@@ -207,8 +209,7 @@ bool CacheStore::write(const std::string& request, const nlohmann::json& data, T
   problem->clear();
   if (!ensure_dir(problem)) return false;
   const std::string path = path_for(request);
-  const nlohmann::json entry = {
-      {"version", 1}, {"request", request}, {"stored_at", unix_seconds(now)}, {"data", data}};
+  const nlohmann::json entry = {{"version", 1}, {"request", request}, {"stored_at", unix_seconds(now)}, {"data", data}};
   const std::string text = entry.dump();
   std::string temp = dir_ + "/." + scope_ + "-XXXXXX";
   const int raw = ::mkstemp(temp.data());

@@ -23,7 +23,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace cfmon::detail {
 
 // --cache-ttl at most (api_options): entries of other scopes older than this are dead.

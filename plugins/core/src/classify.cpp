@@ -25,7 +25,9 @@ std::string_view location_path(std::string_view location) {
 }
 
 // Server text echoed in a message: bounded, printable, never a '|'.
-std::string sanitise(std::string_view text, std::size_t max = 120) { return printable(text, max, kVerdictText); }
+std::string sanitise(std::string_view text, std::size_t max = 120) {
+  return printable(text, max, kVerdictText);
+}
 
 std::string origin_error_name(long status) {
   switch (status) {

@@ -69,11 +69,9 @@ std::optional<Error> validate_settings(const ApiSettings& s) {
   }
   const auto& account = s.credentials.account_id;
   if (account.empty()) return Error{"missing Cloudflare account ID"};
-  if (account.size() > 64 || !std::all_of(account.begin(), account.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0;
-      })) {
-    return Error{"the account ID must be letters and digits (32 hex characters), not '" +
-                 printable(account) + "'"};
+  if (account.size() > 64 || !std::all_of(account.begin(), account.end(),
+                                          [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+    return Error{"the account ID must be letters and digits (32 hex characters), not '" + printable(account) + "'"};
   }
   const auto token = s.credentials.api_token.reveal();
   if (token.empty()) return Error{"missing Cloudflare API token"};

@@ -113,7 +113,9 @@ Expected<Secret> read_secret_file(const std::string& path, std::string_view what
   return secret;
 }
 
-CredentialLookup::~CredentialLookup() { cleanse(file_values_); }
+CredentialLookup::~CredentialLookup() {
+  cleanse(file_values_);
+}
 
 std::optional<Error> CredentialLookup::read_env_file(const std::optional<std::string>& path) {
   if (!path) return std::nullopt;

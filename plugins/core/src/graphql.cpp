@@ -13,8 +13,8 @@ ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohm
   if (auto e = impl_->check_config()) return *e;
   const Json body = {{"query", std::string(query)}, {"variables", variables}};
   const Op op{"Account Analytics Read", "", false};
-  auto response = impl_->transport.exchange("POST", impl_->transport.base() + "/graphql", body.dump(),
-                                             impl_->transport.deadline());
+  auto response =
+      impl_->transport.exchange("POST", impl_->transport.base() + "/graphql", body.dump(), impl_->transport.deadline());
   if (!response) return response.error();
   const long status = response->status;
   detail::JsonParse parsed = detail::JsonParse::invalid;
@@ -57,7 +57,8 @@ ApiResult<nlohmann::json> ApiClient::graphql(std::string_view query, const nlohm
     return e;
   }
   if (status < 200 || status >= 300) {
-    return map_api_errors(status, {}, op, impl_->settings().credentials.api_token, impl_->settings().credentials.account_id);
+    return map_api_errors(status, {}, op, impl_->settings().credentials.api_token,
+                          impl_->settings().credentials.account_id);
   }
   auto data = json.find("data");
   if (data == json.end() || data->is_null()) {

@@ -31,7 +31,9 @@ GraphqlCache::GraphqlCache(GraphqlApi& inner, const ApiSettings& settings, ApiHo
 
 GraphqlCache::~GraphqlCache() = default;
 
-std::size_t GraphqlCache::cache_hits() const noexcept { return cache_->hits(); }
+std::size_t GraphqlCache::cache_hits() const noexcept {
+  return cache_->hits();
+}
 
 ApiResult<nlohmann::json> GraphqlCache::graphql(std::string_view query, const nlohmann::json& variables) {
   if (!cache_->enabled() || !on_ttl_grid(variables, cache_->ttl())) return inner_.graphql(query, variables);

@@ -19,7 +19,9 @@ bool is_safe_id(std::string_view id) {
   });
 }
 
-std::string short_object(std::string_view id) { return "service token " + detail::printable(id, 64); }
+std::string short_object(std::string_view id) {
+  return "service token " + detail::printable(id, 64);
+}
 
 constexpr ListWords kTokenListWords{"service token list", "token list", "tokens", "service tokens"};
 
@@ -59,7 +61,8 @@ ApiResult<CreatedToken> ApiClient::Impl::call_for_secret(const std::string& meth
 
 ApiResult<ServiceTokenInfo> ApiClient::Impl::call_for_token(const std::string& method, const std::string& url,
                                                             const std::string& body, std::string_view id) {
-  auto env = transport.call(method, url, body, write_op("service token " + detail::printable(id, 64)), transport.deadline());
+  auto env =
+      transport.call(method, url, body, write_op("service token " + detail::printable(id, 64)), transport.deadline());
   if (!env) return env.error();
   after_write();
   std::vector<std::string> warnings;
@@ -74,8 +77,12 @@ ApiClient::ApiClient(http::Client& http, ApiSettings settings, ApiHooks hooks)
 
 ApiClient::~ApiClient() = default;
 
-std::size_t ApiClient::requests_sent() const noexcept { return impl_->transport.sent(); }
-std::size_t ApiClient::cache_hits() const noexcept { return impl_->cache.hits(); }
+std::size_t ApiClient::requests_sent() const noexcept {
+  return impl_->transport.sent();
+}
+std::size_t ApiClient::cache_hits() const noexcept {
+  return impl_->cache.hits();
+}
 
 ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const ListQuery& query) {
   if (auto e = impl_->check_config()) return *e;
@@ -109,7 +116,8 @@ ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const Li
 
 ApiResult<ServiceTokenInfo> ApiClient::get_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (!is_safe_id(id))
+    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
   const auto deadline = impl_->transport.deadline();
   const std::string url = impl_->tokens_path() + "/" + std::string(id);
   auto raw = impl_->cache.read("get service_token " + std::string(id), deadline, [&]() -> ApiResult<Json> {
@@ -134,7 +142,8 @@ ApiResult<CreatedToken> ApiClient::create_service_token(std::string_view name,
 ApiResult<CreatedToken> ApiClient::rotate_service_token(
     std::string_view id, const std::optional<TimePoint>& previous_client_secret_expires_at) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (!is_safe_id(id))
+    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
   Json body = Json::object();
   if (previous_client_secret_expires_at) {
     body["previous_client_secret_expires_at"] = format_rfc3339(*previous_client_secret_expires_at);
@@ -145,14 +154,16 @@ ApiResult<CreatedToken> ApiClient::rotate_service_token(
 
 ApiResult<ServiceTokenInfo> ApiClient::refresh_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (!is_safe_id(id))
+    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
   // The schema declares no request body for refresh (a schema mock answers 415 to "{}").
   return impl_->call_for_token("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "", id);
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::delete_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id)) return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (!is_safe_id(id))
+    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
   return impl_->call_for_token("DELETE", impl_->tokens_path() + "/" + std::string(id), "", id);
 }
 

@@ -10,7 +10,9 @@
 namespace cfmon {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly `width` digits at text[pos]; advances pos.
 std::optional<int> read_fixed_number(std::string_view text, std::size_t& pos, std::size_t width) {
