@@ -1,7 +1,5 @@
 #include "api_transport.hpp"
 
-#include "cfmon/cloudflare_api.hpp"
-
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "cfmon/cloudflare_api.hpp"
 #include "json_bounded.hpp"
 #include "text_util.hpp"
 
