@@ -7,7 +7,9 @@
 
 namespace cfmon::cli {
 
-std::string printable(std::string_view text, std::size_t max_chars) { return cfmon::printable(text, max_chars); }
+std::string printable(std::string_view text, std::size_t max_chars) {
+  return cfmon::printable(text, max_chars);
+}
 
 namespace {
 

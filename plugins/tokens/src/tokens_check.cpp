@@ -352,7 +352,8 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api,
   return report;
 }
 
-Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::TokenDirectory& api) {
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan,
+                                                                    cloudflare::TokenDirectory& api) {
   auto list = api.list_service_tokens({});
   if (!list) return list.error().to_error();
   // An empty discovery would make Zabbix delete every discovered item: refuse it.

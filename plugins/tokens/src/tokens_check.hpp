@@ -36,6 +36,7 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api,
 
 // The tokens a plan selects, for --discover: every selected token found, or an error
 // (API failure, an empty list, or none of the selected tokens found).
-Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::TokenDirectory& api);
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan,
+                                                                    cloudflare::TokenDirectory& api);
 
 }  // namespace cfmon::tokens
