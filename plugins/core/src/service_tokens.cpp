@@ -19,6 +19,12 @@ bool is_safe_id(std::string_view id) {
   });
 }
 
+// A malformed id, refused before a request is sent.
+std::optional<ApiError> refuse_id(std::string_view id) {
+  if (is_safe_id(id)) return std::nullopt;
+  return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+}
+
 std::string short_object(std::string_view id) {
   return "service token " + detail::printable(id, 64);
 }
@@ -116,8 +122,7 @@ ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const Li
 
 ApiResult<ServiceTokenInfo> ApiClient::get_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id))
-    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (auto e = refuse_id(id)) return *e;
   const auto deadline = impl_->transport.deadline();
   const std::string url = impl_->tokens_path() + "/" + std::string(id);
   auto raw = impl_->cache.read("get service_token " + std::string(id), deadline, [&]() -> ApiResult<Json> {
@@ -142,8 +147,7 @@ ApiResult<CreatedToken> ApiClient::create_service_token(std::string_view name,
 ApiResult<CreatedToken> ApiClient::rotate_service_token(
     std::string_view id, const std::optional<TimePoint>& previous_client_secret_expires_at) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id))
-    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (auto e = refuse_id(id)) return *e;
   Json body = Json::object();
   if (previous_client_secret_expires_at) {
     body["previous_client_secret_expires_at"] = format_rfc3339(*previous_client_secret_expires_at);
@@ -154,16 +158,14 @@ ApiResult<CreatedToken> ApiClient::rotate_service_token(
 
 ApiResult<ServiceTokenInfo> ApiClient::refresh_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id))
-    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (auto e = refuse_id(id)) return *e;
   // The schema declares no request body for refresh (a schema mock answers 415 to "{}").
   return impl_->call_for_token("POST", impl_->tokens_path() + "/" + std::string(id) + "/refresh", "", id);
 }
 
 ApiResult<ServiceTokenInfo> ApiClient::delete_service_token(std::string_view id) {
   if (auto e = impl_->check_config()) return *e;
-  if (!is_safe_id(id))
-    return make_api_error(ApiErrorKind::bad_request, "malformed service token ID '" + detail::printable(id) + "'");
+  if (auto e = refuse_id(id)) return *e;
   return impl_->call_for_token("DELETE", impl_->tokens_path() + "/" + std::string(id), "", id);
 }
 
