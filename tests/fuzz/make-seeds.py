@@ -59,7 +59,7 @@ def formatter_seeds(corpus):
 PER_PAGE = [1, 5, 10, 20, 25, 50, 100, 1000]
 HEADERS = ["content-type", "retry-after", "ratelimit", "x-ratelimit-reset"]
 STATUSES = [200, 200, 200, 200, 400, 401, 403, 404, 429, 429, 500, 502, 503, 301]
-OPS = ["list", "get", "create", "update", "rotate", "refresh", "delete", "graphql"]
+OPS = ["list", "get", "create", "rotate", "refresh", "delete", "graphql"]
 
 
 def api_seed(per_page, op, answers, id_text=None):
@@ -118,7 +118,7 @@ def api_seeds(corpus):
         "429-ratelimit-header": api_seed(100, "refresh", [("answer", 429, [("ratelimit", '"default";r=0;t=2')], ""), ("answer", 200, [], envelope(token(5)))]),
         "429-http-date": api_seed(100, "delete", [("answer", 429, [("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"), ("x-ratelimit-reset", "1893456000")], "")]),
         # $TOKEN: the fake server puts the API token there (a server that reflects it).
-        "forbidden-echo": api_seed(100, "update", [("answer", 403, js, envelope(None, success=False, errors=[{"code": 10000, "message": "Authentication error for Bearer $TOKEN"}]))]),
+        "forbidden-echo": api_seed(100, "delete", [("answer", 403, js, envelope(None, success=False, errors=[{"code": 10000, "message": "Authentication error for Bearer $TOKEN"}]))]),
         "errors-every-code": api_seed(100, "get", [("answer", 400, js, envelope(None, success=False, errors=[{"code": c, "message": "m"} for c in (9109, 1000, 9999, 7003, 12135, 11021, 12091, 42)]))]),
         "html-502": api_seed(100, "list", [("answer", 502, [("content-type", "text/html")], "<html><body><h1>502 Bad Gateway</h1>cloudflare</body></html>")]),
         "success-false-no-errors": api_seed(100, "get", [("answer", 200, js, envelope(None, success=False))]),

@@ -9,6 +9,7 @@
 #include "cfmon/classify.hpp"
 #include "cfmon/findings.hpp"
 #include "cfmon/metric.hpp"
+#include "cfmon/printable.hpp"
 
 namespace cfmon::access {
 namespace {
@@ -168,12 +169,7 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
 }  // namespace
 
 std::string printable_text(std::string_view text, std::size_t max_chars) {
-  std::string out;
-  for (const char c : text.substr(0, max_chars)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f || c == '|') ? '?' : c;
-  }
-  return out;
+  return printable(text, max_chars, kQuotedTarget);
 }
 
 std::vector<http::Request> build_requests(const AccessPlan& plan) {

@@ -47,7 +47,7 @@ struct AccessPlan {
 Report run_access_check(const AccessPlan& plan, http::Client& client);
 
 // Text from a user or a server made safe for a one-line message: control bytes and '|'
-// become '?', and at most `max_chars` are kept.
+// become '?', and at most `max_chars` are kept (cfmon::printable, kQuotedTarget).
 std::string printable_text(std::string_view text, std::size_t max_chars);
 
 // The requests the plan sends, in target order (authenticated ones first, then

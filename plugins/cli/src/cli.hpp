@@ -38,8 +38,8 @@ struct CliContext {
   EnvLookup env;
   std::function<cloudflare::TimePoint()> now;
   std::function<std::unique_ptr<http::Client>(int verbosity)> make_http;
-  std::function<std::unique_ptr<cloudflare::Api>(http::Client& http, cloudflare::ApiSettings settings,
-                                                 cloudflare::ApiHooks hooks)>
+  std::function<std::unique_ptr<cloudflare::TokenAdmin>(http::Client& http, cloudflare::ApiSettings settings,
+                                                        cloudflare::ApiHooks hooks)>
       make_api;
   // How --env-file is written (defaults; tests inject a failing directory sync).
   EnvWriteOptions env_write;

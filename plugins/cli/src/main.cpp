@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     return std::make_unique<http::CurlClient>(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
   };
   context.make_api = [](http::Client& http, cloudflare::ApiSettings settings,
-                        cloudflare::ApiHooks hooks) -> std::unique_ptr<cloudflare::Api> {
+                        cloudflare::ApiHooks hooks) -> std::unique_ptr<cloudflare::TokenAdmin> {
     return std::make_unique<cloudflare::ApiClient>(http, std::move(settings), std::move(hooks));
   };
   try {

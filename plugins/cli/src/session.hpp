@@ -65,7 +65,7 @@ class Session {
   Options& o_;
   int exit_code_ = kExitOk;
   std::unique_ptr<http::Client> http_;
-  std::unique_ptr<cloudflare::Api> api_;
+  std::unique_ptr<cloudflare::TokenAdmin> api_;
 };
 
 // --var-prefix, --show-secret, --overwrite: where a new secret goes (create, rotate).

@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include "cfmon/printable.hpp"
+
 namespace cfmon::cli {
 
 std::string printable(std::string_view text, std::size_t max_chars) {
-  std::string out;
-  for (const char c : text.substr(0, max_chars)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  if (text.size() > max_chars) out += "...";
-  return out;
+  return cfmon::printable(text, max_chars);
 }
 
 namespace {

@@ -69,7 +69,7 @@ std::vector<std::string> keys_to_remove(const DotenvMap& env, std::string_view c
 // Returns a one-line description naming the key (and the other client ID), or "".
 std::string overwrite_conflict(const DotenvMap& env, const EnvKeys& keys, std::string_view client_id);
 
-// Control characters of server-supplied text shown on a terminal become '?'.
+// Control characters of server-supplied text shown on a terminal become '?' (cfmon::printable).
 std::string printable(std::string_view text, std::size_t max_chars = 200);
 
 }  // namespace cfmon::cli

@@ -21,9 +21,10 @@ namespace cfmon::detail {
 namespace {
 
 constexpr std::size_t kMaxEntryBytes = 64 * 1024 * 1024;
-constexpr std::size_t kScopeChars = 16;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 struct Fd {
   int fd = -1;
@@ -80,18 +81,6 @@ std::string sha256_hex(std::string_view data, std::size_t chars) {
     out += hex[digest[i] & 0x0f];
   }
   return out;
-}
-
-std::string cache_scope(const cloudflare::ApiSettings& settings, std::string_view purpose) {
-  std::string base = settings.base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  // The API token only by hash: it never reaches the disk, and two tokens never share.
-  std::string key = base + "\n" + settings.credentials.account_id + "\n" +
-                    sha256_hex(settings.credentials.api_token.reveal()) + "\n" + std::string(purpose);
-  // What decides whom the answer came from and whether it was verified.
-  key += std::string("\ninsecure=") + (settings.insecure ? "1" : "0") + "\nca=" + settings.ca_file;
-  for (const auto& r : settings.resolve) key += "\nresolve=" + r;
-  return sha256_hex(key, kScopeChars);
 }
 
 CacheLock::~CacheLock() {
@@ -220,8 +209,7 @@ bool CacheStore::write(const std::string& request, const nlohmann::json& data, T
   problem->clear();
   if (!ensure_dir(problem)) return false;
   const std::string path = path_for(request);
-  const nlohmann::json entry = {
-      {"version", 1}, {"request", request}, {"stored_at", unix_seconds(now)}, {"data", data}};
+  const nlohmann::json entry = {{"version", 1}, {"request", request}, {"stored_at", unix_seconds(now)}, {"data", data}};
   const std::string text = entry.dump();
   std::string temp = dir_ + "/." + scope_ + "-XXXXXX";
   const int raw = ::mkstemp(temp.data());

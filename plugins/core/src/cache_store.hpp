@@ -1,9 +1,9 @@
 #pragma once
-// The on-disk cache of API reads (internal to the core; see cloudflare_api.hpp).
+// The on-disk store of API reads (internal to the core; read_cache.hpp reads through it).
 //
 // One JSON file per request: <dir>/<scope>-<hash of the request>.json holding
 // {"version":1, "request": ..., "stored_at": <unix s>, "data": ...}; its mtime is
-// stored_at too. The scope (cache_scope) is a hash of everything that decides whom an
+// stored_at too. The scope (read_cache.hpp: cache_scope) is a hash of everything that decides whom an
 // answer came from and how far it can be trusted: API URL, account, a hash of the API
 // token, -k, --resolve, --ca-file. So the file names say nothing, two tokens never
 // share entries, and an answer fetched with -k never serves a verified run.
@@ -23,19 +23,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cfmon/cloudflare_api.hpp"
-
 namespace cfmon::detail {
 
 // --cache-ttl at most (api_options): entries of other scopes older than this are dead.
 inline constexpr std::chrono::seconds kLongestCacheTtl{86400};
 
+// Length of a scope: the first characters of a SHA-256 in hex.
+inline constexpr std::size_t kScopeChars = 16;
+
 // SHA-256 of `data` as lowercase hex, cut to `chars`.
 std::string sha256_hex(std::string_view data, std::size_t chars = 64);
-
-// The 16-character scope of a cache of `settings` (see above); `purpose` separates the
-// REST and GraphQL caches.
-std::string cache_scope(const cloudflare::ApiSettings& settings, std::string_view purpose);
 
 // An exclusive flock, released (and the descriptor closed) on destruction.
 class CacheLock {
@@ -83,41 +80,5 @@ class CacheStore {
   bool dir_checked_ = false;
   bool dir_ok_ = false;
 };
-
-// What a read through the cache needs from its caller.
-struct CacheHooks {
-  std::function<CacheStore::TimePoint()> now;
-  std::function<void(const std::string&)> log;
-  std::function<void()> on_hit;
-};
-
-// The read both API caches share: a fresh entry, else, under the entry's lock so that
-// concurrent misses ask the API once, `fetch()` (an Expected<nlohmann::json, E>),
-// whose success is stored. Errors are never cached. Waits at most `lock_budget` for
-// another process's refresh, then asks the API itself.
-template <class Fetch>
-auto read_through(CacheStore& store, const std::string& request, std::chrono::milliseconds lock_budget,
-                  const CacheHooks& hooks, Fetch&& fetch) -> decltype(fetch()) {
-  auto log = [&](const std::string& line) {
-    if (hooks.log) hooks.log(line);
-  };
-  auto hit = [&](nlohmann::json& data, const char* how) -> decltype(fetch()) {
-    if (hooks.on_hit) hooks.on_hit();
-    log(std::string(how) + request);
-    return std::move(data);
-  };
-  std::string problem;
-  if (auto entry = store.read(request, hooks.now(), &problem)) return hit(*entry, "cache hit: ");
-  if (!problem.empty()) log("cache: " + problem);
-  auto lock = store.lock(request, lock_budget, &problem);
-  if (!lock) {
-    log("cache: " + problem + "; asking the API directly");
-    return fetch();
-  }
-  if (auto entry = store.read(request, hooks.now(), &problem)) return hit(*entry, "cache hit after waiting: ");
-  auto fresh = fetch();
-  if (fresh && !store.write(request, *fresh, hooks.now(), &problem)) log("cache: " + problem);
-  return fresh;
-}
 
 }  // namespace cfmon::detail

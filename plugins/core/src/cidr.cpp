@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "cfmon/printable.hpp"
+
 namespace cfmon {
 namespace {
 
@@ -17,28 +19,23 @@ IpAddress unmapped(const IpAddress& a) {
   return v4;
 }
 
-bool printable(std::string_view s) {
-  for (const char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Expected<IpAddress> parse_ip_address(std::string_view text) {
   const std::string s(text);
   IpAddress a;
-  if (s.size() < 64 && printable(s)) {
+  if (s.size() < 64 && !has_control_characters(s)) {
     if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) return a;
     a.v6 = true;
     if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) return a;
   }
-  return make_error("'" + (printable(s) ? s : std::string("(unprintable)")) + "' is not an IPv4 or IPv6 address");
+  return make_error("'" + (!has_control_characters(s) ? s : std::string("(unprintable)")) +
+                    "' is not an IPv4 or IPv6 address");
 }
 
 Expected<Cidr> parse_cidr(std::string_view text) {
-  const std::string quoted = "'" + (printable(text) ? std::string(text) : std::string("(unprintable)")) + "'";
+  const std::string quoted =
+      "'" + (!has_control_characters(text) ? std::string(text) : std::string("(unprintable)")) + "'";
   const auto slash = text.find('/');
   auto address = parse_ip_address(text.substr(0, slash));
   if (!address) return make_error(quoted + " is not a CIDR network (e.g. 192.0.2.0/24 or 2001:db8::/32)");

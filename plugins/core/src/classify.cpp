@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "cfmon/printable.hpp"
+
 namespace cfmon {
 namespace {
 
@@ -24,13 +26,7 @@ std::string_view location_path(std::string_view location) {
 
 // Server text echoed in a message: bounded, printable, never a '|'.
 std::string sanitise(std::string_view text, std::size_t max = 120) {
-  std::string out;
-  for (const char c : text.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f || c == '|') ? ' ' : c;
-  }
-  if (text.size() > max) out += "...";
-  return out;
+  return printable(text, max, kVerdictText);
 }
 
 std::string origin_error_name(long status) {

@@ -46,13 +46,6 @@ std::string client_secret_variable(std::string_view suffix) {
   return "CF_SERVICE_TOKEN_CLIENT_SECRET" + normalised_suffix(suffix);
 }
 
-bool has_control_characters(std::string_view text) noexcept {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
 bool is_header_name(std::string_view name) noexcept {
   constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
   return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
@@ -100,8 +93,8 @@ std::optional<Error> probe_regular_file(const std::string& path, std::string_vie
   return std::nullopt;
 }
 
-Expected<Secret> read_secret_file(const std::string& path) {
-  auto text = detail::read_text_file(path, 64 * 1024, "client secret file");
+Expected<Secret> read_secret_file(const std::string& path, std::string_view what, std::string_view noun) {
+  auto text = detail::read_text_file(path, 64 * 1024, what);
   if (!text) return text.error();
   std::string value = std::move(*text);
   cleanse(*text);
@@ -109,58 +102,71 @@ Expected<Secret> read_secret_file(const std::string& path) {
          (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' || value.back() == '\t')) {
     value.pop_back();
   }
-  const std::string prefix = "client secret file '" + detail::printable(path, 200) + "' ";
+  const std::string prefix = std::string(what) + " '" + detail::printable(path, 200) + "' ";
   if (value.empty()) return make_error(prefix + "is empty");
-  if (value.find('\n') != std::string::npos) {
+  if (value.find_first_of("\r\n") != std::string::npos) {
     cleanse(value);
-    return make_error(prefix + "must hold the secret alone on one line");
+    return make_error(prefix + "must hold the " + std::string(noun) + " alone on one line");
   }
   Secret secret(value);
   cleanse(value);
   return secret;
 }
 
+CredentialLookup::~CredentialLookup() {
+  cleanse(file_values_);
+}
+
+std::optional<Error> CredentialLookup::read_env_file(const std::optional<std::string>& path) {
+  if (!path) return std::nullopt;
+  auto parsed = read_dotenv_file(*path);
+  if (!parsed) return parsed.error();
+  file_values_ = std::move(*parsed);
+  env_file_ = path;
+  return std::nullopt;
+}
+
+std::optional<std::string> CredentialLookup::find(const std::string& variable, std::string* origin) const {
+  if (auto it = file_values_.find(variable); it != file_values_.end() && !it->second.empty()) {
+    if (origin != nullptr) *origin = variable + " in " + *env_file_;
+    return it->second;
+  }
+  auto value = env_ ? env_(variable) : std::nullopt;
+  if (!value || value->empty()) return std::nullopt;
+  if (origin != nullptr) *origin = "environment variable " + variable;
+  return value;
+}
+
+void CredentialLookup::not_found(std::string_view what, std::string_view option, const std::string& variable) {
+  std::string where(option);
+  if (env_file_) where += ", " + variable + " in " + *env_file_;
+  missing_.push_back(std::string(what) + " (looked in " + where + ", environment variable " + variable + ")");
+}
+
+std::optional<Error> CredentialLookup::missing(std::string_view prefix) const {
+  if (missing_.empty()) return std::nullopt;
+  std::string message(prefix);
+  for (std::size_t i = 0; i < missing_.size(); ++i) message += (i ? " and " : "") + missing_[i];
+  return Error{message};
+}
+
 Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, const EnvLookup& env,
                                              std::vector<std::string>* /*warnings*/) {
   const std::string id_var = client_id_variable(sources.env_suffix);
   const std::string secret_var = client_secret_variable(sources.env_suffix);
-
-  DotenvMap file_values;
-  const CleanseOnExit cleanse_file_values{file_values};  // used or not, on every path
-  if (sources.env_file) {
-    auto parsed = read_dotenv_file(*sources.env_file);
-    if (!parsed) return parsed.error();
-    file_values = std::move(*parsed);
-  }
-  auto from_file = [&](const std::string& var) -> std::optional<std::string> {
-    if (auto it = file_values.find(var); it != file_values.end() && !it->second.empty()) return it->second;
-    return std::nullopt;
-  };
-  auto from_env = [&](const std::string& var) -> std::optional<std::string> {
-    auto value = env ? env(var) : std::nullopt;
-    if (value && value->empty()) return std::nullopt;
-    return value;
-  };
+  CredentialLookup lookup(env);
+  if (auto e = lookup.read_env_file(sources.env_file)) return *e;
 
   ServiceToken token;
-  std::vector<std::string> looked;
-
   std::string id_origin;
   std::string secret_origin;
   if (sources.client_id && !sources.client_id->empty()) {
     token.client_id = *sources.client_id;
     id_origin = "--client-id";
-  } else if (auto v = from_file(id_var)) {
-    token.client_id = *v;
-    id_origin = id_var + " in " + *sources.env_file;
-  } else if (auto e = from_env(id_var)) {
-    token.client_id = *e;
-    id_origin = "environment variable " + id_var;
+  } else if (auto v = lookup.find(id_var, &id_origin)) {
+    token.client_id = std::move(*v);
   } else {
-    std::string where = "--client-id";
-    if (sources.env_file) where += ", " + id_var + " in " + *sources.env_file;
-    where += ", environment variable " + id_var;
-    looked.push_back("client ID (looked in " + where + ")");
+    lookup.not_found("client ID", "--client-id", id_var);
   }
 
   if (sources.client_secret_file) {
@@ -168,24 +174,12 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
     if (!secret) return secret.error();
     token.client_secret = std::move(*secret);
     secret_origin = *sources.client_secret_file;
-  } else if (auto v = from_file(secret_var)) {
+  } else if (auto v = lookup.find(secret_var, &secret_origin)) {
     token.client_secret = Secret(std::move(*v));
-    secret_origin = secret_var + " in " + *sources.env_file;
-  } else if (auto e = from_env(secret_var)) {
-    token.client_secret = Secret(std::move(*e));
-    secret_origin = "environment variable " + secret_var;
   } else {
-    std::string where = "--client-secret-file";
-    if (sources.env_file) where += ", " + secret_var + " in " + *sources.env_file;
-    where += ", environment variable " + secret_var;
-    looked.push_back("client secret (looked in " + where + ")");
+    lookup.not_found("client secret", "--client-secret-file", secret_var);
   }
-
-  if (!looked.empty()) {
-    std::string message = "missing service token ";
-    for (std::size_t i = 0; i < looked.size(); ++i) message += (i ? " and " : "") + looked[i];
-    return make_error(message);
-  }
+  if (auto e = lookup.missing("missing service token ")) return *e;
   // Checked here, for every source, and never quoted: the value may be a pasted secret.
   if (has_control_characters(token.client_id)) return make_error("the client ID contains control characters");
   if (has_control_characters(token.client_secret.reveal())) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cache_store.hpp"
+#include "read_cache.hpp"
 
 namespace cfmon::cloudflare {
 namespace {
@@ -21,32 +22,25 @@ bool on_ttl_grid(const nlohmann::json& variables, std::chrono::seconds ttl) {
 
 }  // namespace
 
-GraphqlCache::GraphqlCache(Api& inner, const ApiSettings& settings, ApiHooks hooks)
-    : inner_(inner), lock_budget_(settings.timeout), deadline_(settings.deadline), hooks_(std::move(hooks)) {
-  if (!hooks_.wall_now) hooks_.wall_now = [] { return std::chrono::system_clock::now(); };
-  if (settings.cache.ttl <= std::chrono::seconds::zero() || settings.cache.dir.empty()) return;
-  cache_ = std::make_unique<detail::CacheStore>(settings.cache.dir, detail::cache_scope(settings, "graphql"),
-                                                settings.cache.ttl);
-}
+GraphqlCache::GraphqlCache(GraphqlApi& inner, const ApiSettings& settings, ApiHooks hooks)
+    : inner_(inner),
+      hooks_(with_defaults(std::move(hooks))),
+      timeout_(settings.timeout),
+      deadline_(settings.deadline),
+      cache_(std::make_unique<internal::ReadCache>(settings, "graphql", hooks_)) {}
 
 GraphqlCache::~GraphqlCache() = default;
 
+std::size_t GraphqlCache::cache_hits() const noexcept {
+  return cache_->hits();
+}
+
 ApiResult<nlohmann::json> GraphqlCache::graphql(std::string_view query, const nlohmann::json& variables) {
-  if (!cache_ || !on_ttl_grid(variables, cache_->ttl())) return inner_.graphql(query, variables);
-  const std::string descriptor = "graphql " + detail::sha256_hex(std::string(query) + "\n" + variables.dump());
-  detail::CacheHooks hooks{hooks_.wall_now,
-                           [this](const std::string& line) {
-                             if (hooks_.log) hooks_.log(line);
-                           },
-                           [this] { ++hits_; }};
-  // Waiting for a concurrent run's answer never outlasts this run's budget.
-  auto budget = lock_budget_;
-  if (deadline_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now());
-    budget = std::clamp(left, std::chrono::milliseconds::zero(), budget);
-  }
-  return detail::read_through(*cache_, descriptor, budget, hooks,
-                              [&] { return inner_.graphql(query, variables); });
+  if (!cache_->enabled() || !on_ttl_grid(variables, cache_->ttl())) return inner_.graphql(query, variables);
+  const std::string request = "graphql " + detail::sha256_hex(std::string(query) + "\n" + variables.dump());
+  const auto own = hooks_.steady_now() + timeout_;
+  const auto deadline = deadline_ ? std::min(own, *deadline_) : own;
+  return cache_->read(request, deadline, [&] { return inner_.graphql(query, variables); });
 }
 
 }  // namespace cfmon::cloudflare

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "cfmon/expected.hpp"
+#include "cfmon/printable.hpp"
 
 namespace cfmon::detail {
 
@@ -35,17 +36,8 @@ inline std::string_view strip_bom(std::string_view s) noexcept {
   return s;
 }
 
-// User input echoed into a one-line error: control bytes become '?' and long
-// input is cut, so a message can never break the Nagios first line.
-inline std::string printable(std::string_view s, std::size_t max_chars = 80) {
-  std::string out;
-  for (const char c : s.substr(0, max_chars)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  if (s.size() > max_chars) out += "...";
-  return out;
-}
+// User input echoed into a one-line error (cfmon/printable.hpp).
+using cfmon::printable;
 
 // Index of the first invalid UTF-8 sequence, or npos. Rejects overlongs,
 // surrogates and code points above U+10FFFF.

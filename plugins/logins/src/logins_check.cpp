@@ -227,9 +227,10 @@ std::pair<TimePoint, TimePoint> window_of(const LoginsPlan& plan, TimePoint now)
   return {until - plan.window, until};
 }
 
-Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint now) {
+Report run_logins_check(const LoginsPlan& plan, cloudflare::TokenDirectory& tokens, cloudflare::GraphqlApi& graphql,
+                        TimePoint now) {
   // Token names and client IDs for the message, and the IDs a selection stands for.
-  auto list = api.list_service_tokens({});
+  auto list = tokens.list_service_tokens({});
   if (!list) return unknown(std::string(cloudflare::api_error_kind_name(list.error().kind)), list.error().message);
 
   struct Target {
@@ -264,7 +265,7 @@ Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, TimePoint 
                           {"since", cloudflare::format_rfc3339(since)},
                           {"until", cloudflare::format_rfc3339(until)},
                           {"limit", plan.limit}};
-  auto data = api.graphql(kLoginsQuery, variables);
+  auto data = graphql.graphql(kLoginsQuery, variables);
   if (!data) {
     const auto& e = data.error();
     return unknown(e.kind == cloudflare::ApiErrorKind::api_error ? "graphql_error"

@@ -36,7 +36,7 @@ struct LoginsPlan {
   std::optional<std::int64_t> max_logins;  // WARNING above
   bool expect_activity = false;            // WARNING with no successful login
   unsigned limit = kDefaultLimit;          // groups per query
-  cloudflare::ApiSettings api;             // for main(); the check only uses `Api&` (and the account ID)
+  cloudflare::ApiSettings api;             // for main(); the check only uses the API roles (and the account ID)
 };
 
 // The window [since, until] a plan asks about at `now`. Without --until the end is
@@ -44,6 +44,8 @@ struct LoginsPlan {
 // share one cached answer (the GraphQL budget); otherwise to the second.
 std::pair<cloudflare::TimePoint, cloudflare::TimePoint> window_of(const LoginsPlan& plan, cloudflare::TimePoint now);
 
-Report run_logins_check(const LoginsPlan& plan, cloudflare::Api& api, cloudflare::TimePoint now);
+// `tokens` names the selected tokens, `graphql` asks for their logins.
+Report run_logins_check(const LoginsPlan& plan, cloudflare::TokenDirectory& tokens, cloudflare::GraphqlApi& graphql,
+                        cloudflare::TimePoint now);
 
 }  // namespace cfmon::logins

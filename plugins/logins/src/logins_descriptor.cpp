@@ -10,7 +10,7 @@ Report run(const LoginsPlan& plan, plugin::Deps& deps) {
   const auto hooks = plugin::api_hooks(deps);
   cloudflare::ApiClient api(deps.http, settings, hooks);
   cloudflare::GraphqlCache cached(api, settings, hooks);
-  return run_logins_check(plan, cached, deps.now());
+  return run_logins_check(plan, api, cached, deps.now());
 }
 
 }  // namespace

@@ -208,7 +208,7 @@ std::string empty_list_message() {
 
 }  // namespace
 
-Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint now) {
+Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api, TimePoint now) {
   Report report;
   auto list = api.list_service_tokens({});
   if (!list) {
@@ -243,7 +243,8 @@ Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, TimePoint 
   return report;
 }
 
-Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::Api& api) {
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan,
+                                                                    cloudflare::TokenDirectory& api) {
   auto list = api.list_service_tokens({});
   if (!list) return list.error().to_error();
   // An empty discovery would make Zabbix delete every discovered item: refuse it.

@@ -23,15 +23,16 @@ struct TokensPlan {
   double critical_days = kDefaultCriticalDays;  // CRITICAL when it expires sooner
   std::optional<double> max_idle_days;          // WARNING when unused longer (or never used)
   std::optional<double> max_lifetime_days;      // WARNING when its lifetime is longer (forever included)
-  cloudflare::ApiSettings api;                  // for main(); the check only uses `Api&`
+  cloudflare::ApiSettings api;                  // for main(); the check only uses a `TokenDirectory&`
 };
 
 // One list request (cached or not) answers every selection, so all services
 // checking tokens of one account share a single API call per cache TTL.
-Report run_tokens_check(const TokensPlan& plan, cloudflare::Api& api, cloudflare::TimePoint now);
+Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api, cloudflare::TimePoint now);
 
 // The tokens a plan selects, for --discover: every selected token found, or an error
 // (API failure, an empty list, or none of the selected tokens found).
-Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan, cloudflare::Api& api);
+Expected<std::vector<cloudflare::ServiceTokenInfo>> discover_tokens(const TokensPlan& plan,
+                                                                    cloudflare::TokenDirectory& api);
 
 }  // namespace cfmon::tokens

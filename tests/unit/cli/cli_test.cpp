@@ -36,7 +36,7 @@ ServiceTokenInfo token(std::string id, std::string name, std::string client_id) 
   return t;
 }
 
-class FakeApi final : public cloudflare::Api {
+class FakeApi final : public cloudflare::TokenAdmin {
  public:
   std::vector<ServiceTokenInfo>* tokens = nullptr;
   std::vector<std::string>* calls = nullptr;
@@ -55,9 +55,6 @@ class FakeApi final : public cloudflare::Api {
     t.expires_at.reset();
     t.duration.clear();
     return CreatedToken{t, Secret(kCanary), {}};
-  }
-  ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
-    return not_found();
   }
   ApiResult<CreatedToken> rotate_service_token(std::string_view id, const std::optional<TimePoint>& grace) override {
     calls->push_back("rotate " + std::string(id) + (grace ? " grace" : ""));
@@ -84,7 +81,6 @@ class FakeApi final : public cloudflare::Api {
     }
     return not_found();
   }
-  ApiResult<nlohmann::json> graphql(std::string_view, const nlohmann::json&) override { return not_found(); }
 
  private:
   static cloudflare::ApiError not_found() {
@@ -140,7 +136,7 @@ class Cli : public ::testing::Test {
       auto api = std::make_unique<FakeApi>();
       api->tokens = &tokens_;
       api->calls = &calls_;
-      return std::unique_ptr<cloudflare::Api>(std::move(api));
+      return std::unique_ptr<cloudflare::TokenAdmin>(std::move(api));
     };
     const int code = run_cli(args, ctx);
     EXPECT_EQ(out_.str().find("api-token-canary"), std::string::npos);

@@ -44,23 +44,12 @@ json answer(json groups) {
 }
 
 // A token list and one GraphQL answer (or error); records the variables sent.
-class FakeApi : public cloudflare::Api {
+class FakeApi : public cloudflare::TokenDirectory, public cloudflare::GraphqlApi {
  public:
   FakeApi(json data, ApiResult<std::vector<ServiceTokenInfo>> list = std::vector<ServiceTokenInfo>{})
       : data_(std::move(data)), list_(std::move(list)) {}
   ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery&) override { return list_; }
   ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<cloudflare::CreatedToken> create_service_token(std::string_view, const std::optional<std::string>&) override {
-    return unexpected();
-  }
-  ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
-    return unexpected();
-  }
-  ApiResult<cloudflare::CreatedToken> rotate_service_token(std::string_view, const std::optional<TimePoint>&) override {
-    return unexpected();
-  }
-  ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<ServiceTokenInfo> delete_service_token(std::string_view) override { return unexpected(); }
   ApiResult<json> graphql(std::string_view query, const json& variables) override {
     ++queries;
     last_query = std::string(query);
@@ -101,7 +90,7 @@ LoginsPlan plan_for(const std::string& name = "ci") {
 
 Report run(const LoginsPlan& plan, json groups) {
   FakeApi api(answer(std::move(groups)), two_tokens());
-  return run_logins_check(plan, api, kNow);
+  return run_logins_check(plan, api, api, kNow);
 }
 
 std::int64_t int_field(const Result& r, const std::string& key) {
@@ -134,7 +123,7 @@ TEST(LoginsCheck, SendsTheWindowAndLimitAsVariables) {
   LoginsPlan plan = plan_for();
   plan.window = 2h;
   plan.limit = 50;
-  (void)run_logins_check(plan, api, kNow + 500ms);
+  (void)run_logins_check(plan, api, api, kNow + 500ms);
   EXPECT_EQ(api.queries, 1);
   EXPECT_NE(api.last_query.find("accessLoginRequestsAdaptiveGroups"), std::string::npos);
   EXPECT_EQ(api.last_variables["accountTag"], kAccount);
@@ -143,11 +132,11 @@ TEST(LoginsCheck, SendsTheWindowAndLimitAsVariables) {
   EXPECT_EQ(api.last_variables["limit"], 50);
 
   plan.until_ago = 1h;  // a replay
-  (void)run_logins_check(plan, api, kNow);
+  (void)run_logins_check(plan, api, api, kNow);
   EXPECT_EQ(api.last_variables["until"], "2026-03-01T11:00:00Z");
   plan.until_ago.reset();
   plan.until_at = *cloudflare::parse_rfc3339("2026-02-01T00:00:00Z");
-  (void)run_logins_check(plan, api, kNow);
+  (void)run_logins_check(plan, api, api, kNow);
   EXPECT_EQ(api.last_variables["since"], "2026-01-31T22:00:00Z");
 }
 
@@ -164,7 +153,7 @@ TEST(LoginsCheck, WithACacheTheWindowEndIsRoundedToTheTtlSoRunsShareOneQuery) {
 
 TEST(LoginsCheck, TheQueryAsksForServiceTokenLoginsOnlySoUserLoginsCannotFillTheLimit) {
   FakeApi api(answer(json::array()), two_tokens());
-  (void)run_logins_check(plan_for(), api, kNow);
+  (void)run_logins_check(plan_for(), api, api, kNow);
   std::string compact;
   for (const char c : api.last_query) {
     if (c != ' ' && c != '\n') compact += c;
@@ -193,7 +182,7 @@ struct CachedRuns {
   }
   Report run_once() {
     cloudflare::GraphqlCache cached(api, plan.api, hooks());
-    return run_logins_check(plan, cached, now);
+    return run_logins_check(plan, api, cached, now);
   }
   [[nodiscard]] std::size_t files() const {
     std::size_t n = 0;
@@ -313,7 +302,7 @@ TEST(LoginsCheck, AnEmptyWindowIsOkUnlessActivityIsExpected) {
   EXPECT_NE(report.root.message.find("has stopped"), std::string::npos);
   // An account without any events may answer no account entry at all.
   FakeApi api(json{{"viewer", {{"accounts", json::array()}}}}, two_tokens());
-  EXPECT_EQ(run_logins_check(plan, api, kNow).root.reason, "no_activity");
+  EXPECT_EQ(run_logins_check(plan, api, api, kNow).root.reason, "no_activity");
 }
 
 TEST(LoginsCheck, AllTokensWhenNothingIsSelectedIncludingDeletedOnesSeenInEvents) {
@@ -338,21 +327,21 @@ TEST(LoginsCheck, ASelectedTokenThatDoesNotExistIsCriticalAsInTheTokensCheck) {
 TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
   FakeApi api(answer(json::array()), two_tokens());
   api.error = ApiError{ApiErrorKind::api_error, "the GraphQL query failed: rate limiter budget exceeded", 200, {}, std::nullopt};
-  auto report = run_logins_check(plan_for(), api, kNow);
+  auto report = run_logins_check(plan_for(), api, api, kNow);
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "graphql_error");
   EXPECT_EQ(report.root.message, "the GraphQL query failed: rate limiter budget exceeded");
 
   api.error = ApiError{ApiErrorKind::forbidden, "the API token lacks Account Analytics Read", 200, {}, std::nullopt};
-  EXPECT_EQ(run_logins_check(plan_for(), api, kNow).root.reason, "api_forbidden");
+  EXPECT_EQ(run_logins_check(plan_for(), api, api, kNow).root.reason, "api_forbidden");
 
   FakeApi odd(json{{"viewer", {{"accounts", json::array({{{"somethingElse", 1}}})}}}}, two_tokens());
-  report = run_logins_check(plan_for(), odd, kNow);
+  report = run_logins_check(plan_for(), odd, odd, kNow);
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "bad_response");
 
   FakeApi no_list(answer(json::array()), ApiError{ApiErrorKind::unauthorized, "invalid API token", 401, {}, std::nullopt});
-  EXPECT_EQ(run_logins_check(plan_for(), no_list, kNow).root.reason, "api_unauthorized");
+  EXPECT_EQ(run_logins_check(plan_for(), no_list, no_list, kNow).root.reason, "api_unauthorized");
 }
 
 // Summed counts used to overflow int64: negative logins, OK despite --max-logins.
@@ -394,7 +383,7 @@ TEST(LoginsCheck, WrongTypesAreABadAnswerNamingTheField) {
   for (const auto& [data, says] : cases) {
     FakeApi api(data, two_tokens());
     Report report;
-    ASSERT_NO_THROW(report = run_logins_check(plan_for(), api, kNow)) << data.dump();
+    ASSERT_NO_THROW(report = run_logins_check(plan_for(), api, api, kNow)) << data.dump();
     EXPECT_EQ(report.root.state, State::unknown) << data.dump();
     EXPECT_EQ(report.root.reason, "bad_response") << data.dump();
     EXPECT_EQ(report.root.message, "the GraphQL answer is not login events: " + says) << data.dump();
@@ -409,7 +398,7 @@ TEST(LoginsCheck, ATokenWithoutAnIdIsUnknownAndTheOthersAreJudged) {
   auto list = two_tokens();
   list.push_back(nameless);
   FakeApi api(answer(json::array({group(kCi, true, "192.0.2.1")})), list);
-  const auto report = run_logins_check(plan_for(""), api, kNow);
+  const auto report = run_logins_check(plan_for(""), api, api, kNow);
   ASSERT_EQ(report.root.children.size(), 3U);
   EXPECT_EQ(report.root.state, State::unknown);
   const auto& r = report.root.children[2];

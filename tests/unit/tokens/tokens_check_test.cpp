@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 const TimePoint kNow = *cloudflare::parse_rfc3339("2026-03-01T12:00:00Z");
 
 // Serves a fixed list (or error); everything else is a test failure.
-class FakeApi : public cloudflare::Api {
+class FakeApi : public cloudflare::TokenDirectory {
  public:
   explicit FakeApi(ApiResult<std::vector<ServiceTokenInfo>> list) : list_(std::move(list)) {}
   ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery& query) override {
@@ -28,18 +28,6 @@ class FakeApi : public cloudflare::Api {
     return list_;
   }
   ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<cloudflare::CreatedToken> create_service_token(std::string_view, const std::optional<std::string>&) override {
-    return unexpected();
-  }
-  ApiResult<ServiceTokenInfo> update_service_token(std::string_view, const cloudflare::TokenUpdate&) override {
-    return unexpected();
-  }
-  ApiResult<cloudflare::CreatedToken> rotate_service_token(std::string_view, const std::optional<TimePoint>&) override {
-    return unexpected();
-  }
-  ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<ServiceTokenInfo> delete_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<nlohmann::json> graphql(std::string_view, const nlohmann::json&) override { return unexpected(); }
   int lists = 0;
 
  private:

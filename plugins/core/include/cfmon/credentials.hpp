@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cfmon/dotenv.hpp"
 #include "cfmon/expected.hpp"
+#include "cfmon/printable.hpp"
 #include "cfmon/secret.hpp"
 
 namespace cfmon {
@@ -48,7 +50,41 @@ Expected<ServiceToken> resolve_service_token(const CredentialSources& sources, c
 // Reads a one-value secret file (trailing whitespace and newlines dropped) through
 // the bounded reader of every configuration file: at most 64 KiB, never blocking (a
 // FIFO or device that sends nothing is an error after a moment); the text is wiped.
-Expected<Secret> read_secret_file(const std::string& path);
+// `what` names the file and `noun` its value in errors ("API token file", "token").
+Expected<Secret> read_secret_file(const std::string& path, std::string_view what = "client secret file",
+                                  std::string_view noun = "secret");
+
+// The one precedence of every credential, most explicit first: what an option gives
+// (the caller's), then the variable in --env-file, then the same variable in the
+// environment; an empty value counts as absent. The env file's values are wiped with
+// the lookup, used or not.
+class CredentialLookup {
+ public:
+  explicit CredentialLookup(EnvLookup env) : env_(std::move(env)) {}
+  ~CredentialLookup();
+  CredentialLookup(const CredentialLookup&) = delete;
+  CredentialLookup& operator=(const CredentialLookup&) = delete;
+
+  // Reads the env file (when given) once.
+  std::optional<Error> read_env_file(const std::optional<std::string>& path);
+
+  // `variable` from the env file, else from the environment; `origin` says where
+  // ("VAR in FILE", "environment variable VAR").
+  std::optional<std::string> find(const std::string& variable, std::string* origin = nullptr) const;
+
+  // Notes a part found nowhere, naming every place looked: `option`, the variable in
+  // the env file (when one is read) and in the environment.
+  void not_found(std::string_view what, std::string_view option, const std::string& variable);
+
+  // "<prefix><part> and <part>" when a part was not found.
+  [[nodiscard]] std::optional<Error> missing(std::string_view prefix) const;
+
+ private:
+  EnvLookup env_;
+  std::optional<std::string> env_file_;
+  DotenvMap file_values_;
+  std::vector<std::string> missing_;
+};
 
 // A file that decides where a secret goes (--targets-file, --env-file,
 // --client-secret-file, --api-token-file): when group or others may write it, or a
@@ -61,10 +97,6 @@ std::optional<Error> check_file_trust(const std::string& path, std::string_view 
 
 // The --ca-file probe: a regular file we can open without blocking, at most max_bytes.
 std::optional<Error> probe_regular_file(const std::string& path, std::string_view what, std::size_t max_bytes);
-
-// Whether text holds a control character (below 0x20, tab included, or DEL): in a
-// header value CR and LF would inject headers, NUL would cut it.
-bool has_control_characters(std::string_view text) noexcept;
 
 // Whether name is an HTTP header name (an RFC 9110 token: letters, digits and
 // !#$%&'*+-.^_`|~), so nothing can be smuggled through it.

@@ -1,15 +1,18 @@
-#include "time_format.hpp"
+#include "cfmon/time_text.hpp"
 
 #include <array>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 
-namespace cfmon::emulator {
+namespace cfmon {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly `width` digits at text[pos]; advances pos.
 std::optional<int> read_fixed_number(std::string_view text, std::size_t& pos, std::size_t width) {
@@ -85,16 +88,21 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   }
   const auto offset = read_offset(text, pos);
   if (!offset || pos != text.size()) return std::nullopt;
-
-  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
-                            day{static_cast<unsigned>(*d)}};
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
   if (!date.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
-  const auto local = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} + fraction;
-  return time_point_cast<Clock::duration>(local - *offset);
+  // In whole seconds first: TimePoint counts nanoseconds in 64 bits (years 1678-2262), and
+  // answers hold Go's zero time (0001-01-01, "never") or far expiries (9999-12-31). Those
+  // are clamped to the ends of TimePoint instead of overflowing.
+  const sys_seconds utc = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} - *offset;
+  const sys_seconds earliest = time_point_cast<seconds>(TimePoint::min()) + seconds{1};
+  const sys_seconds latest = time_point_cast<seconds>(TimePoint::max()) - seconds{1};
+  if (utc < earliest) return TimePoint::min();
+  if (utc > latest) return TimePoint::max();
+  return time_point_cast<TimePoint::duration>(utc) + duration_cast<TimePoint::duration>(fraction);
 }
 
 std::string format_rfc3339(TimePoint time) {
-  const std::time_t t = Clock::to_time_t(time);
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&t, &utc);
   std::array<char, 32> buffer{};
@@ -108,14 +116,10 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text)
     double nanoseconds;
   };
   // Longest names first so "ms" is not read as "m" followed by garbage.
-  static constexpr std::array<Unit, 7> units{{{"ns", 1.0},
-                                              {"us", 1e3},
-                                              {"\xc2\xb5s", 1e3},  // µs
-                                              {"ms", 1e6},
-                                              {"h", 3600e9},
-                                              {"m", 60e9},
-                                              {"s", 1e9}}};
+  static constexpr std::array<Unit, 7> units{
+      {{"ns", 1.0}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9}}};
   if (text.empty()) return std::nullopt;
+  if (text == "0") return std::chrono::nanoseconds{0};
   double total = 0.0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -141,4 +145,4 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text)
   return std::chrono::nanoseconds{static_cast<std::int64_t>(total)};
 }
 
-}  // namespace cfmon::emulator
+}  // namespace cfmon
