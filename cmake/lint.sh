@@ -19,8 +19,10 @@ if [ ! -f "$build/compile_commands.json" ]; then
 fi
 sources=$(git ls-files 'plugins/*.cpp' 'nagios/*.cpp' 'zabbix/*.cpp' 'telegraf/*.cpp' | sed "s|^|$PWD/|")
 # shellcheck disable=SC2086
-run-clang-tidy -quiet -p "$build" -j "$jobs" $sources > "$build/clang-tidy.log" 2>&1 || true
-if grep -E '^/.*: (warning|error): ' "$build/clang-tidy.log"; then
+run-clang-tidy -quiet -p "$build" -j "$jobs" $sources 2>&1 | sed 's/\x1b\[[0-9;]*m//g' > "$build/clang-tidy.log" || true
+findings=$(grep -E '^/.*: (warning|error): ' "$build/clang-tidy.log" | sort -u || true)
+if [ -n "$findings" ]; then
+  echo "$findings"
   echo "lint: clang-tidy findings above (whole output: $build/clang-tidy.log)" >&2
   exit 1
 fi

@@ -147,12 +147,11 @@ std::string assemble(Parts parts) {
   const auto total = [&] { return first_bytes(k) + line_bytes[m] + more_bytes(m); };
 
   while (total() > kMaxOutputBytes) {
-    if (m > parts.problem_lines) {
+    // Problem lines go last, then perfdata items, then the remaining lines.
+    if (m > parts.problem_lines || (k == 0 && m > 0)) {
       --m;
     } else if (k > 0) {
       --k;
-    } else if (m > 0) {
-      --m;
     } else {
       break;
     }

@@ -17,7 +17,7 @@
 
 namespace cfmon::access {
 
-inline constexpr std::size_t kDefaultMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kDefaultMaxBodyBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kDefaultParallel = 50;
 inline constexpr int kDefaultMaxRedirects = 5;
 

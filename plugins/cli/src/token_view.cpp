@@ -53,9 +53,9 @@ std::string relative_time(TimePoint when, TimePoint now) {
   const auto span = duration_cast<seconds>(future ? when - now : now - when).count();
   std::string amount;
   if (span < 60) return "just now";
-  if (span < 2 * 3600) {
+  if (span < 2L * 3600) {
     amount = std::to_string(span / 60) + " min";
-  } else if (span < 2 * 86400) {
+  } else if (span < 2L * 86400) {
     amount = std::to_string(span / 3600) + " h";
   } else {
     amount = std::to_string(span / 86400) + " days";

@@ -93,7 +93,7 @@ std::optional<Error> check_input_files(const po::variables_map& vm, bool allow_s
   }
   // Opened without blocking and never read: curl reads it (a FIFO would be drained).
   if (vm.count("ca-file") != 0U && !vm["ca-file"].as<std::string>().empty()) {
-    return probe_regular_file(vm["ca-file"].as<std::string>(), "--ca-file", 16 * 1024 * 1024);
+    return probe_regular_file(vm["ca-file"].as<std::string>(), "--ca-file", std::size_t{16} * 1024 * 1024);
   }
   return std::nullopt;
 }

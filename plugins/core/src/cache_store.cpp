@@ -20,7 +20,7 @@
 namespace cfmon::detail {
 namespace {
 
-constexpr std::size_t kMaxEntryBytes = 64 * 1024 * 1024;
+constexpr std::size_t kMaxEntryBytes = std::size_t{64} * 1024 * 1024;
 
 std::string errno_text(int err) {
   return std::strerror(err);

@@ -94,7 +94,7 @@ std::optional<Error> probe_regular_file(const std::string& path, std::string_vie
 }
 
 Expected<Secret> read_secret_file(const std::string& path, std::string_view what, std::string_view noun) {
-  auto text = detail::read_text_file(path, 64 * 1024, what);
+  auto text = detail::read_text_file(path, std::size_t{64} * 1024, what);
   if (!text) return text.error();
   std::string value = std::move(*text);
   cleanse(*text);

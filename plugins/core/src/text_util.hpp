@@ -157,7 +157,7 @@ inline Expected<std::string> read_text_file(const std::string& path, std::size_t
   const int fd = file->fd();
 
   std::string data;
-  data.reserve(std::min<std::size_t>(max_bytes + 1, 64 * 1024));
+  data.reserve(std::min<std::size_t>(max_bytes + 1, std::size_t{64} * 1024));
   char buf[8192];
   const auto fail = [&data, &buf](std::string message) {
     OPENSSL_cleanse(buf, sizeof buf);

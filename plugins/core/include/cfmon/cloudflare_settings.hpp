@@ -62,11 +62,11 @@ struct ApiSettings {
   std::chrono::milliseconds timeout{10000};
   unsigned per_page = 100;   // 1..kMaxPerPage
   unsigned max_pages = 100;  // hard stop for a list that never ends
-  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
   // A token list, all pages together: a few hundred bytes per token, so 8 MiB and
   // 10 000 tokens are far beyond any account, yet keep a hostile API from filling
   // memory page after page (only the fields of ServiceTokenInfo are kept).
-  std::size_t max_list_bytes = 8 * 1024 * 1024;
+  std::size_t max_list_bytes = std::size_t{8} * 1024 * 1024;
   std::size_t max_list_items = 10000;
   unsigned max_rate_limit_retries = 3;
   CacheSettings cache;

@@ -40,8 +40,8 @@ struct Request {
   bool insecure = false;                                       // skip TLS verification
   int ip_version = 0;                                          // 0 any, 4, 6
   std::string user_agent;
-  std::size_t max_body_bytes = 64 * 1024;    // read at most this much body
-  std::size_t max_header_bytes = 64 * 1024;  // headers beyond this: protocol error
+  std::size_t max_body_bytes = std::size_t{64} * 1024;    // read at most this much body
+  std::size_t max_header_bytes = std::size_t{64} * 1024;  // headers beyond this: protocol error
   // Redirects followed inside the request's origin (same scheme, host and port), each
   // hop with the same headers, all hops within `timeout`; 0 = none. A redirect to another
   // origin is never followed: it is the answer.
