@@ -81,7 +81,9 @@ Daemon::Daemon(const std::vector<std::string>& argv, const std::string& log_file
   }
 }
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  stop();
+}
 
 bool Daemon::running() {
   if (pid_ <= 0) return false;
@@ -99,7 +101,8 @@ void Daemon::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  const bool exited = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, grace, std::chrono::milliseconds(20));
+  const bool exited =
+      wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, grace, std::chrono::milliseconds(20));
   // Whatever the group still holds goes too: nothing may outlive the test.
   ::kill(-pid_, SIGKILL);
   if (!exited) ::waitpid(pid_, &status, 0);
@@ -200,6 +203,8 @@ std::string current_group() {
   return gr != nullptr ? gr->gr_name : std::to_string(::getegid());
 }
 
-std::string source_dir() { return CFMON_SOURCE_DIR; }
+std::string source_dir() {
+  return CFMON_SOURCE_DIR;
+}
 
 }  // namespace cfmon::testing

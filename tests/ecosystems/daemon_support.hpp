@@ -20,12 +20,12 @@ namespace cfmon::testing {
 std::optional<std::string> missing_tool(const std::string& path, const std::string& package);
 bool running_in_ci();
 
-#define CFMON_REQUIRE_TOOL(path, package)                                                  \
-  do {                                                                                     \
-    if (const auto why = ::cfmon::testing::missing_tool(path, package)) {                  \
+#define CFMON_REQUIRE_TOOL(path, package)                                                \
+  do {                                                                                   \
+    if (const auto why = ::cfmon::testing::missing_tool(path, package)) {                \
       if (::cfmon::testing::running_in_ci()) FAIL() << *why << " (CI=true: install it)"; \
-      GTEST_SKIP() << *why;                                                                \
-    }                                                                                      \
+      GTEST_SKIP() << *why;                                                              \
+    }                                                                                    \
   } while (false)
 
 // Polls `done` until it returns true or `limit` passes; returns its last answer. The
@@ -56,8 +56,7 @@ std::string slurp(const std::string& path);
 void spit(const std::string& path, const std::string& text, unsigned mode = 0600);
 std::string replace_all(std::string text, const std::string& from, const std::string& to);
 // Copies `from` to `to`, replacing each key of `paths` by its value (and nothing else).
-void copy_with_paths(const std::string& from, const std::string& to,
-                     const std::map<std::string, std::string>& paths);
+void copy_with_paths(const std::string& from, const std::string& to, const std::map<std::string, std::string>& paths);
 std::string md5_hex(const std::string& data);
 
 // HTTP on 127.0.0.1 through libcurl (test side only).

@@ -41,10 +41,11 @@ struct IcingaTree {
     const std::string& d = dir.path();
     std::vector<std::string> a{kIcinga, "daemon"};
     if (!mode.empty()) a.push_back(mode);
-    for (const std::string& define : std::vector<std::string>{"Configuration.DataDir=" + d + "/data", "Configuration.LogDir=" + d + "/log",
-          "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
-          "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
-          "Configuration.RunAsUser=" + current_user(), "Configuration.RunAsGroup=" + current_group()}) {
+    for (const std::string& define : std::vector<std::string>{
+             "Configuration.DataDir=" + d + "/data", "Configuration.LogDir=" + d + "/log",
+             "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
+             "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
+             "Configuration.RunAsUser=" + current_user(), "Configuration.RunAsGroup=" + current_group()}) {
       a.push_back("-D" + define);
     }
     a.push_back("-c");
@@ -172,21 +173,28 @@ TEST_P(Icinga2CommandMapping, EveryOptionIsMappedOnce) {
 
 INSTANTIATE_TEST_SUITE_P(
     Checks, Icinga2CommandMapping,
-    ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS, "cf_access",
+    ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS,
+                                  "cf_access",
                                   {"expect-protected", "insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                  {"url", "target", "resolve"}, 2},
-                      MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS, "cf_service_tokens",
+                                  {"url", "target", "resolve"},
+                                  2},
+                      MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS,
+                                  "cf_service_tokens",
                                   {"insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                  {"name", "id", "client-id", "resolve"}, 1},
-                      MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS, "cf_access_logins",
+                                  {"name", "id", "client-id", "resolve"},
+                                  1},
+                      MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
+                                  "cf_access_logins",
                                   {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
-                                  {"name", "id", "client-id", "allowed-cidr", "resolve"}, 1}),
+                                  {"name", "id", "client-id", "allowed-cidr", "resolve"},
+                                  1}),
     [](const ::testing::TestParamInfo<MappedCheck>& param) { return std::string(param.param.command); });
 
 // The API as the test's window into the daemon.
 class IcingaApi {
  public:
-  IcingaApi(int port, std::string password, std::string ca) : port_(port), password_(std::move(password)), ca_(std::move(ca)) {}
+  IcingaApi(int port, std::string password, std::string ca)
+      : port_(port), password_(std::move(password)), ca_(std::move(ca)) {}
 
   HttpAnswer call(const std::string& method, const std::string& path, const std::string& body = "") const {
     HttpCall c;
@@ -214,10 +222,10 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   tree.copy_shipped(false);
 
   // The API listener always loads DataDir/certs/<NodeName>.crt|.key and ca.crt.
-  const auto cert = run("/usr/bin/openssl",
-                        {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                         d + "/data/certs/cfmon-test.key", "-out", d + "/data/certs/cfmon-test.crt", "-subj",
-                         "/CN=cfmon-test", "-days", "2"});
+  const auto cert =
+      run("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                               "-keyout", d + "/data/certs/cfmon-test.key", "-out", d + "/data/certs/cfmon-test.crt",
+                               "-subj", "/CN=cfmon-test", "-days", "2"});
   ASSERT_EQ(cert.exit_code, 0) << cert.err;
   std::filesystem::copy_file(d + "/data/certs/cfmon-test.crt", d + "/data/certs/ca.crt");
   const std::string password = md5_hex(d + std::to_string(::getpid()));
@@ -225,47 +233,76 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   const std::string port = std::to_string(emu.port());
   const std::string account = emu.config().at("api").at("account_id");
   const std::string api_token = emu.config().at("api").at("api_tokens").at(0).at("token");
-  const std::string env_file = tree.dir.write("cfmon/cf-access.env",
-                                              "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                                  "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const std::string env_file = tree.dir.write(
+      "cfmon/cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                 "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
   // origin-502 and legacy-403 read the token from the credentials file; ok gets it
   // through the CheckCommand's env (vars cf_access_token_client_*).
-  std::string host = "object Host \"emulator\" {\n"
-                     "  check_command = \"dummy\"\n"
-                     "  vars.cf_access_ca_file = \"" + emu.ca_file() + "\"\n"
-                     "  vars.cf_access_resolve = [ \"ok.cfemu.test:" + port + ":127.0.0.1\", \"origin-502.cfemu.test:" + port +
-                     ":127.0.0.1\", \"legacy-403.cfemu.test:" + port + ":127.0.0.1\" ]\n"
-                     "  vars.cf_access_apps[\"ok\"] = { cf_access_url = \"" + emu.url("ok") +
-                     "\"; cf_access_token_client_id = \"" + emu.client_id("monitoring") +
-                     "\"; cf_access_token_client_secret = \"" + emu.client_secret("monitoring") + "\" }\n"
-                     "  vars.cf_access_apps[\"origin-502\"] = { cf_access_url = \"" + emu.url("origin-502") +
-                     "\"; cf_access_env_file = \"" + env_file + "\" }\n"
-                     "  vars.cf_access_apps[\"legacy-403\"] = { cf_access_url = \"" + emu.url("legacy-403") +
-                     "\"; cf_access_env_file = \"" + env_file + "\" }\n"
-                     // Token expiry through the emulator's API; the API token through env.
-                     "  vars.cf_service_tokens_api_url = \"https://api.cfemu.test:" + port + "/client/v4\"\n"
-                     "  vars.cf_service_tokens_resolve = \"api.cfemu.test:" + port + ":127.0.0.1\"\n"
-                     "  vars.cf_service_tokens_ca_file = \"" + emu.ca_file() + "\"\n"
-                     "  vars.cf_service_tokens_account_id = \"" + account + "\"\n"
-                     "  vars.cf_service_tokens_api_token = \"" + api_token + "\"\n"
-                     "  vars.cf_service_tokens[\"other-team\"] = {}\n"
-                     "  vars.cf_service_tokens[\"monitoring\"] = { cf_service_tokens_warning_days = 2000 }\n"
-                     "  vars.cf_service_tokens[\"expired\"] = {}\n"
-                     // Logins of the monitoring token: only from 10.0.0.0/8 is allowed.
-                     "  vars.cf_access_logins_api_url = \"https://api.cfemu.test:" + port + "/client/v4\"\n"
-                     "  vars.cf_access_logins_resolve = \"api.cfemu.test:" + port + ":127.0.0.1\"\n"
-                     "  vars.cf_access_logins_ca_file = \"" + emu.ca_file() + "\"\n"
-                     "  vars.cf_access_logins_account_id = \"" + account + "\"\n"
-                     "  vars.cf_access_logins_api_token = \"" + api_token + "\"\n"
-                     "  vars.cf_access_logins_name = \"monitoring\"\n"
-                     "  vars.cf_access_logins_allowed_cidr = [ \"10.0.0.0/8\" ]\n"
-                     "}\n";
+  std::string host =
+      "object Host \"emulator\" {\n"
+      "  check_command = \"dummy\"\n"
+      "  vars.cf_access_ca_file = \"" +
+      emu.ca_file() +
+      "\"\n"
+      "  vars.cf_access_resolve = [ \"ok.cfemu.test:" +
+      port + ":127.0.0.1\", \"origin-502.cfemu.test:" + port + ":127.0.0.1\", \"legacy-403.cfemu.test:" + port +
+      ":127.0.0.1\" ]\n"
+      "  vars.cf_access_apps[\"ok\"] = { cf_access_url = \"" +
+      emu.url("ok") + "\"; cf_access_token_client_id = \"" + emu.client_id("monitoring") +
+      "\"; cf_access_token_client_secret = \"" + emu.client_secret("monitoring") +
+      "\" }\n"
+      "  vars.cf_access_apps[\"origin-502\"] = { cf_access_url = \"" +
+      emu.url("origin-502") + "\"; cf_access_env_file = \"" + env_file +
+      "\" }\n"
+      "  vars.cf_access_apps[\"legacy-403\"] = { cf_access_url = \"" +
+      emu.url("legacy-403") + "\"; cf_access_env_file = \"" + env_file +
+      "\" }\n"
+      // Token expiry through the emulator's API; the API token through env.
+      "  vars.cf_service_tokens_api_url = \"https://api.cfemu.test:" +
+      port +
+      "/client/v4\"\n"
+      "  vars.cf_service_tokens_resolve = \"api.cfemu.test:" +
+      port +
+      ":127.0.0.1\"\n"
+      "  vars.cf_service_tokens_ca_file = \"" +
+      emu.ca_file() +
+      "\"\n"
+      "  vars.cf_service_tokens_account_id = \"" +
+      account +
+      "\"\n"
+      "  vars.cf_service_tokens_api_token = \"" +
+      api_token +
+      "\"\n"
+      "  vars.cf_service_tokens[\"other-team\"] = {}\n"
+      "  vars.cf_service_tokens[\"monitoring\"] = { cf_service_tokens_warning_days = 2000 }\n"
+      "  vars.cf_service_tokens[\"expired\"] = {}\n"
+      // Logins of the monitoring token: only from 10.0.0.0/8 is allowed.
+      "  vars.cf_access_logins_api_url = \"https://api.cfemu.test:" +
+      port +
+      "/client/v4\"\n"
+      "  vars.cf_access_logins_resolve = \"api.cfemu.test:" +
+      port +
+      ":127.0.0.1\"\n"
+      "  vars.cf_access_logins_ca_file = \"" +
+      emu.ca_file() +
+      "\"\n"
+      "  vars.cf_access_logins_account_id = \"" +
+      account +
+      "\"\n"
+      "  vars.cf_access_logins_api_token = \"" +
+      api_token +
+      "\"\n"
+      "  vars.cf_access_logins_name = \"monitoring\"\n"
+      "  vars.cf_access_logins_allowed_cidr = [ \"10.0.0.0/8\" ]\n"
+      "}\n";
   spit(tree.conf_d + "/emulator-host.conf", host);
-  tree.write_main("object Endpoint NodeName {}\n"
-                  "object Zone ZoneName { endpoints = [ NodeName ] }\n"
-                  "object CheckerComponent \"checker\" {}\n"
-                  "object ApiListener \"api\" { bind_host = \"127.0.0.1\"; bind_port = 0 }\n"
-                  "object ApiUser \"cfmon-test\" { password = \"" + password + "\"; permissions = [ \"*\" ] }\n");
+  tree.write_main(
+      "object Endpoint NodeName {}\n"
+      "object Zone ZoneName { endpoints = [ NodeName ] }\n"
+      "object CheckerComponent \"checker\" {}\n"
+      "object ApiListener \"api\" { bind_host = \"127.0.0.1\"; bind_port = 0 }\n"
+      "object ApiUser \"cfmon-test\" { password = \"" +
+      password + "\"; permissions = [ \"*\" ] }\n");
   const auto check = validate(tree);
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
 
@@ -293,12 +330,14 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
 
   // The first check runs at a random point of check_interval: force it, once every object
   // is active (activation picks that random point and would undo an earlier reschedule).
-  ASSERT_TRUE(wait_until([&] { return slurp(log).find("Activated all objects.") != std::string::npos || !icinga.running(); },
-                         std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      wait_until([&] { return slurp(log).find("Activated all objects.") != std::string::npos || !icinga.running(); },
+                 std::chrono::seconds(30)));
   ASSERT_TRUE(icinga.running()) << slurp(log);
   ASSERT_TRUE(wait_until(
       [&] {
-        const auto r = api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
+        const auto r =
+            api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
         return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 7;
       },
       std::chrono::seconds(30), std::chrono::milliseconds(100)))
@@ -313,7 +352,8 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         results.clear();
         const auto body = nlohmann::json::parse(r.body);
         for (const auto& s : body.at("results")) {
-          if (!s.at("attrs").at("last_check_result").is_null()) results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
+          if (!s.at("attrs").at("last_check_result").is_null())
+            results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
         }
         return results.size() == 7;
       },

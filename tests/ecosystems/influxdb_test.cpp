@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <memory>
-#include <set>
 #include <map>
+#include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -51,15 +51,25 @@ class Influx {
     int rpc_port = closed_port();
     while (rpc_port == http_port_) rpc_port = closed_port();
     const std::string conf = d + "/influxdb.conf";
-    spit(conf, "reporting-disabled = true\n"
-               "bind-address = \"127.0.0.1:" + std::to_string(rpc_port) + "\"\n"
-               "[meta]\n  dir = \"" + d + "/meta\"\n"
-               "[data]\n  dir = \"" + d + "/data\"\n  wal-dir = \"" + d + "/wal\"\n  query-log-enabled = false\n"
-               "[http]\n  bind-address = \"127.0.0.1:" + std::to_string(http_port_) + "\"\n  log-enabled = false\n"
-               "[monitor]\n  store-enabled = false\n"
-               "[continuous_queries]\n  enabled = false\n");
+    spit(conf,
+         "reporting-disabled = true\n"
+         "bind-address = \"127.0.0.1:" +
+             std::to_string(rpc_port) +
+             "\"\n"
+             "[meta]\n  dir = \"" +
+             d +
+             "/meta\"\n"
+             "[data]\n  dir = \"" +
+             d + "/data\"\n  wal-dir = \"" + d +
+             "/wal\"\n  query-log-enabled = false\n"
+             "[http]\n  bind-address = \"127.0.0.1:" +
+             std::to_string(http_port_) +
+             "\"\n  log-enabled = false\n"
+             "[monitor]\n  store-enabled = false\n"
+             "[continuous_queries]\n  enabled = false\n");
     daemon_ = std::make_unique<Daemon>(std::vector<std::string>{kInfluxd, "run", "-config", conf}, d + "/influxd.log");
-    ready_ = wait_until([&] { return call("GET", "/ping").status == 204 || !daemon_->running(); }, std::chrono::seconds(30));
+    ready_ =
+        wait_until([&] { return call("GET", "/ping").status == 204 || !daemon_->running(); }, std::chrono::seconds(30));
     ready_ = ready_ && daemon_->running();
   }
 
@@ -169,7 +179,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
     if (name != "slow") targets += name + " " + emu.url(name) + "\n";
   }
   wrapper += " \"$@\"\n";
-  targets += "no-such-app " + emu.url("no-such-app") + "\n";  // unknown host: 530 / 1001
+  targets += "no-such-app " + emu.url("no-such-app") + "\n";                       // unknown host: 530 / 1001
   targets += "closed https://127.0.0.1:" + std::to_string(closed_port()) + "/\n";  // connection refused
   // Names keep to letters, digits and . _ - : / (safe as tags); the URL may hold , = " ' \.
   targets += "odd.name_1-2:3/4 " + emu.url("ok", "/a,b=c\"d'e\\f?x=1,2&y=%20") + "\n";
@@ -200,10 +210,11 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   w = influx.write(timeout.out);
   EXPECT_EQ(w.status, 204) << w.body << "\n" << timeout.out;
 
-  const auto guarded = run(CFMON_CHECK_CF_ACCESS,
-                           {"--ca-file", emu.ca_file(), "--resolve", "unprotected.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1",
-                            "-u", emu.url("unprotected"), "--expect-protected", "--format", "influx", "--env-file",
-                            dir.path() + "/cf-access.env"});
+  const auto guarded =
+      run(CFMON_CHECK_CF_ACCESS,
+          {"--ca-file", emu.ca_file(), "--resolve",
+           "unprotected.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1", "-u", emu.url("unprotected"),
+           "--expect-protected", "--format", "influx", "--env-file", dir.path() + "/cf-access.env"});
   w = influx.write(guarded.out);
   EXPECT_EQ(w.status, 204) << w.body << "\n" << guarded.out;
 
@@ -226,13 +237,19 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   const auto token_fields = influx.query("SHOW FIELD KEYS FROM cf_service_token");
   std::map<std::string, std::string> token_types;
   for (const auto& v : token_fields["results"][0]["series"][0]["values"]) token_types[v[0]] = v[1];
-  EXPECT_EQ(token_types, (std::map<std::string, std::string>{
-                             {"state", "integer"},        {"found", "boolean"},      {"enabled", "boolean"},
-                             {"expired", "boolean"},      {"never_expires", "boolean"}, {"never_used", "boolean"},
-                             {"days_left", "float"},      {"idle_days", "float"},    {"client_id", "string"},
-                             {"expires_at", "string"}}))
+  EXPECT_EQ(token_types, (std::map<std::string, std::string>{{"state", "integer"},
+                                                             {"found", "boolean"},
+                                                             {"enabled", "boolean"},
+                                                             {"expired", "boolean"},
+                                                             {"never_expires", "boolean"},
+                                                             {"never_used", "boolean"},
+                                                             {"days_left", "float"},
+                                                             {"idle_days", "float"},
+                                                             {"client_id", "string"},
+                                                             {"expires_at", "string"}}))
       << token_fields.dump();
-  const auto expired = influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
+  const auto expired =
+      influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
   const auto& token_row = expired["results"][0]["series"][0]["values"][0];
   ASSERT_TRUE(token_row.is_array()) << expired.dump();
   EXPECT_EQ(token_row[1], 2);
@@ -274,11 +291,12 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   std::map<std::string, std::string> types;
   for (const auto& v : fields["results"][0]["series"][0]["values"]) types[v[0]] = v[1];
   const std::map<std::string, std::string> expected{
-      {"state", "integer"},          {"http_response_code", "integer"}, {"result_code", "integer"},
-      {"content_length", "integer"}, {"token_accepted", "boolean"},     {"response_time", "float"},
-      {"time_connect", "float"},     {"time_tls", "float"},             {"time_firstbyte", "float"},
-      {"protected", "boolean"},  // --expect-protected only
-      {"message", "string"}};    // the UNKNOWN run's line only: why it could not run
+      {"state", "integer"},          {"http_response_code", "integer"},
+      {"result_code", "integer"},    {"content_length", "integer"},
+      {"token_accepted", "boolean"}, {"response_time", "float"},
+      {"time_connect", "float"},     {"time_tls", "float"},
+      {"time_firstbyte", "float"},   {"protected", "boolean"},  // --expect-protected only
+      {"message", "string"}};                                   // the UNKNOWN run's line only: why it could not run
   EXPECT_EQ(types, expected) << fields.dump();
 
   const auto tags = influx.query("SHOW TAG KEYS FROM cf_access");
@@ -297,13 +315,15 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
     bool accepted;
     const char* result;
   };
-  for (const Expect& e : {Expect{"ok", 0, 200, true, "token_accepted"}, Expect{"origin-502", 1, 502, true, "origin_down"},
-                          Expect{"legacy-403", 2, 403, false, "token_rejected"},
-                          Expect{"closed", 2, 0, false, "connect_error"},
-                          Expect{"odd.name_1-2:3/4", 0, 200, true, "token_accepted"}}) {
+  for (const Expect& e :
+       {Expect{"ok", 0, 200, true, "token_accepted"}, Expect{"origin-502", 1, 502, true, "origin_down"},
+        Expect{"legacy-403", 2, 403, false, "token_rejected"}, Expect{"closed", 2, 0, false, "connect_error"},
+        Expect{"odd.name_1-2:3/4", 0, 200, true, "token_accepted"}}) {
     SCOPED_TRACE(e.target);
-    const auto q = influx.query(std::string("SELECT state, http_response_code, token_accepted, response_time, result FROM "
-                                            "cf_access WHERE target = '") + e.target + "'");
+    const auto q =
+        influx.query(std::string("SELECT state, http_response_code, token_accepted, response_time, result FROM "
+                                 "cf_access WHERE target = '") +
+                     e.target + "'");
     const auto& row = q["results"][0]["series"][0]["values"][0];
     ASSERT_TRUE(row.is_array()) << q.dump();
     EXPECT_TRUE(row[1].is_number_integer());

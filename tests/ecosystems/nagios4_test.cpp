@@ -47,16 +47,32 @@ struct NagiosTree {
     std::string text;
     for (const auto& f : object_files) text += "cfg_file=" + f + "\n";
     text += "resource_file=" + d + "/cfmon-resource.cfg\n";
-    for (const std::string& line : std::vector<std::string>{
-             "log_file=" + d + "/nagios.log", "status_file=" + d + "/status.dat", "object_cache_file=" + d + "/objects.cache",
-             "precached_object_file=" + d + "/objects.precache", "temp_file=" + d + "/nagios.tmp", "temp_path=" + d,
-             "lock_file=" + d + "/nagios.lock", "check_result_path=" + d + "/checkresults",
-             "command_file=" + d + "/nagios.cmd", "query_socket=" + d + "/nagios.qh",
-             "state_retention_file=" + d + "/retention.dat", "debug_file=" + d + "/nagios.debug",
-             "log_archive_path=" + d, "nagios_user=" + current_user(), "nagios_group=" + current_group(), "interval_length=1",
-             "service_inter_check_delay_method=n", "max_service_check_spread=1", "status_update_interval=1",
-             "check_result_reaper_frequency=1", "execute_host_checks=0", "retain_state_information=0",
-             "check_external_commands=0", "enable_notifications=0", "use_syslog=0", "illegal_macro_output_chars=`~$&|'\"<>"}) {
+    for (const std::string& line : std::vector<std::string>{"log_file=" + d + "/nagios.log",
+                                                            "status_file=" + d + "/status.dat",
+                                                            "object_cache_file=" + d + "/objects.cache",
+                                                            "precached_object_file=" + d + "/objects.precache",
+                                                            "temp_file=" + d + "/nagios.tmp",
+                                                            "temp_path=" + d,
+                                                            "lock_file=" + d + "/nagios.lock",
+                                                            "check_result_path=" + d + "/checkresults",
+                                                            "command_file=" + d + "/nagios.cmd",
+                                                            "query_socket=" + d + "/nagios.qh",
+                                                            "state_retention_file=" + d + "/retention.dat",
+                                                            "debug_file=" + d + "/nagios.debug",
+                                                            "log_archive_path=" + d,
+                                                            "nagios_user=" + current_user(),
+                                                            "nagios_group=" + current_group(),
+                                                            "interval_length=1",
+                                                            "service_inter_check_delay_method=n",
+                                                            "max_service_check_spread=1",
+                                                            "status_update_interval=1",
+                                                            "check_result_reaper_frequency=1",
+                                                            "execute_host_checks=0",
+                                                            "retain_state_information=0",
+                                                            "check_external_commands=0",
+                                                            "enable_notifications=0",
+                                                            "use_syslog=0",
+                                                            "illegal_macro_output_chars=`~$&|'\"<>"}) {
       text += line + "\n";
     }
     spit(cfg, text);
@@ -131,7 +147,8 @@ std::map<std::string, std::map<std::string, std::string>> service_status(const s
     } else if (inside) {
       const auto start = line.find_first_not_of('\t');
       const auto eq = line.find('=');
-      if (start != std::string::npos && eq != std::string::npos) block[line.substr(start, eq - start)] = line.substr(eq + 1);
+      if (start != std::string::npos && eq != std::string::npos)
+        block[line.substr(start, eq - start)] = line.substr(eq + 1);
     }
   }
   return out;
@@ -144,8 +161,9 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   spit(tree.env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
                           "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
   spit(tree.targets_file, "# name url\nbroken-origin " + emu.url("origin-502") + "\n");
-  spit(tree.api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
-                              "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
+  spit(tree.api_env_file,
+       "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
+           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
   const std::string port = std::to_string(emu.port());
   const std::string connection = " --ca-file " + emu.ca_file() + " --resolve ok.cfemu.test:" + port +
                                  ":127.0.0.1 --resolve origin-502.cfemu.test:" + port +
@@ -156,14 +174,20 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
        "define host {\n    use generic-host\n    host_name emulator\n    address 127.0.0.1\n"
        "    max_check_attempts 1\n    check_period 24x7\n    contact_groups admins\n}\n"
        "define service {\n    use generic-service\n    host_name emulator\n    service_description ok\n"
-       "    check_command check_cf_access!" + emu.url("ok") + "!" + connection + "\n}\n"
-       "define service {\n    use generic-service\n    host_name emulator\n    service_description origin-502\n"
-       "    check_command check_cf_access_target!broken-origin!" + connection + "\n}\n"
-       "define service {\n    use generic-service\n    host_name emulator\n    service_description legacy-403\n"
-       "    check_command check_cf_access_protected!" + emu.url("legacy-403") + "!" + connection + "\n}\n"
-       "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
-       "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" + port +
-       "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
+       "    check_command check_cf_access!" +
+           emu.url("ok") + "!" + connection +
+           "\n}\n"
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description origin-502\n"
+           "    check_command check_cf_access_target!broken-origin!" +
+           connection +
+           "\n}\n"
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description legacy-403\n"
+           "    check_command check_cf_access_protected!" +
+           emu.url("legacy-403") + "!" + connection +
+           "\n}\n"
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
+           "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
   files.push_back(services);
@@ -191,9 +215,10 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     const char* output;
     const char* size_label;
   };
-  for (const Expect& e : {Expect{"ok", "0", "CF-ACCESS OK - ok.cfemu.test:", "size"},
-                          Expect{"origin-502", "1", "CF-ACCESS WARNING - broken-origin: token accepted, origin down", "size"},
-                          Expect{"legacy-403", "2", "CF-ACCESS CRITICAL - legacy-403.cfemu.test:", "size"}}) {
+  for (const Expect& e :
+       {Expect{"ok", "0", "CF-ACCESS OK - ok.cfemu.test:", "size"},
+        Expect{"origin-502", "1", "CF-ACCESS WARNING - broken-origin: token accepted, origin down", "size"},
+        Expect{"legacy-403", "2", "CF-ACCESS CRITICAL - legacy-403.cfemu.test:", "size"}}) {
     SCOPED_TRACE(e.service);
     auto& s = status[e.service];
     EXPECT_EQ(s["has_been_checked"], "1");

@@ -82,19 +82,23 @@ struct AgentTree {
                     {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"},
                      {"/etc/zabbix/cfmon/targets", targets},
                      {"/etc/zabbix/cfmon/cf-access.env", env_file}});
-    copy_with_paths(kShippedTokens, dir.path() + "/userparameter_cf_service_tokens.conf",
-                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
-    copy_with_paths(kShippedLogins, dir.path() + "/userparameter_cf_access_logins.conf",
-                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    copy_with_paths(
+        kShippedTokens, dir.path() + "/userparameter_cf_service_tokens.conf",
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    copy_with_paths(
+        kShippedLogins, dir.path() + "/userparameter_cf_access_logins.conf",
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
     spit(dir.path() + "/plugins/check_cf_access_logins",
          "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + p +
              "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
          0700);
     // The documented agent defaults that matter: Timeout 3, UnsafeUserParameters 0.
-    spit(conf, "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
-                   "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
-                   "\nServerActive=\nHostname=cfmon-test\nAllowRoot=1\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\n"
-                   "Include=" + dir.path() + "/userparameter_cf_*.conf\n");
+    spit(conf,
+         "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
+             "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
+             "\nServerActive=\nHostname=cfmon-test\nAllowRoot=1\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\n"
+             "Include=" +
+             dir.path() + "/userparameter_cf_*.conf\n");
   }
 };
 
@@ -270,13 +274,13 @@ TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
 TEST(ZabbixExternalCheck, DocumentedKeyPrintsOnlyTheValue) {
   auto& emu = shared_emulator();
   TempDir dir;
-  const std::string env_file = dir.write("cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                                              "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" +
-                                                              emu.client_secret("monitoring") + "\n");
+  const std::string env_file =
+      dir.write("cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
+                                     "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
   const std::string targets = dir.write("targets", "broken " + emu.url("origin-502") + "\n");
   auto args = emu.connection_args("origin-502");
-  for (const std::string& a :
-       std::vector<std::string>{"--targets-file", targets, "--env-file", env_file, "--format", "zabbix", "--target", "broken"}) {
+  for (const std::string& a : std::vector<std::string>{"--targets-file", targets, "--env-file", env_file, "--format",
+                                                       "zabbix", "--target", "broken"}) {
     args.push_back(a);
   }
   const auto r = run(CFMON_CHECK_CF_ACCESS, args);  // no CF_* variables in its environment

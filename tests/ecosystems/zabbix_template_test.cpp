@@ -120,11 +120,13 @@ TEST_F(ZabbixTemplate, UuidsAreUniqueV4AndDerivedFromStableNames) {
   });
 }
 
-const std::set<std::string> kItemTypes{"ZABBIX_PASSIVE", "ZABBIX_ACTIVE", "EXTERNAL", "DEPENDENT", "CALCULATED", "TRAP"};
+const std::set<std::string> kItemTypes{"ZABBIX_PASSIVE", "ZABBIX_ACTIVE", "EXTERNAL",
+                                       "DEPENDENT",      "CALCULATED",    "TRAP"};
 const std::set<std::string> kValueTypes{"FLOAT", "CHAR", "LOG", "UNSIGNED", "TEXT"};
 const std::set<std::string> kPriorities{"NOT_CLASSIFIED", "INFO", "WARNING", "AVERAGE", "HIGH", "DISASTER"};
-const std::set<std::string> kPreprocessing{"JSONPATH", "JAVASCRIPT", "DISCARD_UNCHANGED", "DISCARD_UNCHANGED_HEARTBEAT",
-                                           "BOOL_TO_DECIMAL", "MULTIPLIER", "REGEX", "TRIM", "CHECK_NOT_SUPPORTED"};
+const std::set<std::string> kPreprocessing{
+    "JSONPATH", "JAVASCRIPT", "DISCARD_UNCHANGED",  "DISCARD_UNCHANGED_HEARTBEAT", "BOOL_TO_DECIMAL", "MULTIPLIER",
+    "REGEX",    "TRIM",       "CHECK_NOT_SUPPORTED"};
 
 // Items and prototypes: enumerations, value maps, master items, macros.
 TEST_F(ZabbixTemplate, ItemsUseKnownEnumerationsAndResolvableReferences) {
@@ -143,7 +145,8 @@ TEST_F(ZabbixTemplate, ItemsUseKnownEnumerationsAndResolvableReferences) {
     for (const auto& d : t["discovery_rules"]) {
       EXPECT_TRUE(kItemTypes.count(str(d, "type", "ZABBIX_PASSIVE"))) << str(d, "key");
       for (const auto& p : d["item_prototypes"]) {
-        EXPECT_NE(str(p, "key").find("{#"), std::string::npos) << "prototype key without an LLD macro: " << str(p, "key");
+        EXPECT_NE(str(p, "key").find("{#"), std::string::npos)
+            << "prototype key without an LLD macro: " << str(p, "key");
         all_items.push_back(p);
       }
     }
@@ -165,7 +168,8 @@ TEST_F(ZabbixTemplate, ItemsUseKnownEnumerationsAndResolvableReferences) {
         EXPECT_TRUE(kPreprocessing.count(str(step, "type"))) << str(step, "type");
         ASSERT_TRUE(step["parameters"].IsSequence());
         if (step["error_handler"]) {
-          EXPECT_TRUE((std::set<std::string>{"DISCARD_VALUE", "CUSTOM_VALUE", "CUSTOM_ERROR"}.count(str(step, "error_handler"))))
+          EXPECT_TRUE((
+              std::set<std::string>{"DISCARD_VALUE", "CUSTOM_VALUE", "CUSTOM_ERROR"}.count(str(step, "error_handler"))))
               << str(step, "error_handler");
         }
       }
@@ -208,7 +212,8 @@ TEST_F(ZabbixTemplate, TriggersReferenceExistingItemsAndMacros) {
       EXPECT_TRUE(kPriorities.count(str(tr, "priority", "NOT_CLASSIFIED")));
       int references = 0;
       bool uses_prototype = false;
-      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), reference); it != std::sregex_iterator(); ++it) {
+      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), reference);
+           it != std::sregex_iterator(); ++it) {
         ++references;
         EXPECT_EQ((*it)[1], name) << expression;
         const std::string key = (*it)[2];
@@ -217,7 +222,8 @@ TEST_F(ZabbixTemplate, TriggersReferenceExistingItemsAndMacros) {
       }
       EXPECT_GT(references, 0) << expression;
       EXPECT_EQ(uses_prototype, prototype) << "a trigger prototype must use an item prototype, a trigger must not";
-      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), macro); it != std::sregex_iterator(); ++it) {
+      for (auto it = std::sregex_iterator(expression.begin(), expression.end(), macro); it != std::sregex_iterator();
+           ++it) {
         EXPECT_TRUE(macros.count((*it)[0])) << (*it)[0];
       }
       for (const auto& dep : tr["dependencies"]) {
@@ -232,8 +238,9 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
   std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
     if (n.IsMap()) {
       if (n["expression"] && n["priority"]) {
-        for (const char* what : {"token_rejected", "login_redirect", "origin_down", "tunnel_down", "token_expired",
-                                 "token_disabled", "token_missing", "cf.tokens.days_left", "cf.logins.outside_logins"}) {
+        for (const char* what :
+             {"token_rejected", "login_redirect", "origin_down", "tunnel_down", "token_expired", "token_disabled",
+              "token_missing", "cf.tokens.days_left", "cf.logins.outside_logins"}) {
           if (str(n, "expression").find(what) != std::string::npos) priorities_of[what].insert(str(n, "priority"));
         }
       }
@@ -259,7 +266,9 @@ TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
   const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf") +
                            slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf") +
                            slurp(source_dir() + "/zabbix/userparameter_cf_access_logins.conf");
-  const auto has_key = [&](const std::string& key) { return conf.find("\nUserParameter=" + key + ",") != std::string::npos; };
+  const auto has_key = [&](const std::string& key) {
+    return conf.find("\nUserParameter=" + key + ",") != std::string::npos;
+  };
   each_template([&](const YAML::Node& t) {
     for (const auto& i : t["items"]) {
       if (str(i, "type", "ZABBIX_PASSIVE") == "ZABBIX_PASSIVE") {
@@ -280,8 +289,8 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   auto& emu = shared_emulator();
   TempDir dir;
   auto args = emu.connection_args("ok");
-  for (const std::string& a : std::vector<std::string>{"--targets-file", dir.write("targets", "ok " + emu.url("ok") + "\n"),
-                                                       "--format", "zabbix"}) {
+  for (const std::string& a : std::vector<std::string>{
+           "--targets-file", dir.write("targets", "ok " + emu.url("ok") + "\n"), "--format", "zabbix"}) {
     args.push_back(a);
   }
   const auto app = run(CFMON_CHECK_CF_ACCESS, args,
@@ -292,21 +301,23 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
 
   // A used token: every field, idle_days included (the access check above used it).
   const std::string port = std::to_string(emu.port());
-  const auto tokens = run(CFMON_CHECK_CF_SERVICE_TOKENS,
-                          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-                           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring",
-                           "--format", "zabbix"},
-                          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
-                           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  const auto tokens =
+      run(CFMON_CHECK_CF_SERVICE_TOKENS,
+          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring", "--format",
+           "zabbix"},
+          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
+           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
   const auto token_value = nlohmann::json::parse(tokens.out);
   ASSERT_TRUE(token_value.is_object()) << tokens.out;
   ASSERT_EQ(token_value.at("name"), "monitoring") << tokens.out;
-  const auto logins = run(CFMON_CHECK_CF_ACCESS_LOGINS,
-                          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-                           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring",
-                           "--format", "zabbix"},
-                          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
-                           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  const auto logins =
+      run(CFMON_CHECK_CF_ACCESS_LOGINS,
+          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
+           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring", "--format",
+           "zabbix"},
+          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
+           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
   const auto login_value = nlohmann::json::parse(logins.out);
   ASSERT_TRUE(login_value.is_object()) << logins.out;
   ASSERT_EQ(login_value.at("name"), "monitoring") << logins.out;

@@ -84,7 +84,8 @@ ApiHttpResponse error_response(int status, int code, const std::string& message,
 }
 
 json success_body(json result, json result_info = nullptr) {
-  json body = {{"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
+  json body = {
+      {"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
   if (!result_info.is_null()) body["result_info"] = std::move(result_info);
   return body;
 }
@@ -269,7 +270,8 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
       global_fault_token_ = (*body)["api_token"].get<std::string>();
     }
     if (body->contains("delay_ms") && (*body)["delay_ms"].is_number_integer()) {
-      slow_delay_ = std::chrono::milliseconds(std::clamp<std::int64_t>((*body)["delay_ms"].get<std::int64_t>(), 0, 600000));
+      slow_delay_ =
+          std::chrono::milliseconds(std::clamp<std::int64_t>((*body)["delay_ms"].get<std::int64_t>(), 0, 600000));
     }
     return json_response(200, {{"fault", api_fault_name(*fault)}}, "control fault set");
   }
@@ -326,9 +328,11 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       if (w.used == 0 || now >= w.start + window || now < w.start) w = Window{now, 0};
       const auto reset =
           std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(w.start + window - now).count());
-      const std::string policy = "\"burst\";q=" + std::to_string(rate_requests_) + ";w=" + std::to_string(rate_window_seconds_);
+      const std::string policy =
+          "\"burst\";q=" + std::to_string(rate_requests_) + ";w=" + std::to_string(rate_window_seconds_);
       if (w.used >= rate_requests_) {
-        auto limited = error_response(429, 971, "Please wait and consider throttling your request speed", "rate_limited");
+        auto limited =
+            error_response(429, 971, "Please wait and consider throttling your request speed", "rate_limited");
         limited.off_contract = true;  // code 971 is below the schema's minimum 1000, as Cloudflare sends it
         limited.headers.emplace_back("Ratelimit", "\"default\";r=0;t=" + std::to_string(reset));
         limited.headers.emplace_back("Ratelimit-Policy", policy);
@@ -336,13 +340,14 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
         return limited;
       }
       ++w.used;
-      limit_headers.emplace_back("Ratelimit",
-                                 "\"default\";r=" + std::to_string(rate_requests_ - w.used) + ";t=" + std::to_string(reset));
+      limit_headers.emplace_back(
+          "Ratelimit", "\"default\";r=" + std::to_string(rate_requests_ - w.used) + ";t=" + std::to_string(reset));
       limit_headers.emplace_back("Ratelimit-Policy", policy);
     }
     if (token != nullptr) {
       fault = token->fault;
-      if (fault == ApiFault::none && (!global_fault_token_ || *global_fault_token_ == token->name)) fault = global_fault_;
+      if (fault == ApiFault::none && (!global_fault_token_ || *global_fault_token_ == token->name))
+        fault = global_fault_;
     }
     slow_delay = slow_delay_;
   }
@@ -371,8 +376,9 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       return finish(r);
     }
     case ApiFault::success_false:
-      return finish(json_response(200, {{"success", false}, {"errors", json::array()}, {"messages", json::array()}, {"result", nullptr}},
-                                  "fault success_false"));
+      return finish(json_response(
+          200, {{"success", false}, {"errors", json::array()}, {"messages", json::array()}, {"result", nullptr}},
+          "fault success_false"));
     case ApiFault::html: {
       ApiHttpResponse r;
       r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
@@ -396,7 +402,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   }
 
   const auto parts = path_segments(path);
-  const std::string route_error = "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
+  const std::string route_error =
+      "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
   if (parts.size() < 4 || parts[0] != "accounts" || parts[2] != "access" || parts[3] != "service_tokens" ||
       parts.size() > 6) {
     return finish(error_response(404, 7003, "No route for that URI", "no_route"));
@@ -439,7 +446,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       for (int i = 0; i < per_page; ++i) {
         ServiceToken fake;
         char id[40];
-        std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", static_cast<unsigned>(page), static_cast<unsigned>(i));
+        std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", static_cast<unsigned>(page),
+                      static_cast<unsigned>(i));
         fake.id = id;
         fake.name = "endless-" + std::to_string(page) + "-" + std::to_string(i);
         fake.client_id = std::string(id).substr(0, 8) + std::string(24, 'e') + ".access";
@@ -448,7 +456,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
         fake.expires_at = now + std::chrono::hours(8760);
         result.push_back(token_json(fake));
       }
-      return finish(json_response(200, success_body(result, {{"page", page}, {"per_page", per_page}, {"count", per_page}}),
+      return finish(json_response(200,
+                                  success_body(result, {{"page", page}, {"per_page", per_page}, {"count", per_page}}),
                                   "list endless page " + std::to_string(page)));
     }
     std::vector<ServiceToken> matching;
@@ -560,7 +569,8 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
       const auto body = body_object(request.body);
       if (!body) return finish(invalid_request("the body must be a JSON object"));
       std::optional<TimePoint> grace;
-      if (body->contains("previous_client_secret_expires_at") && !(*body)["previous_client_secret_expires_at"].is_null()) {
+      if (body->contains("previous_client_secret_expires_at") &&
+          !(*body)["previous_client_secret_expires_at"].is_null()) {
         const auto& value = (*body)["previous_client_secret_expires_at"];
         grace = value.is_string() ? parse_rfc3339(value.get<std::string>()) : std::nullopt;
         if (!grace) return finish(invalid_request("previous_client_secret_expires_at must be an RFC 3339 time"));

@@ -75,8 +75,8 @@ struct Fixture {
   // What the edge says to this token on the "echo" app (any valid token passes).
   int edge_status(const std::string& client_id, const std::string& secret) const {
     EdgeRequest request;
-    request.headers = {{"Host", "echo.cfemu.test"}, {"CF-Access-Client-Id", client_id},
-                       {"CF-Access-Client-Secret", secret}};
+    request.headers = {
+        {"Host", "echo.cfemu.test"}, {"CF-Access-Client-Id", client_id}, {"CF-Access-Client-Secret", secret}};
     return handle_edge_request(config, request, *tokens, clock->now(), "0123456789abcdef").status;
   }
 
@@ -126,9 +126,10 @@ TEST(ApiConfig, MistakesAreRefusedWithTheirPlace) {
   EXPECT_NE(error_of(R"({"name": "a", "token": "x", "permissions": [], "fault": "explode"})").find("unknown \"fault\""),
             std::string::npos);
   EXPECT_NE(error_of(R"({"name": "a", "token": "x"})").find("permissions"), std::string::npos);
-  EXPECT_NE(error_of(R"({"name": "a", "token": "x", "permissions": []}, {"name": "a", "token": "y", "permissions": []})")
-                .find("duplicate name"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"name": "a", "token": "x", "permissions": []}, {"name": "a", "token": "y", "permissions": []})")
+          .find("duplicate name"),
+      std::string::npos);
   EXPECT_EQ(error_of(R"({"name": "a", "token": "x", "permissions": ["read"], "fault": "500"})"), "");
   const auto config = parse_config(R"({"team_domain": "t.example", "tokens": [], "apps": []})", Clock::now());
   EXPECT_FALSE(config.api.enabled) << "no api section, no API";
@@ -271,7 +272,8 @@ TEST(ApiWrites, ACreatedTokenIsAcceptedByTheEdge) {
   ASSERT_EQ(r.status, 201);
   EXPECT_FALSE(Fixture::parse(r)["result"].contains("expires_at"));
 
-  for (const char* bad : {R"({"duration": "1h"})", R"({"name": ""})", R"({"name": "x", "duration": "a year"})", "[1]", "{"}) {
+  for (const char* bad :
+       {R"({"duration": "1h"})", R"({"name": ""})", R"({"name": "x", "duration": "a year"})", "[1]", "{"}) {
     r = f.call("POST", kTokens, kAdmin, bad);
     EXPECT_EQ(r.status, 400) << bad;
   }
@@ -371,7 +373,8 @@ TEST(ApiLimits, RateLimitAnswers429WithTheDocumentedHeaders) {
     ASSERT_EQ(r.status, 200);
     ASSERT_NE(r.header("Ratelimit"), nullptr);
     // t counts down with the real clock: 60 unless a slow machine crossed a second.
-    EXPECT_TRUE(std::regex_match(*r.header("Ratelimit"), std::regex("\"default\";r=" + std::to_string(2 - i) + ";t=(59|60)")))
+    EXPECT_TRUE(
+        std::regex_match(*r.header("Ratelimit"), std::regex("\"default\";r=" + std::to_string(2 - i) + ";t=(59|60)")))
         << *r.header("Ratelimit");
   }
   auto r = f.call("GET", kTokens);
@@ -501,7 +504,7 @@ TEST(ApiServer, ServedOnTheApiHostOfTheSameHttpsServer) {
   // The edge on the same port accepts the new token, and records its use for last_seen_at.
   auto edge = client("echo.cfemu.test");
   auto e = edge->Get("/", httplib::Headers{{"CF-Access-Client-Id", created["client_id"].get<std::string>()},
-                                            {"CF-Access-Client-Secret", created["client_secret"].get<std::string>()}});
+                                           {"CF-Access-Client-Secret", created["client_secret"].get<std::string>()}});
   ASSERT_TRUE(e);
   EXPECT_EQ(e->status, 200);
   r = api->Get((kTokens + "/" + created["id"].get<std::string>()).c_str(), auth);

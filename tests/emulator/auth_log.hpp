@@ -21,7 +21,7 @@ struct AuthEvent {
   // with a known client id and well-formed headers: a GraphQL emulator filters on this.
   bool well_formed = true;
   std::string source_ip;
-  std::string cf_ray;     // "<16 hex>-<COLO>", the same value the response carried
+  std::string cf_ray;  // "<16 hex>-<COLO>", the same value the response carried
   std::string app_host;
   // "nonidentity" for a service token; an identity login (injected only) names its
   // provider ("github", ...) and has no token_id.

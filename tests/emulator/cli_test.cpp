@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/inotify.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,8 +107,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, ServesUntilSigtermThenExitsZero) {
   const fs::path state = dir / "state";  // created by the emulator
   fs::create_directories(state);
-  EmulatorProcess child({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", state.string(), "-v"},
-                        dir / "stderr");
+  EmulatorProcess child({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", state.string(), "-v"}, dir / "stderr");
   ASSERT_TRUE(wait_for_port_file(state, child)) << read_file(dir / "stderr");
 
   const std::string port_text = read_file(state / "port");
@@ -126,8 +125,8 @@ TEST_F(CliTest, ServesUntilSigtermThenExitsZero) {
   client.set_hostname_addr_map({{"ok.cfemu.test", "127.0.0.1"}});
   client.set_ca_cert_path((state / "ca.pem").string());
   client.enable_server_certificate_verification(true);
-  const auto result = client.Get("/", {{"CF-Access-Client-Id", "feedfacefeedfacefeedfacefeedface.access"},
-                                       {"CF-Access-Client-Secret", secret}});
+  const auto result = client.Get(
+      "/", {{"CF-Access-Client-Id", "feedfacefeedfacefeedfacefeedface.access"}, {"CF-Access-Client-Secret", secret}});
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, 200);
   client.stop();
@@ -142,8 +141,7 @@ TEST_F(CliTest, ServesUntilSigtermThenExitsZero) {
 
 TEST_F(CliTest, BadConfigExitsTwoWithOneLine) {
   std::ofstream(dir / "bad.json") << R"({"team_domain": "x.y", "tokens": [], "apps": [{"name": "a"}]})";
-  EmulatorProcess child({"--config", (dir / "bad.json").string(), "--state-dir", (dir / "s").string()},
-                        dir / "stderr");
+  EmulatorProcess child({"--config", (dir / "bad.json").string(), "--state-dir", (dir / "s").string()}, dir / "stderr");
   EXPECT_EQ(child.wait_exit(), 2);
   const std::string log = read_file(dir / "stderr");
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
@@ -161,14 +159,12 @@ TEST_F(CliTest, StalePortFileIsRemovedBeforeStart) {
   // A port file left by a crashed run must not be mistaken for readiness.
   std::ofstream(dir / "port") << "1\n";
   std::ofstream(dir / "bad.json") << "{";
-  EmulatorProcess child({"--config", (dir / "bad.json").string(), "--state-dir", dir.string()},
-                        dir / "stderr");
+  EmulatorProcess child({"--config", (dir / "bad.json").string(), "--state-dir", dir.string()}, dir / "stderr");
   EXPECT_EQ(child.wait_exit(), 2);
   // Config errors stop before the state dir is touched; a valid config clears it:
   // 192.0.2.1 (TEST-NET-1) is on no local interface, so the bind fails after the
   // state dir was prepared.
-  EmulatorProcess good({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", dir.string(),
-                        "--listen", "192.0.2.1"},
+  EmulatorProcess good({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", dir.string(), "--listen", "192.0.2.1"},
                        dir / "stderr2");
   EXPECT_EQ(good.wait_exit(), 1);
   EXPECT_NE(read_file(dir / "stderr2").find("cannot listen on 192.0.2.1"), std::string::npos);

@@ -25,9 +25,15 @@ bool all_of_chars(std::string_view text, bool (*allowed)(char)) {
   return !text.empty() && std::all_of(text.begin(), text.end(), allowed);
 }
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_hostname_char(char c) { return is_lower_alnum(c) || c == '-' || c == '.'; }
-bool is_colo_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_hostname_char(char c) {
+  return is_lower_alnum(c) || c == '-' || c == '.';
+}
+bool is_colo_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 bool is_identifier_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
 }
@@ -44,8 +50,7 @@ bool has_line_break(std::string_view text) {
 // because a typo such as "protect": false would otherwise silently keep the default.
 class ObjectReader {
  public:
-  ObjectReader(const json& object, std::string where)
-      : object_(object), where_(std::move(where)) {
+  ObjectReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {
     if (!object_.is_object()) fail("must be a JSON object");
   }
 
@@ -85,8 +90,7 @@ class ObjectReader {
     if (!value->is_number_integer()) fail("\"" + key + "\" must be an integer");
     const auto number = value->get<std::int64_t>();
     if (number < min || number > max) {
-      fail("\"" + key + "\" must be between " + std::to_string(min) + " and " +
-           std::to_string(max));
+      fail("\"" + key + "\" must be between " + std::to_string(min) + " and " + std::to_string(max));
     }
     return static_cast<int>(number);
   }
@@ -162,8 +166,7 @@ OriginConfig parse_origin(const json* node, const std::string& where) {
       origin.headers.emplace_back(item.key(), item.value().get<std::string>());
     }
   }
-  origin.delay = std::chrono::milliseconds(
-      reader.optional_integer("delay_ms", 0, 600000).value_or(0));
+  origin.delay = std::chrono::milliseconds(reader.optional_integer("delay_ms", 0, 600000).value_or(0));
   origin.cf_error = reader.optional_integer("cf_error", 1000, 1999);
   origin.retry_after = reader.optional_integer("retry_after", 0, 86400);
   origin.echo_request_headers = reader.boolean("echo_request_headers", false);
@@ -178,8 +181,7 @@ Behaviour parse_behaviour(ObjectReader& reader) {
   reader.fail("\"behaviour\" must be \"legacy\" or \"strict\"");
 }
 
-std::vector<std::string> parse_token_list(ObjectReader& reader,
-                                          const std::set<std::string>& known_ids) {
+std::vector<std::string> parse_token_list(ObjectReader& reader, const std::set<std::string>& known_ids) {
   std::vector<std::string> ids;
   const json* list = reader.find("service_auth_tokens");
   if (list == nullptr) return ids;
@@ -343,15 +345,14 @@ std::string normalize_host(std::string_view host_header) {
 
 const AppConfig* EmulatorConfig::find_app(std::string_view host_header) const {
   const std::string host = normalize_host(host_header);
-  const auto it = std::find_if(apps.begin(), apps.end(),
-                               [&](const AppConfig& app) { return app.host == host; });
+  const auto it = std::find_if(apps.begin(), apps.end(), [&](const AppConfig& app) { return app.host == host; });
   return it == apps.end() ? nullptr : &*it;
 }
 
 std::optional<ApiFault> parse_api_fault(std::string_view text) {
-  static constexpr ApiFault all[] = {ApiFault::none,    ApiFault::server_error,       ApiFault::invalid_json,
-                                     ApiFault::truncated_json, ApiFault::success_false, ApiFault::html,
-                                     ApiFault::endless_pagination, ApiFault::slow};
+  static constexpr ApiFault all[] = {
+      ApiFault::none,          ApiFault::server_error, ApiFault::invalid_json,       ApiFault::truncated_json,
+      ApiFault::success_false, ApiFault::html,         ApiFault::endless_pagination, ApiFault::slow};
   if (text == "500") return ApiFault::server_error;
   for (const ApiFault fault : all) {
     if (api_fault_name(fault) == text) return fault;
@@ -361,14 +362,22 @@ std::optional<ApiFault> parse_api_fault(std::string_view text) {
 
 std::string_view api_fault_name(ApiFault fault) noexcept {
   switch (fault) {
-    case ApiFault::none: return "none";
-    case ApiFault::server_error: return "server_error";
-    case ApiFault::invalid_json: return "invalid_json";
-    case ApiFault::truncated_json: return "truncated_json";
-    case ApiFault::success_false: return "success_false";
-    case ApiFault::html: return "html";
-    case ApiFault::endless_pagination: return "endless_pagination";
-    case ApiFault::slow: return "slow";
+    case ApiFault::none:
+      return "none";
+    case ApiFault::server_error:
+      return "server_error";
+    case ApiFault::invalid_json:
+      return "invalid_json";
+    case ApiFault::truncated_json:
+      return "truncated_json";
+    case ApiFault::success_false:
+      return "success_false";
+    case ApiFault::html:
+      return "html";
+    case ApiFault::endless_pagination:
+      return "endless_pagination";
+    case ApiFault::slow:
+      return "slow";
   }
   return "none";
 }

@@ -29,8 +29,8 @@ struct OriginConfig {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds delay{0};
-  std::optional<int> cf_error;     // 530 only: the 1xxx error Cloudflare names (1033)
-  std::optional<int> retry_after;  // seconds, sent as Retry-After
+  std::optional<int> cf_error;        // 530 only: the 1xxx error Cloudflare names (1033)
+  std::optional<int> retry_after;     // seconds, sent as Retry-After
   bool echo_request_headers = false;  // body = the request headers as received
 };
 
@@ -38,9 +38,9 @@ struct AppConfig {
   std::string name;
   std::string host;  // lowercase, no port
   Behaviour behaviour = Behaviour::legacy;
-  bool is_protected = true;               // false = no Access in front
-  bool identity_login = false;            // app also has identity (Allow) policies
-  bool service_auth_401_redirect = false; // Service-Auth-only apps answer 401, not 403
+  bool is_protected = true;                      // false = no Access in front
+  bool identity_login = false;                   // app also has identity (Allow) policies
+  bool service_auth_401_redirect = false;        // Service-Auth-only apps answer 401, not 403
   std::vector<std::string> service_auth_tokens;  // token ids, or "*" = any valid token
   std::optional<std::string> token_header;       // read_service_tokens_from_header
   std::string aud;
@@ -79,7 +79,7 @@ struct ApiTokenConfig {
 };
 
 struct ApiConfig {
-  bool enabled = false;               // an "api" section is present
+  bool enabled = false;  // an "api" section is present
   std::string host = "api.cfemu.test";
   std::string account_id;
   std::vector<std::string> no_access_accounts;  // accounts without Zero Trust: 9999

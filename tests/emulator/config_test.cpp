@@ -36,9 +36,9 @@ TEST(Config, DefaultConfigHasEveryDocumentedApp) {
     EXPECT_EQ(app.host, app.name + ".cfemu.test");
   }
   const std::set<std::string> expected{
-      "ok", "app-redirect", "not-found", "origin-502", "origin-504", "origin-522",
-      "tunnel-down", "login-redirect", "legacy-403", "legacy-401", "strict-ok",
-      "strict-no-policy", "unprotected", "waf-blocked", "single-header", "slow", "delay-100", "echo"};
+      "ok",          "app-redirect",   "not-found",     "origin-502", "origin-504", "origin-522",
+      "tunnel-down", "login-redirect", "legacy-403",    "legacy-401", "strict-ok",  "strict-no-policy",
+      "unprotected", "waf-blocked",    "single-header", "slow",       "delay-100",  "echo"};
   EXPECT_EQ(names, expected);
   std::set<std::string> tokens;
   for (const auto& token : config.tokens) tokens.insert(token.name);
@@ -54,8 +54,7 @@ TEST(Config, DemoEnvMatchesTheMonitoringToken) {
   std::stringstream text;
   text << env.rdbuf();
   EXPECT_NE(text.str().find("\nCF_SERVICE_TOKEN_CLIENT_ID=" + monitoring.client_id + "\n"), std::string::npos);
-  EXPECT_NE(text.str().find("\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + monitoring.client_secret + "\n"),
-            std::string::npos);
+  EXPECT_NE(text.str().find("\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + monitoring.client_secret + "\n"), std::string::npos);
 }
 
 TEST(Config, DefaultsAndNormalisation) {
@@ -109,8 +108,7 @@ TEST(Config, ErrorsAreOneLineAndSayWhere) {
   EXPECT_EQ(config_error(R"({"team_domain": "x.y", "tokens": [], "apps": [{"name": "a",
       "host": "a.test", "aud": "x", "origin": {"status": 700}}]})"),
             "apps[0] (a).origin: \"status\" must be between 100 and 599");
-  EXPECT_EQ(config_error(R"({"tokens": [], "apps": []})"),
-            "config: \"team_domain\" is required (non-empty string)");
+  EXPECT_EQ(config_error(R"({"tokens": [], "apps": []})"), "config: \"team_domain\" is required (non-empty string)");
   EXPECT_EQ(config_error("[]"), "config: must be a JSON object");
 }
 
@@ -133,7 +131,8 @@ TEST(Config, SyntaxErrorsNeverQuoteTheFile) {
 TEST(Config, CommentsAreAccepted) {
   EXPECT_NO_THROW(parse_config(R"({
     // a comment
-    "team_domain": "x.y", "tokens": [], "apps": [] /* another */ })", kNow));
+    "team_domain": "x.y", "tokens": [], "apps": [] /* another */ })",
+                               kNow));
 }
 
 TEST(Config, MissingFileIsAConfigError) {

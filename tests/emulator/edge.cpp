@@ -15,23 +15,18 @@ constexpr std::string_view kHtml = "text/html; charset=UTF-8";
 constexpr std::string_view kText = "text/plain; charset=UTF-8";
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 bool icontains(std::string_view haystack, std::string_view needle) {
-  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char x, char y) {
-                       return std::tolower(static_cast<unsigned char>(x)) ==
-                              std::tolower(static_cast<unsigned char>(y));
-                     }) != haystack.end();
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         }) != haystack.end();
 }
 
-EdgeResponse simple_response(int status, std::string_view content_type, std::string body,
-                             std::string verdict) {
+EdgeResponse simple_response(int status, std::string_view content_type, std::string body, std::string verdict) {
   EdgeResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", content_type);
@@ -43,8 +38,7 @@ EdgeResponse simple_response(int status, std::string_view content_type, std::str
 // What Access concluded about the presented credentials for this app.
 enum class AccessOutcome { no_token, invalid_token, valid_without_policy, granted };
 
-AccessOutcome evaluate_access(const AppConfig& app,
-                              const std::optional<PresentedCredentials>& credentials,
+AccessOutcome evaluate_access(const AppConfig& app, const std::optional<PresentedCredentials>& credentials,
                               const TokenCheck& check) {
   if (!credentials) return AccessOutcome::no_token;
   if (!credentials->well_formed || !check.valid()) return AccessOutcome::invalid_token;
@@ -61,8 +55,7 @@ std::string echo_body(const EdgeRequest& request) {
 }
 
 // 530 with a 1xxx code: HTML by default, JSON when the client asks for it.
-void fill_1xxx_error(const AppConfig& app, const EdgeRequest& request, std::string_view ray,
-                     EdgeResponse& response) {
+void fill_1xxx_error(const AppConfig& app, const EdgeRequest& request, std::string_view ray, EdgeResponse& response) {
   const int code = *app.origin.cf_error;
   const std::string* accept = request.header("Accept");
   if (accept != nullptr && icontains(*accept, "application/json")) {
@@ -76,8 +69,7 @@ void fill_1xxx_error(const AppConfig& app, const EdgeRequest& request, std::stri
 
 // Cloudflare's own pages (1xxx under 530, an empty-bodied 52x) replace the origin's body;
 // otherwise the configured body, or the echoed request headers.
-void fill_origin_body(const AppConfig& app, const EdgeRequest& request, std::string_view ray,
-                      EdgeResponse& response) {
+void fill_origin_body(const AppConfig& app, const EdgeRequest& request, std::string_view ray, EdgeResponse& response) {
   const OriginConfig& origin = app.origin;
   if (origin.status == 530 && origin.cf_error) {
     fill_1xxx_error(app, request, ray, response);
@@ -92,14 +84,12 @@ void fill_origin_body(const AppConfig& app, const EdgeRequest& request, std::str
   }
 }
 
-EdgeResponse origin_response(const AppConfig& app, const EdgeRequest& request,
-                             std::string_view ray, std::string verdict) {
+EdgeResponse origin_response(const AppConfig& app, const EdgeRequest& request, std::string_view ray,
+                             std::string verdict) {
   // An app that redirects serves the page it redirects to (a probe following it lands).
   const std::string* location = find_header(app.origin.headers, "Location");
-  if (location != nullptr && app.origin.status >= 300 && app.origin.status <= 399 &&
-      *location == request.target) {
-    EdgeResponse landed = simple_response(200, kText, request.target.substr(1) + " of " + app.name,
-                                          std::move(verdict));
+  if (location != nullptr && app.origin.status >= 300 && app.origin.status <= 399 && *location == request.target) {
+    EdgeResponse landed = simple_response(200, kText, request.target.substr(1) + " of " + app.name, std::move(verdict));
     landed.delay = app.origin.delay;
     return landed;
   }
@@ -122,22 +112,18 @@ EdgeResponse origin_response(const AppConfig& app, const EdgeRequest& request,
 // ---- Access side -------------------------------------------------------------------
 
 EdgeResponse access_denied(const AppConfig& app, int status, std::string verdict) {
-  EdgeResponse response = simple_response(status, kHtml, access_denied_page(status, app.host),
-                                          std::move(verdict));
+  EdgeResponse response = simple_response(status, kHtml, access_denied_page(status, app.host), std::move(verdict));
   // These two headers are how a probe tells an Access denial from the origin's own 403.
   response.headers.emplace_back("CF-Access-Aud", app.aud);
   response.headers.emplace_back("CF-Access-Domain", app.host);
   return response;
 }
 
-EdgeResponse login_redirect(const EmulatorConfig& config, const AppConfig& app,
-                            const EdgeRequest& request) {
+EdgeResponse login_redirect(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request) {
   const std::string target = request.target.empty() ? std::string("/") : request.target;
-  const std::string location = "https://" + config.team_domain + "/cdn-cgi/access/login/" +
-                               app.host + "?kid=" + app.aud +
-                               "&redirect_url=" + url_encode(target);
-  EdgeResponse response =
-      simple_response(302, kHtml, login_redirect_page(location), "login_redirect");
+  const std::string location = "https://" + config.team_domain + "/cdn-cgi/access/login/" + app.host +
+                               "?kid=" + app.aud + "&redirect_url=" + url_encode(target);
+  EdgeResponse response = simple_response(302, kHtml, login_redirect_page(location), "login_redirect");
   response.headers.emplace_back("Location", location);
   return response;
 }
@@ -155,23 +141,21 @@ EdgeResponse deny(const EmulatorConfig& config, const AppConfig& app, const Edge
   return access_denied(app, 403, "denied_403");
 }
 
-EdgeResponse grant(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request,
-                   std::string_view ray, const PresentedCredentials& credentials, TimePoint now) {
+EdgeResponse grant(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request, std::string_view ray,
+                   const PresentedCredentials& credentials, TimePoint now) {
   EdgeResponse response = origin_response(app, request, ray, "granted");
   if (app.behaviour == Behaviour::legacy) {
     const auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
-    response.headers.emplace_back(
-        "Set-Cookie", "CF_Authorization=" +
-                          fake_access_jwt(app.aud, credentials.client_id, config.team_domain,
-                                          static_cast<long long>(issued.count())) +
-                          "; Path=/; Secure; HttpOnly");
+    response.headers.emplace_back("Set-Cookie", "CF_Authorization=" +
+                                                    fake_access_jwt(app.aud, credentials.client_id, config.team_domain,
+                                                                    static_cast<long long>(issued.count())) +
+                                                    "; Path=/; Secure; HttpOnly");
   }
   return response;
 }
 
-AuthEvent make_auth_event(const AppConfig& app, const EdgeRequest& request,
-                          const PresentedCredentials& credentials, const TokenCheck& check,
-                          AccessOutcome outcome, TimePoint now) {
+AuthEvent make_auth_event(const AppConfig& app, const EdgeRequest& request, const PresentedCredentials& credentials,
+                          const TokenCheck& check, AccessOutcome outcome, TimePoint now) {
   AuthEvent event;
   event.datetime = now;
   event.client_id = credentials.client_id;
@@ -180,14 +164,14 @@ AuthEvent make_auth_event(const AppConfig& app, const EdgeRequest& request,
   event.well_formed = credentials.well_formed;
   event.source_ip = request.remote_addr;
   // Test-only: lets a loopback test stand in for a foreign (or IPv6) client.
-  if (const std::string* ip = request.header("X-Emulator-Client-IP"); ip != nullptr && !ip->empty()) event.source_ip = *ip;
+  if (const std::string* ip = request.header("X-Emulator-Client-IP"); ip != nullptr && !ip->empty())
+    event.source_ip = *ip;
   event.app_host = app.host;
   return event;
 }
 
-EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfig& app,
-                                    const EdgeRequest& request, const TokenStore& tokens,
-                                    TimePoint now, std::string_view ray) {
+EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request,
+                                    const TokenStore& tokens, TimePoint now, std::string_view ray) {
   const auto credentials = extract_credentials(app, request);
   TokenCheck check;
   if (credentials && credentials->well_formed) {
@@ -197,9 +181,8 @@ EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfi
     if (const auto token = tokens.find_by_client_id(credentials->client_id)) check.token_id = token->id;
   }
   const AccessOutcome outcome = evaluate_access(app, credentials, check);
-  EdgeResponse response = outcome == AccessOutcome::granted
-                              ? grant(config, app, request, ray, *credentials, now)
-                              : deny(config, app, request, outcome);
+  EdgeResponse response = outcome == AccessOutcome::granted ? grant(config, app, request, ray, *credentials, now)
+                                                            : deny(config, app, request, outcome);
   if (credentials) {
     response.auth_event = make_auth_event(app, request, *credentials, check, outcome, now);
     response.verdict += " token=" + std::string(token_status_name(check.status));
@@ -207,8 +190,8 @@ EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfi
   return response;
 }
 
-EdgeResponse route(const EmulatorConfig& config, const EdgeRequest& request,
-                   const TokenStore& tokens, TimePoint now, std::string_view ray) {
+EdgeResponse route(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens, TimePoint now,
+                   std::string_view ray) {
   const std::string* host = request.header("Host");
   const AppConfig* app = host != nullptr ? config.find_app(*host) : nullptr;
   if (app == nullptr) return simple_response(530, kText, "error code: 1001", "unknown_host");
@@ -235,13 +218,12 @@ std::optional<PresentedCredentials> credentials_from_json_header(const std::stri
 }  // namespace
 
 const std::string* find_header(const HeaderList& headers, std::string_view name) {
-  const auto it = std::find_if(headers.begin(), headers.end(),
-                               [&](const auto& header) { return iequals(header.first, name); });
+  const auto it =
+      std::find_if(headers.begin(), headers.end(), [&](const auto& header) { return iequals(header.first, name); });
   return it == headers.end() ? nullptr : &it->second;
 }
 
-std::optional<PresentedCredentials> extract_credentials(const AppConfig& app,
-                                                        const EdgeRequest& request) {
+std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, const EdgeRequest& request) {
   if (app.token_header) {
     const std::string* value = request.header(*app.token_header);
     if (value == nullptr) return std::nullopt;
@@ -257,9 +239,8 @@ std::optional<PresentedCredentials> extract_credentials(const AppConfig& app,
   return credentials;
 }
 
-EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request,
-                                 const TokenStore& tokens, TimePoint now,
-                                 std::string_view ray_id) {
+EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
+                                 TimePoint now, std::string_view ray_id) {
   const std::string ray = std::string(ray_id) + "-" + config.colo;
   EdgeResponse response = route(config, request, tokens, now, ray);
   // Every Cloudflare response, whoever produced it, carries these two first.

@@ -27,9 +27,7 @@ struct EdgeRequest {
   HeaderList headers;        // as received (the transport's pseudo-headers removed)
   std::string remote_addr;
 
-  [[nodiscard]] const std::string* header(std::string_view name) const {
-    return find_header(headers, name);
-  }
+  [[nodiscard]] const std::string* header(std::string_view name) const { return find_header(headers, name); }
 };
 
 struct EdgeResponse {
@@ -38,11 +36,9 @@ struct EdgeResponse {
   std::string body;
   std::chrono::milliseconds delay{0};   // origin latency to wait before answering
   std::optional<AuthEvent> auth_event;  // set when the request presented credentials
-  std::string verdict;  // short code for the -v log line, e.g. "granted", "login_redirect"
+  std::string verdict;                  // short code for the -v log line, e.g. "granted", "login_redirect"
 
-  [[nodiscard]] const std::string* header(std::string_view name) const {
-    return find_header(headers, name);
-  }
+  [[nodiscard]] const std::string* header(std::string_view name) const { return find_header(headers, name); }
 };
 
 // A token as the request carried it. Not well formed = something was presented but it
@@ -55,14 +51,12 @@ struct PresentedCredentials {
 
 // nullopt = no token at all. Reads app.token_header as JSON when set, else the
 // CF-Access-Client-Id / CF-Access-Client-Secret pair.
-std::optional<PresentedCredentials> extract_credentials(const AppConfig& app,
-                                                        const EdgeRequest& request);
+std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, const EdgeRequest& request);
 
 // The whole edge: Host -> app, WAF, Access, origin. `ray_id` is 16 hex characters;
 // the response's cf-ray is "<ray_id>-<colo>".
-EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request,
-                                 const TokenStore& tokens, TimePoint now,
-                                 std::string_view ray_id);
+EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
+                                 TimePoint now, std::string_view ray_id);
 
 // Percent-encodes everything but RFC 3986 unreserved characters ("/" -> "%2F").
 std::string url_encode(std::string_view text);

@@ -20,17 +20,13 @@ struct Token {
   std::string client_id;
   std::string secret;
 };
-const Token kMonitoring{"11111111-1111-4111-8111-111111111111",
-                        "feedfacefeedfacefeedfacefeedface.access",
+const Token kMonitoring{"11111111-1111-4111-8111-111111111111", "feedfacefeedfacefeedfacefeedface.access",
                         "deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef"};
-const Token kOtherTeam{"22222222-2222-4222-8222-222222222222",
-                       "0ddba1100ddba1100ddba1100ddba110.access",
+const Token kOtherTeam{"22222222-2222-4222-8222-222222222222", "0ddba1100ddba1100ddba1100ddba110.access",
                        "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"};
-const Token kExpired{"33333333-3333-4333-8333-333333333333",
-                     "decea5eddecea5eddecea5eddecea5ed.access",
+const Token kExpired{"33333333-3333-4333-8333-333333333333", "decea5eddecea5eddecea5eddecea5ed.access",
                      "ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11"};
-const Token kDisabled{"44444444-4444-4444-8444-444444444444",
-                      "d15ab1edd15ab1edd15ab1edd15ab1ed.access",
+const Token kDisabled{"44444444-4444-4444-8444-444444444444", "d15ab1edd15ab1edd15ab1edd15ab1ed.access",
                       "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e"};
 const Token kWrongSecret{kMonitoring.id, kMonitoring.client_id, std::string(64, '0')};
 const Token kUnknown{"", "00000000000000000000000000000000.access", std::string(64, '1')};
@@ -51,14 +47,11 @@ class EdgeTest : public ::testing::Test {
   }
 
   EdgeResponse send_token(const std::string& app, const Token& token, std::string target = "/") {
-    return send(app, {{"CF-Access-Client-Id", token.client_id},
-                      {"CF-Access-Client-Secret", token.secret}},
+    return send(app, {{"CF-Access-Client-Id", token.client_id}, {"CF-Access-Client-Secret", token.secret}},
                 std::move(target));
   }
 
-  const AppConfig& app(const std::string& name) const {
-    return *config.find_app(name + ".cfemu.test");
-  }
+  const AppConfig& app(const std::string& name) const { return *config.find_app(name + ".cfemu.test"); }
 
   static std::string header(const EdgeResponse& response, std::string_view name) {
     const std::string* value = response.header(name);
@@ -76,18 +69,16 @@ class EdgeTest : public ::testing::Test {
   void expect_login_redirect(const EdgeResponse& response, const std::string& name,
                              const std::string& encoded_target = "%2F") {
     EXPECT_EQ(response.status, 302) << response.verdict;
-    EXPECT_EQ(header(response, "Location"),
-              "https://acme.cloudflareaccess.com/cdn-cgi/access/login/" + name +
-                  ".cfemu.test?kid=" + app(name).aud + "&redirect_url=" + encoded_target);
+    EXPECT_EQ(header(response, "Location"), "https://acme.cloudflareaccess.com/cdn-cgi/access/login/" + name +
+                                                ".cfemu.test?kid=" + app(name).aud + "&redirect_url=" + encoded_target);
     EXPECT_NE(header(response, "Content-Type").find("text/html"), std::string::npos);
     EXPECT_EQ(response.header("CF-Access-Aud"), nullptr);
   }
 
   static void expect_legacy_cookie(const EdgeResponse& response) {
     const std::string cookie = header(response, "Set-Cookie");
-    EXPECT_TRUE(std::regex_match(
-        cookie, std::regex("CF_Authorization=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"
-                           "; Path=/; Secure; HttpOnly")))
+    EXPECT_TRUE(std::regex_match(cookie, std::regex("CF_Authorization=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"
+                                                    "; Path=/; Secure; HttpOnly")))
         << cookie;
   }
 
@@ -98,10 +89,12 @@ class EdgeTest : public ::testing::Test {
 // ---- every response ------------------------------------------------------------------
 
 TEST_F(EdgeTest, EveryResponseLooksLikeCloudflare) {
-  for (const auto& [name, response] :
-       {std::pair{"ok", send_token("ok", kMonitoring)}, {"legacy-403", send("legacy-403")},
-        {"waf-blocked", send("waf-blocked")}, {"unknown", send("nope")},
-        {"unprotected", send("unprotected")}, {"login-redirect", send("login-redirect")}}) {
+  for (const auto& [name, response] : {std::pair{"ok", send_token("ok", kMonitoring)},
+                                       {"legacy-403", send("legacy-403")},
+                                       {"waf-blocked", send("waf-blocked")},
+                                       {"unknown", send("nope")},
+                                       {"unprotected", send("unprotected")},
+                                       {"login-redirect", send("login-redirect")}}) {
     EXPECT_EQ(header(response, "server"), "cloudflare") << name;
     EXPECT_EQ(header(response, "cf-ray"), "0123456789abcdef-AMS") << name;
   }
@@ -146,11 +139,9 @@ TEST_F(EdgeTest, LegacyValidTokenGetsOriginAndCookie) {
 TEST_F(EdgeTest, LegacyCookieIsJwtShapedForThisApp) {
   const std::string cookie = header(send_token("ok", kMonitoring), "Set-Cookie");
   const auto first_dot = cookie.find('.');
-  const std::string payload_b64 =
-      cookie.substr(first_dot + 1, cookie.find('.', first_dot + 1) - first_dot - 1);
+  const std::string payload_b64 = cookie.substr(first_dot + 1, cookie.find('.', first_dot + 1) - first_dot - 1);
   // base64url -> JSON, decoded by hand to keep the test free of helpers under test.
-  static const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string json;
   unsigned buffer = 0;
   int bits = 0;
@@ -203,8 +194,8 @@ TEST_F(EdgeTest, LegacyIdentityAppRedirectsEveryFailureToLogin) {
 }
 
 TEST_F(EdgeTest, LoginRedirectCarriesTheEncodedPath) {
-  expect_login_redirect(send_token("login-redirect", kMonitoring, "/a b/c?x=1&y=é"),
-                        "login-redirect", "%2Fa%20b%2Fc%3Fx%3D1%26y%3D%C3%A9");
+  expect_login_redirect(send_token("login-redirect", kMonitoring, "/a b/c?x=1&y=é"), "login-redirect",
+                        "%2Fa%20b%2Fc%3Fx%3D1%26y%3D%C3%A9");
 }
 
 TEST_F(EdgeTest, LegacyNoTokenIs403AndNotLogged) {
@@ -258,8 +249,7 @@ TEST_F(EdgeTest, HalfAPairIsAnInvalidToken) {
   EXPECT_EQ(legacy.auth_event->token_id, kMonitoring.id);
   EXPECT_FALSE(legacy.auth_event->success);
   EXPECT_FALSE(legacy.auth_event->well_formed);
-  expect_access_denial(send("strict-ok", {{"CF-Access-Client-Secret", kMonitoring.secret}}), 401,
-                       "strict-ok");
+  expect_access_denial(send("strict-ok", {{"CF-Access-Client-Secret", kMonitoring.secret}}), 401, "strict-ok");
 }
 
 // ---- in front of and around Access ---------------------------------------------------
@@ -285,8 +275,8 @@ TEST_F(EdgeTest, UnprotectedAppIgnoresTokens) {
 // ---- read_service_tokens_from_header ----------------------------------------------------
 
 TEST_F(EdgeTest, SingleHeaderTokenIsReadAsJson) {
-  const std::string value = R"({"cf-access-client-id":")" + kMonitoring.client_id +
-                            R"(","cf-access-client-secret":")" + kMonitoring.secret + R"("})";
+  const std::string value = R"({"cf-access-client-id":")" + kMonitoring.client_id + R"(","cf-access-client-secret":")" +
+                            kMonitoring.secret + R"("})";
   const auto response = send("single-header", {{"authorization", value}});
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "hello from single-header");
@@ -298,17 +288,16 @@ TEST_F(EdgeTest, SingleHeaderRejectsMalformedJson) {
   const std::string upper_keys = R"({"CF-Access-Client-Id":")" + kMonitoring.client_id +
                                  R"(","CF-Access-Client-Secret":")" + kMonitoring.secret + R"("})";
   const std::string no_secret = R"({"cf-access-client-id":")" + kMonitoring.client_id + R"("})";
-  for (const std::string& value : {std::string("not json"), std::string("\"string\""),
-                                   std::string("{\"cf-access-client-id\": 1}"), upper_keys,
-                                   no_secret, std::string("Bearer abc")}) {
+  for (const std::string& value :
+       {std::string("not json"), std::string("\"string\""), std::string("{\"cf-access-client-id\": 1}"), upper_keys,
+        no_secret, std::string("Bearer abc")}) {
     const auto response = send("single-header", {{"Authorization", value}});
     expect_access_denial(response, 403, "single-header");
     ASSERT_TRUE(response.auth_event) << value;
     EXPECT_FALSE(response.auth_event->success);
   }
   // The client id is still recognised for the log when only the secret is missing.
-  EXPECT_EQ(send("single-header", {{"Authorization", no_secret}}).auth_event->token_id,
-            kMonitoring.id);
+  EXPECT_EQ(send("single-header", {{"Authorization", no_secret}}).auth_event->token_id, kMonitoring.id);
 }
 
 TEST_F(EdgeTest, SingleHeaderAppIgnoresTheUsualPair) {
@@ -400,8 +389,7 @@ TEST_F(EdgeTest, EchoReturnsEveryRequestHeaderVerbatim) {
                                       {"CF-Access-Client-Secret", kOtherTeam.secret},
                                       {"User-Agent", "probe/1.0"}});
   EXPECT_EQ(response.status, 200);  // "*" = any valid token
-  EXPECT_NE(response.body.find("CF-Access-Client-Secret: " + kOtherTeam.secret + "\n"),
-            std::string::npos);
+  EXPECT_NE(response.body.find("CF-Access-Client-Secret: " + kOtherTeam.secret + "\n"), std::string::npos);
   EXPECT_NE(response.body.find("User-Agent: probe/1.0\n"), std::string::npos);
   EXPECT_NE(response.body.find("Host: echo.cfemu.test\n"), std::string::npos);
   expect_access_denial(send_token("echo", kExpired), 403, "echo");
@@ -423,9 +411,9 @@ TEST_F(EdgeTest, OriginHeadersAndContentType) {
   config.apps.back().origin.status = 522;
   config.apps.back().origin.body.clear();
   const auto page = send_token("custom", kMonitoring);
-  EXPECT_EQ(std::count_if(page.headers.begin(), page.headers.end(),
-                          [](const auto& h) { return h.first == "Content-Type"; }),
-            1);
+  EXPECT_EQ(
+      std::count_if(page.headers.begin(), page.headers.end(), [](const auto& h) { return h.first == "Content-Type"; }),
+      1);
   EXPECT_NE(header(page, "Content-Type").find("text/html"), std::string::npos);
   EXPECT_EQ(header(page, "X-App"), "1");
 }

@@ -13,20 +13,30 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
 }
 
 std::string base64url(std::string_view bytes) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   std::uint32_t buffer = 0;
   int bits = 0;
@@ -47,9 +57,15 @@ std::string error_page(std::string_view title, std::string_view code_line, std::
                        std::string_view ray) {
   const std::string safe_title = html_escape(title);
   return "<!DOCTYPE html>\n<html lang=\"en-US\">\n<head><meta charset=\"UTF-8\">"
-         "<title>" + html_escape(host) + " | " + safe_title + "</title></head>\n<body>\n"
-         "<h1>" + safe_title + "</h1>\n<p>" + std::string(code_line) + "</p>\n"
-         "<p>Cloudflare Ray ID: <strong>" + html_escape(ray) + "</strong></p>\n"
+         "<title>" +
+         html_escape(host) + " | " + safe_title +
+         "</title></head>\n<body>\n"
+         "<h1>" +
+         safe_title + "</h1>\n<p>" + std::string(code_line) +
+         "</p>\n"
+         "<p>Cloudflare Ray ID: <strong>" +
+         html_escape(ray) +
+         "</strong></p>\n"
          "<p>Performance &amp; security by Cloudflare (cfmon emulator)</p>\n</body>\n</html>\n";
 }
 
@@ -57,18 +73,30 @@ std::string error_page(std::string_view title, std::string_view code_line, std::
 
 std::string_view cloudflare_error_title(int code) {
   switch (code) {
-    case 520: return "Web server is returning an unknown error";
-    case 521: return "Web server is down";
-    case 522: return "Connection timed out";
-    case 523: return "Origin is unreachable";
-    case 524: return "A timeout occurred";
-    case 525: return "SSL handshake failed";
-    case 526: return "Invalid SSL certificate";
-    case 1001: return "DNS resolution error";
-    case 1010: return "The owner of this website has banned your access based on your browser's signature";
-    case 1016: return "Origin DNS error";
-    case 1033: return "Cloudflare Tunnel error";
-    default: return "";
+    case 520:
+      return "Web server is returning an unknown error";
+    case 521:
+      return "Web server is down";
+    case 522:
+      return "Connection timed out";
+    case 523:
+      return "Origin is unreachable";
+    case 524:
+      return "A timeout occurred";
+    case 525:
+      return "SSL handshake failed";
+    case 526:
+      return "Invalid SSL certificate";
+    case 1001:
+      return "DNS resolution error";
+    case 1010:
+      return "The owner of this website has banned your access based on your browser's signature";
+    case 1016:
+      return "Origin DNS error";
+    case 1033:
+      return "Cloudflare Tunnel error";
+    default:
+      return "";
   }
 }
 
@@ -84,11 +112,13 @@ std::string cloudflare_1xxx_page(int code, std::string_view host, std::string_vi
   return error_page(title, "error code: " + number, host, ray);
 }
 
-std::string cloudflare_1xxx_json(int code, int http_status, std::optional<int> retry_after,
-                                 std::string_view host, std::string_view ray) {
+std::string cloudflare_1xxx_json(int code, int http_status, std::optional<int> retry_after, std::string_view host,
+                                 std::string_view ray) {
   nlohmann::json body = {
-      {"type", "https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"
-               "cloudflare-1xxx-errors/error-" + std::to_string(code) + "/"},
+      {"type",
+       "https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"
+       "cloudflare-1xxx-errors/error-" +
+           std::to_string(code) + "/"},
       {"title", "Error " + std::to_string(code) + ": " + std::string(cloudflare_error_title(code))},
       {"status", http_status},
       {"error_code", code},
@@ -106,18 +136,22 @@ std::string access_denied_page(int status, std::string_view host) {
   const bool unauthorized = status == 401;
   const std::string title = unauthorized ? "Unauthorized" : "Forbidden";
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-         "<title>" + title + " · Cloudflare Access</title></head>\n<body>\n"
-         "<h1>" + title + "</h1>\n<p>You don't have permission to view " + html_escape(host) +
+         "<title>" +
+         title +
+         " · Cloudflare Access</title></head>\n<body>\n"
+         "<h1>" +
+         title + "</h1>\n<p>You don't have permission to view " + html_escape(host) +
          ". Contact your administrator.</p>\n</body>\n</html>\n";
 }
 
 std::string login_redirect_page(std::string_view location) {
   return "<html><head><title>Redirecting</title></head><body>"
-         "<a href=\"" + html_escape(location) + "\">Found</a>.</body></html>\n";
+         "<a href=\"" +
+         html_escape(location) + "\">Found</a>.</body></html>\n";
 }
 
-std::string fake_access_jwt(std::string_view aud, std::string_view client_id,
-                            std::string_view team_domain, long long issued_at_unix) {
+std::string fake_access_jwt(std::string_view aud, std::string_view client_id, std::string_view team_domain,
+                            long long issued_at_unix) {
   const nlohmann::json header = {{"alg", "RS256"}, {"kid", "cfemu-fake-key"}, {"typ", "JWT"}};
   const nlohmann::json claims = {
       {"aud", nlohmann::json::array({std::string(aud)})},
@@ -129,8 +163,7 @@ std::string fake_access_jwt(std::string_view aud, std::string_view client_id,
       {"sub", ""},
       {"type", "app"},
   };
-  return base64url(header.dump()) + "." + base64url(claims.dump()) + "." +
-         base64url("cfmon-emulator-fake-signature");
+  return base64url(header.dump()) + "." + base64url(claims.dump()) + "." + base64url("cfmon-emulator-fake-signature");
 }
 
 }  // namespace cfmon::emulator

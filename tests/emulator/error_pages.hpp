@@ -18,8 +18,8 @@ std::string cloudflare_5xx_page(int status, std::string_view host, std::string_v
 std::string cloudflare_1xxx_page(int code, std::string_view host, std::string_view ray);
 
 // The JSON twin served when the client sends Accept: application/json.
-std::string cloudflare_1xxx_json(int code, int http_status, std::optional<int> retry_after,
-                                 std::string_view host, std::string_view ray);
+std::string cloudflare_1xxx_json(int code, int http_status, std::optional<int> retry_after, std::string_view host,
+                                 std::string_view ray);
 
 // Access's "Forbidden"/"Unauthorized" page for a 403/401 it generated.
 std::string access_denied_page(int status, std::string_view host);
@@ -29,7 +29,7 @@ std::string login_redirect_page(std::string_view location);
 
 // A JWT-shaped CF_Authorization value: real header and claims, fake signature. The
 // emulator has no signing key; clients must treat the cookie as opaque anyway.
-std::string fake_access_jwt(std::string_view aud, std::string_view client_id,
-                            std::string_view team_domain, long long issued_at_unix);
+std::string fake_access_jwt(std::string_view aud, std::string_view client_id, std::string_view team_domain,
+                            long long issued_at_unix);
 
 }  // namespace cfmon::emulator

@@ -10,11 +10,13 @@ namespace {
 using nlohmann::json;
 
 json graphql_error(const std::string& message) {
-  return {{"data", nullptr}, {"errors", json::array({{{"message", message}, {"path", nullptr}, {"extensions", {{"timestamp", ""}}}}})}};
+  return {{"data", nullptr},
+          {"errors", json::array({{{"message", message}, {"path", nullptr}, {"extensions", {{"timestamp", ""}}}}})}};
 }
 
 // The dimensions a group is keyed by, in the dataset's field order.
-using GroupKey = std::tuple<std::string, int, std::string, std::string, std::string, std::string, std::string, std::string>;
+using GroupKey =
+    std::tuple<std::string, int, std::string, std::string, std::string, std::string, std::string, std::string>;
 
 // `identityProvider: "nonidentity"` in the query text (any spacing): the dataset's filter
 // on service-token logins. Not a GraphQL parser, as the rest.

@@ -23,7 +23,9 @@ const std::string kQuery =
     "datetime_leq: $until}, orderBy: [datetime_DESC]) { count dimensions { datetime isSuccessfulLogin ipAddress "
     "serviceTokenId } } } } }";
 
-TimePoint at(const char* text) { return *parse_rfc3339(text); }
+TimePoint at(const char* text) {
+  return *parse_rfc3339(text);
+}
 
 std::string body(const std::string& since, const std::string& until, int limit, const std::string& account = kAccount) {
   return json{{"query", kQuery},
@@ -42,13 +44,15 @@ AuthEvent event(const std::string& token, bool success, const char* when, const 
   return e;
 }
 
-const json& rows(const json& answer) { return answer["data"]["viewer"]["accounts"][0]["accessLoginRequestsAdaptiveGroups"]; }
+const json& rows(const json& answer) {
+  return answer["data"]["viewer"]["accounts"][0]["accessLoginRequestsAdaptiveGroups"];
+}
 
 TEST(Graphql, AnswersTheWindowNewestFirstWithOnlyLoggableAttempts) {
   AuthLog log;
   log.record(event(kTokenA, true, "2026-01-01T00:00:10Z"));
   log.record(event(kTokenB, false, "2026-01-01T00:00:20Z", "2001:db8::1"));
-  log.record(event(kTokenA, true, "2025-12-31T23:00:00Z"));  // before the window
+  log.record(event(kTokenA, true, "2025-12-31T23:00:00Z"));      // before the window
   AuthEvent unknown = event("", false, "2026-01-01T00:00:30Z");  // unknown client ID: not logged
   log.record(unknown);
   AuthEvent malformed = event(kTokenA, false, "2026-01-01T00:00:40Z");
@@ -115,15 +119,17 @@ TEST(Graphql, OtherQueriesAndBadVariablesAreErrorsArrays) {
     EXPECT_TRUE(answer["data"].is_null());
     return answer["errors"].at(0)["message"].get<std::string>();
   };
-  EXPECT_NE(message(json{{"query", "{ viewer { zones { httpRequests1mGroups { count } } } }"}}.dump()).find("unknown field"),
-            std::string::npos);
+  EXPECT_NE(
+      message(json{{"query", "{ viewer { zones { httpRequests1mGroups { count } } } }"}}.dump()).find("unknown field"),
+      std::string::npos);
   EXPECT_NE(message("not json").find("parse"), std::string::npos);
   EXPECT_NE(message(body("yesterday", "2026-01-01T00:01:00Z", 10)).find("RFC 3339"), std::string::npos);
   EXPECT_NE(message(body("2025-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10)).find("time range is too large"),
             std::string::npos);
   EXPECT_NE(message(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 0)).find("limit"), std::string::npos);
-  EXPECT_NE(message(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10, std::string(32, 'b'))).find("not authorized"),
-            std::string::npos);
+  EXPECT_NE(
+      message(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10, std::string(32, 'b'))).find("not authorized"),
+      std::string::npos);
 }
 
 TEST(Graphql, InjectedEventsThroughTheControlEndpointAnswerOverTheApi) {
@@ -148,7 +154,8 @@ TEST(Graphql, InjectedEventsThroughTheControlEndpointAnswerOverTheApi) {
   ApiHttpRequest query;
   query.method = "POST";
   query.target = "/client/v4/graphql";
-  query.body = body(format_rfc3339(clock->now() - std::chrono::minutes(5)), format_rfc3339(clock->now() + std::chrono::minutes(1)), 10);
+  query.body = body(format_rfc3339(clock->now() - std::chrono::minutes(5)),
+                    format_rfc3339(clock->now() + std::chrono::minutes(1)), 10);
   r = api.handle(query);
   EXPECT_EQ(r.status, 401);  // bearer auth as every other endpoint
   query.headers.emplace_back("Authorization", "Bearer " + kAdmin);

@@ -132,8 +132,8 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
     return 1;
   }
   publish_port(state_dir, *port);
-  std::cerr << kProgram << ": listening on https://" << cli.listen << ":" << *port << " ("
-            << app_count << " apps" << api_note << ", state dir " << cli.state_dir << ")\n";
+  std::cerr << kProgram << ": listening on https://" << cli.listen << ":" << *port << " (" << app_count << " apps"
+            << api_note << ", state dir " << cli.state_dir << ")\n";
 
   std::thread signal_waiter([&server, signals] {
     int received = 0;

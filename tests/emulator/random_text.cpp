@@ -31,19 +31,27 @@ std::string to_hex(const std::vector<unsigned char>& bytes) {
 
 }  // namespace
 
-std::string random_hex(std::size_t bytes) { return to_hex(random_bytes(bytes)); }
+std::string random_hex(std::size_t bytes) {
+  return to_hex(random_bytes(bytes));
+}
 
 std::string random_uuid() {
   auto bytes = random_bytes(16);
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0FU) | 0x40U);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
   const std::string hex = to_hex(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20, 12);
 }
 
-std::string random_client_id() { return random_hex(16) + ".access"; }
-std::string random_client_secret() { return random_hex(32); }
-std::string random_ray_id() { return random_hex(8); }
+std::string random_client_id() {
+  return random_hex(16) + ".access";
+}
+std::string random_client_secret() {
+  return random_hex(32);
+}
+std::string random_ray_id() {
+  return random_hex(8);
+}
 
 }  // namespace cfmon::emulator

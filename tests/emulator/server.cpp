@@ -17,8 +17,7 @@ namespace {
 
 // httplib stores connection facts as pseudo-headers; they were never on the wire.
 bool is_transport_pseudo_header(const std::string& name) {
-  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
-         name == "LOCAL_PORT";
+  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT";
 }
 
 EdgeRequest to_edge_request(const httplib::Request& request) {
@@ -35,12 +34,11 @@ EdgeRequest to_edge_request(const httplib::Request& request) {
 // One line per request for -v. Names the client id (public) but never a secret.
 std::string describe(const EdgeRequest& request, const EdgeResponse& response) {
   const std::string* host = request.header("Host");
-  std::string line = request.remote_addr + " " + request.method + " " +
-                     (host != nullptr ? *host : std::string("-")) + request.target + " -> " +
-                     std::to_string(response.status) + " " + response.verdict;
+  std::string line = request.remote_addr + " " + request.method + " " + (host != nullptr ? *host : std::string("-")) +
+                     request.target + " -> " + std::to_string(response.status) + " " + response.verdict;
   if (response.auth_event) {
-    line += " client_id=" + (response.auth_event->client_id.empty() ? std::string("-")
-                                                                     : response.auth_event->client_id);
+    line +=
+        " client_id=" + (response.auth_event->client_id.empty() ? std::string("-") : response.auth_event->client_id);
     line += " ray=" + response.auth_event->cf_ray;
   } else if (const std::string* ray = response.header("cf-ray")) {
     line += " ray=" + *ray;
@@ -65,8 +63,8 @@ struct EdgeServer::Impl {
   bool stop_requested = false;
   bool listening = false;
 
-  Impl(std::shared_ptr<const EmulatorConfig> c, std::shared_ptr<TokenStore> t,
-       std::shared_ptr<AuthLog> a, const TlsMaterial& tls, ServerOptions o)
+  Impl(std::shared_ptr<const EmulatorConfig> c, std::shared_ptr<TokenStore> t, std::shared_ptr<AuthLog> a,
+       const TlsMaterial& tls, ServerOptions o)
       : config(std::move(c)),
         tokens(std::move(t)),
         auth_log(std::move(a)),
@@ -99,9 +97,7 @@ struct EdgeServer::Impl {
       res.status = 500;
       res.set_content("error code: 500", "text/plain");  // never echo the exception text
     });
-    const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
-    };
+    const auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
     // GET also serves HEAD: httplib then sends the same status and headers, no body.
     http.Get(".*", handler);
     http.Post(".*", handler);
@@ -164,13 +160,14 @@ struct EdgeServer::Impl {
   }
 };
 
-EdgeServer::EdgeServer(std::shared_ptr<const EmulatorConfig> config,
-                       std::shared_ptr<TokenStore> tokens, std::shared_ptr<AuthLog> auth_log,
-                       const TlsMaterial& tls, ServerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(tokens), std::move(auth_log), tls,
-                                   std::move(options))) {}
+EdgeServer::EdgeServer(std::shared_ptr<const EmulatorConfig> config, std::shared_ptr<TokenStore> tokens,
+                       std::shared_ptr<AuthLog> auth_log, const TlsMaterial& tls, ServerOptions options)
+    : impl_(
+          std::make_unique<Impl>(std::move(config), std::move(tokens), std::move(auth_log), tls, std::move(options))) {}
 
-EdgeServer::~EdgeServer() { stop(); }
+EdgeServer::~EdgeServer() {
+  stop();
+}
 
 std::optional<int> EdgeServer::bind() {
   const std::string& host = impl_->options.listen_address;
@@ -187,7 +184,9 @@ std::optional<int> EdgeServer::bind() {
   return port;
 }
 
-bool EdgeServer::run() { return impl_->http.listen_after_bind(); }
+bool EdgeServer::run() {
+  return impl_->http.listen_after_bind();
+}
 
 void EdgeServer::stop() {
   std::lock_guard lock(impl_->mutex);

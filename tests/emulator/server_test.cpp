@@ -21,9 +21,8 @@ namespace {
 
 const std::string kClientId = "feedfacefeedfacefeedfacefeedface.access";
 const std::string kSecret = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
-const httplib::Headers kTokenHeaders{{"CF-Access-Client-Id", kClientId},
-                                     {"CF-Access-Client-Secret", kSecret},
-                                     {"User-Agent", "cfmon-emulator-test"}};
+const httplib::Headers kTokenHeaders{
+    {"CF-Access-Client-Id", kClientId}, {"CF-Access-Client-Secret", kSecret}, {"User-Agent", "cfmon-emulator-test"}};
 
 std::filesystem::path make_temp_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "cfemu-test-XXXXXX").string();
@@ -34,8 +33,7 @@ std::filesystem::path make_temp_dir() {
 // A running emulator: bound before its thread starts, so no readiness wait is needed.
 struct RunningEmulator {
   explicit RunningEmulator(ServerOptions options = {})
-      : config(std::make_shared<const EmulatorConfig>(
-            load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now()))),
+      : config(std::make_shared<const EmulatorConfig>(load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now()))),
         tokens(std::make_shared<TokenStore>()),
         auth_log(std::make_shared<AuthLog>()),
         tls(TlsMaterial::generate(config->app_hosts(), Clock::now())),
@@ -122,8 +120,8 @@ TEST_F(ServerTest, AccessAnswersOnTheWire) {
   const auto redirect = emulator->client("login-redirect.cfemu.test")->Get("/x?y=1", kTokenHeaders);
   ASSERT_TRUE(redirect);
   EXPECT_EQ(redirect->status, 302);
-  EXPECT_EQ(redirect->get_header_value("Location").rfind(
-                "https://acme.cloudflareaccess.com/cdn-cgi/access/login/login-redirect.cfemu.test?kid=", 0),
+  EXPECT_EQ(redirect->get_header_value("Location")
+                .rfind("https://acme.cloudflareaccess.com/cdn-cgi/access/login/login-redirect.cfemu.test?kid=", 0),
             0U);
   // httplib's client percent-decodes Location when parsing; edge_test checks the raw
   // "%2Fx%3Fy%3D1" encoding.
@@ -168,8 +166,7 @@ TEST_F(ServerTest, AuthLogRecordsWhatTheEdgeSaw) {
   ASSERT_TRUE(result);
   const std::string ray = result->get_header_value("cf-ray");
   const auto events = emulator->auth_log->snapshot();
-  const auto it = std::find_if(events.begin(), events.end(),
-                               [&](const AuthEvent& e) { return e.cf_ray == ray; });
+  const auto it = std::find_if(events.begin(), events.end(), [&](const AuthEvent& e) { return e.cf_ray == ray; });
   ASSERT_NE(it, events.end());
   EXPECT_TRUE(it->success);
   EXPECT_EQ(it->source_ip, "127.0.0.1");
@@ -208,8 +205,7 @@ TEST_F(ServerTest, ManyConcurrentKeepAliveClients) {
 }
 
 TEST(ServerLifecycle, StopBeforeRunIsHonoured) {
-  const auto config =
-      std::make_shared<const EmulatorConfig>(load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now()));
+  const auto config = std::make_shared<const EmulatorConfig>(load_config_file(CFEMU_DEFAULT_CONFIG, Clock::now()));
   const auto tls = TlsMaterial::generate(config->app_hosts(), Clock::now());
   ServerOptions options;
   options.worker_threads = 2;

@@ -30,8 +30,7 @@ void write_all(int fd, std::string_view contents, const std::filesystem::path& p
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view contents,
-                           mode_t mode) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
   const std::filesystem::path temp =
       path.parent_path() / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
   // Created with the final mode from the start: the key is never readable by others,

@@ -13,8 +13,8 @@
 namespace cfmon::emulator {
 namespace {
 
-constexpr long kBackdateSeconds = 3600;              // tolerate clock skew of clients
-constexpr long kValiditySeconds = 30L * 24 * 3600;   // long enough for any soak test
+constexpr long kBackdateSeconds = 3600;             // tolerate clock skew of clients
+constexpr long kValiditySeconds = 30L * 24 * 3600;  // long enough for any soak test
 
 [[noreturn]] void fail(const std::string& step) {
   std::array<char, 256> reason{};
@@ -24,10 +24,9 @@ constexpr long kValiditySeconds = 30L * 24 * 3600;   // long enough for any soak
 }
 
 EvpPkeyPtr generate_p256_key() {
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), &EVP_PKEY_CTX_free);
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") <= 0) {
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
+                                                                  &EVP_PKEY_CTX_free);
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 || EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") <= 0) {
     fail("EC key context");
   }
   EVP_PKEY* key = nullptr;
@@ -46,9 +45,8 @@ void set_random_serial(X509* cert) {
 
 void set_name(X509_NAME* name, const std::string& common_name) {
   const auto add = [&](const char* field, const std::string& value) {
-    if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1,
-                                   -1, 0) != 1) {
+    if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()),
+                                   -1, -1, 0) != 1) {
       fail("subject name");
     }
   };

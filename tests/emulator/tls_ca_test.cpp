@@ -18,8 +18,7 @@ bool verifies_for(const TlsMaterial& tls, const std::string& name, bool is_ip = 
                   std::optional<TimePoint> at = std::nullopt) {
   std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
   X509_STORE_add_cert(store.get(), tls.ca_cert());
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
-                                                                      &X509_STORE_CTX_free);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
   X509_STORE_CTX_init(ctx.get(), store.get(), tls.server_cert(), nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   if (is_ip) {
@@ -81,8 +80,7 @@ TEST_F(TlsCaTest, PemRoundTrips) {
   EXPECT_EQ(tls->server_cert_pem().rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
   const std::string key = tls->server_key_pem();
   EXPECT_EQ(key.rfind("-----BEGIN PRIVATE KEY-----", 0), 0U);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(key.data(), static_cast<int>(key.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
   EvpPkeyPtr parsed(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(EVP_PKEY_eq(parsed.get(), tls->server_key()), 1);

@@ -26,11 +26,16 @@ bool secret_matches(const ServiceToken& token, std::string_view presented, TimeP
 
 std::string_view token_status_name(TokenStatus status) noexcept {
   switch (status) {
-    case TokenStatus::valid: return "valid";
-    case TokenStatus::unknown_client_id: return "unknown_client_id";
-    case TokenStatus::wrong_secret: return "wrong_secret";
-    case TokenStatus::disabled: return "disabled";
-    case TokenStatus::expired: return "expired";
+    case TokenStatus::valid:
+      return "valid";
+    case TokenStatus::unknown_client_id:
+      return "unknown_client_id";
+    case TokenStatus::wrong_secret:
+      return "wrong_secret";
+    case TokenStatus::disabled:
+      return "disabled";
+    case TokenStatus::expired:
+      return "expired";
   }
   return "unknown_client_id";
 }
@@ -51,8 +56,7 @@ bool TokenStore::insert(ServiceToken token) {
   return true;
 }
 
-std::optional<ServiceToken> TokenStore::create(std::string name, std::string duration,
-                                               TimePoint now) {
+std::optional<ServiceToken> TokenStore::create(std::string name, std::string duration, TimePoint now) {
   const auto expiry = expiry_for_duration(duration, now);
   if (!expiry.ok) return std::nullopt;
   ServiceToken token;
@@ -71,8 +75,7 @@ std::optional<ServiceToken> TokenStore::create(std::string name, std::string dur
 
 std::optional<ServiceToken> TokenStore::get(std::string_view id) const {
   std::shared_lock lock(mutex_);
-  const auto it = std::find_if(tokens_.begin(), tokens_.end(),
-                               [&](const ServiceToken& t) { return t.id == id; });
+  const auto it = std::find_if(tokens_.begin(), tokens_.end(), [&](const ServiceToken& t) { return t.id == id; });
   if (it == tokens_.end()) return std::nullopt;
   return *it;
 }
@@ -94,8 +97,8 @@ std::size_t TokenStore::size() const {
   return tokens_.size();
 }
 
-std::optional<ServiceToken> TokenStore::rotate(
-    std::string_view id, std::optional<TimePoint> previous_secret_expires_at, TimePoint now) {
+std::optional<ServiceToken> TokenStore::rotate(std::string_view id, std::optional<TimePoint> previous_secret_expires_at,
+                                               TimePoint now) {
   return update(
       id,
       [&](ServiceToken& token) {
@@ -113,19 +116,17 @@ std::optional<ServiceToken> TokenStore::refresh(std::string_view id, TimePoint n
       [&](ServiceToken& token) {
         const auto expiry = expiry_for_duration(token.duration, now);
         // A token whose duration text is unusable gets Cloudflare's default year.
-        token.expires_at = expiry.ok ? expiry.expires_at
-                                     : std::optional<TimePoint>(now + std::chrono::hours(8760));
+        token.expires_at = expiry.ok ? expiry.expires_at : std::optional<TimePoint>(now + std::chrono::hours(8760));
       },
       now);
 }
 
-std::optional<ServiceToken> TokenStore::set_enabled(std::string_view id, bool enabled,
-                                                    TimePoint now) {
-  return update(id, [&](ServiceToken& token) { token.enabled = enabled; }, now);
+std::optional<ServiceToken> TokenStore::set_enabled(std::string_view id, bool enabled, TimePoint now) {
+  return update(
+      id, [&](ServiceToken& token) { token.enabled = enabled; }, now);
 }
 
-std::optional<ServiceToken> TokenStore::update(std::string_view id,
-                                               const std::function<void(ServiceToken&)>& edit,
+std::optional<ServiceToken> TokenStore::update(std::string_view id, const std::function<void(ServiceToken&)>& edit,
                                                TimePoint now) {
   std::unique_lock lock(mutex_);
   ServiceToken* token = find_locked(id);
@@ -146,16 +147,14 @@ void TokenStore::mark_seen(std::string_view id, TimePoint now) {
 
 std::optional<ServiceToken> TokenStore::remove(std::string_view id) {
   std::unique_lock lock(mutex_);
-  const auto it = std::find_if(tokens_.begin(), tokens_.end(),
-                               [&](const ServiceToken& t) { return t.id == id; });
+  const auto it = std::find_if(tokens_.begin(), tokens_.end(), [&](const ServiceToken& t) { return t.id == id; });
   if (it == tokens_.end()) return std::nullopt;
   ServiceToken removed = std::move(*it);
   tokens_.erase(it);
   return removed;
 }
 
-TokenCheck TokenStore::check(std::string_view client_id, std::string_view secret,
-                             TimePoint now) const {
+TokenCheck TokenStore::check(std::string_view client_id, std::string_view secret, TimePoint now) const {
   std::shared_lock lock(mutex_);
   const ServiceToken* token = find_client_locked(client_id);
   if (token == nullptr) return {TokenStatus::unknown_client_id, {}};
@@ -166,15 +165,14 @@ TokenCheck TokenStore::check(std::string_view client_id, std::string_view secret
 }
 
 ServiceToken* TokenStore::find_locked(std::string_view id) {
-  const auto it = std::find_if(tokens_.begin(), tokens_.end(),
-                               [&](const ServiceToken& t) { return t.id == id; });
+  const auto it = std::find_if(tokens_.begin(), tokens_.end(), [&](const ServiceToken& t) { return t.id == id; });
   return it == tokens_.end() ? nullptr : &*it;
 }
 
 const ServiceToken* TokenStore::find_client_locked(std::string_view client_id) const {
   if (client_id.empty()) return nullptr;
-  const auto it = std::find_if(tokens_.begin(), tokens_.end(),
-                               [&](const ServiceToken& t) { return t.client_id == client_id; });
+  const auto it =
+      std::find_if(tokens_.begin(), tokens_.end(), [&](const ServiceToken& t) { return t.client_id == client_id; });
   return it == tokens_.end() ? nullptr : &*it;
 }
 

@@ -16,12 +16,12 @@
 namespace cfmon::emulator {
 
 struct ServiceToken {
-  std::string id;             // UUID
+  std::string id;  // UUID
   std::string name;
-  std::string client_id;      // "<32 hex>.access"
-  std::string client_secret;  // "<64 hex>"
-  std::string duration = "8760h";        // Go duration or "forever"
-  std::optional<TimePoint> expires_at;   // nullopt = never expires
+  std::string client_id;                // "<32 hex>.access"
+  std::string client_secret;            // "<64 hex>"
+  std::string duration = "8760h";       // Go duration or "forever"
+  std::optional<TimePoint> expires_at;  // nullopt = never expires
   // Secret before the last rotation, still accepted until previous_secret_expires_at.
   std::string previous_client_secret;
   std::optional<TimePoint> previous_secret_expires_at;
@@ -68,8 +68,7 @@ class TokenStore {
 
   // New secret, same id and client_id. The old secret stays valid until
   // previous_secret_expires_at; without it the old secret dies immediately.
-  std::optional<ServiceToken> rotate(std::string_view id,
-                                     std::optional<TimePoint> previous_secret_expires_at,
+  std::optional<ServiceToken> rotate(std::string_view id, std::optional<TimePoint> previous_secret_expires_at,
                                      TimePoint now);
 
   // Extends the expiry to now + duration (a "forever" token stays without expiry).
@@ -78,8 +77,7 @@ class TokenStore {
   std::optional<ServiceToken> set_enabled(std::string_view id, bool enabled, TimePoint now);
 
   // Generic edit for the API's PUT; id and client_id cannot be changed through it.
-  std::optional<ServiceToken> update(std::string_view id,
-                                     const std::function<void(ServiceToken&)>& edit,
+  std::optional<ServiceToken> update(std::string_view id, const std::function<void(ServiceToken&)>& edit,
                                      TimePoint now);
 
   // Records a successful authentication (last_seen_at); unknown ids are ignored.
@@ -92,8 +90,7 @@ class TokenStore {
   // Checks, in order: known client_id, secret (current, or previous within its grace
   // period), enabled, not expired. The secret comes first so a wrong secret never
   // reveals whether a token is disabled or expired.
-  [[nodiscard]] TokenCheck check(std::string_view client_id, std::string_view secret,
-                                 TimePoint now) const;
+  [[nodiscard]] TokenCheck check(std::string_view client_id, std::string_view secret, TimePoint now) const;
 
  private:
   // Callers hold the lock.

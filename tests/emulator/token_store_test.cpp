@@ -56,7 +56,8 @@ TEST_F(TokenStoreTest, EmptyClientIdIsNeverKnown) {
 }
 
 TEST_F(TokenStoreTest, ForeverTokensDoNotExpire) {
-  ASSERT_TRUE(store.update("t1", [](ServiceToken& t) { t.expires_at.reset(); }, kNow));
+  ASSERT_TRUE(store.update(
+      "t1", [](ServiceToken& t) { t.expires_at.reset(); }, kNow));
   EXPECT_TRUE(store.check("cid1.access", "secret1", kNow + hours(24 * 365 * 50)).valid());
 }
 
@@ -81,8 +82,8 @@ TEST_F(TokenStoreTest, RotateWithoutGraceKillsOldSecretAtOnce) {
 TEST_F(TokenStoreTest, CreateMakesCloudflareShapedValues) {
   const auto created = store.create("new", "8760h", kNow);
   ASSERT_TRUE(created);
-  EXPECT_TRUE(std::regex_match(created->id, std::regex(
-      "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_TRUE(
+      std::regex_match(created->id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   EXPECT_TRUE(std::regex_match(created->client_id, std::regex("[0-9a-f]{32}\\.access")));
   EXPECT_TRUE(std::regex_match(created->client_secret, std::regex("[0-9a-f]{64}")));
   EXPECT_EQ(created->expires_at, kNow + hours(8760));
@@ -94,7 +95,8 @@ TEST_F(TokenStoreTest, CreateMakesCloudflareShapedValues) {
 }
 
 TEST_F(TokenStoreTest, RefreshExtendsByDuration) {
-  ASSERT_TRUE(store.update("t1", [](ServiceToken& t) { t.duration = "60m"; }, kNow));
+  ASSERT_TRUE(store.update(
+      "t1", [](ServiceToken& t) { t.duration = "60m"; }, kNow));
   const auto refreshed = store.refresh("t1", kNow + hours(5));
   ASSERT_TRUE(refreshed);
   EXPECT_EQ(refreshed->expires_at, kNow + hours(6));
@@ -102,11 +104,14 @@ TEST_F(TokenStoreTest, RefreshExtendsByDuration) {
 }
 
 TEST_F(TokenStoreTest, UpdateCannotChangeIdentity) {
-  const auto updated = store.update("t1", [](ServiceToken& t) {
-    t.id = "hijack";
-    t.client_id = "hijack.access";
-    t.name = "renamed";
-  }, kNow);
+  const auto updated = store.update(
+      "t1",
+      [](ServiceToken& t) {
+        t.id = "hijack";
+        t.client_id = "hijack.access";
+        t.name = "renamed";
+      },
+      kNow);
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->id, "t1");
   EXPECT_EQ(updated->client_id, "cid1.access");

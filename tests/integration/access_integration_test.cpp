@@ -16,10 +16,12 @@ struct Case {
   const char* token;  // token name in the emulator config, or "wrong-secret"
   int state;
   const char* reason;
-  const char* says;   // part of the human message
+  const char* says;  // part of the human message
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.app << "/" << c.token; }
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << c.app << "/" << c.token;
+}
 
 const char* state_name(int s) {
   static const char* const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -91,28 +93,27 @@ TEST_P(AccessTable, Influx) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRow, AccessTable,
-    ::testing::Values(
-        Case{"ok", "monitoring", 0, "token_accepted", "token accepted (HTTP 200)"},
-        Case{"strict-ok", "monitoring", 0, "token_accepted", "token accepted (HTTP 200)"},
-        Case{"single-header", "monitoring", 2, "token_rejected", "(HTTP 403)"},
-        // The app's own redirect stays inside its origin: followed, the token re-sent.
-        Case{"app-redirect", "monitoring", 0, "token_accepted",
-             "token accepted (HTTP 200 after 1 redirect, at https://"},
-        Case{"not-found", "monitoring", 1, "unexpected_status", "(HTTP 404)"},
-        Case{"origin-502", "monitoring", 1, "origin_down", "origin down (bad gateway) (HTTP 502)"},
-        Case{"origin-504", "monitoring", 1, "origin_down", "(HTTP 504)"},
-        Case{"origin-522", "monitoring", 1, "origin_down", "connection to origin timed out"},
-        Case{"tunnel-down", "monitoring", 1, "tunnel_down", "error 1033"},
-        Case{"login-redirect", "monitoring", 2, "login_redirect", "Access sent the login page"},
-        Case{"legacy-403", "monitoring", 2, "token_rejected", "token rejected by Access"},
-        Case{"legacy-401", "monitoring", 2, "token_invalid", "(HTTP 401)"},
-        Case{"strict-no-policy", "monitoring", 2, "token_rejected", "(HTTP 403)"},
-        Case{"strict-no-policy", "wrong-secret", 2, "token_invalid", "(HTTP 401)"},
-        Case{"ok", "expired", 2, "token_rejected", "token rejected by Access"},
-        Case{"ok", "disabled", 2, "token_rejected", "token rejected by Access"},
-        Case{"ok", "wrong-secret", 2, "token_rejected", "token rejected by Access"},
-        Case{"unprotected", "monitoring", 0, "token_accepted", "(HTTP 200)"},
-        Case{"waf-blocked", "monitoring", 2, "forbidden_waf", "not by Access"}),
+    ::testing::Values(Case{"ok", "monitoring", 0, "token_accepted", "token accepted (HTTP 200)"},
+                      Case{"strict-ok", "monitoring", 0, "token_accepted", "token accepted (HTTP 200)"},
+                      Case{"single-header", "monitoring", 2, "token_rejected", "(HTTP 403)"},
+                      // The app's own redirect stays inside its origin: followed, the token re-sent.
+                      Case{"app-redirect", "monitoring", 0, "token_accepted",
+                           "token accepted (HTTP 200 after 1 redirect, at https://"},
+                      Case{"not-found", "monitoring", 1, "unexpected_status", "(HTTP 404)"},
+                      Case{"origin-502", "monitoring", 1, "origin_down", "origin down (bad gateway) (HTTP 502)"},
+                      Case{"origin-504", "monitoring", 1, "origin_down", "(HTTP 504)"},
+                      Case{"origin-522", "monitoring", 1, "origin_down", "connection to origin timed out"},
+                      Case{"tunnel-down", "monitoring", 1, "tunnel_down", "error 1033"},
+                      Case{"login-redirect", "monitoring", 2, "login_redirect", "Access sent the login page"},
+                      Case{"legacy-403", "monitoring", 2, "token_rejected", "token rejected by Access"},
+                      Case{"legacy-401", "monitoring", 2, "token_invalid", "(HTTP 401)"},
+                      Case{"strict-no-policy", "monitoring", 2, "token_rejected", "(HTTP 403)"},
+                      Case{"strict-no-policy", "wrong-secret", 2, "token_invalid", "(HTTP 401)"},
+                      Case{"ok", "expired", 2, "token_rejected", "token rejected by Access"},
+                      Case{"ok", "disabled", 2, "token_rejected", "token rejected by Access"},
+                      Case{"ok", "wrong-secret", 2, "token_rejected", "token rejected by Access"},
+                      Case{"unprotected", "monitoring", 0, "token_accepted", "(HTTP 200)"},
+                      Case{"waf-blocked", "monitoring", 2, "forbidden_waf", "not by Access"}),
     [](const ::testing::TestParamInfo<Case>& param_info) {
       std::string name = std::string(param_info.param.app) + "_" + param_info.param.token;
       for (char& ch : name) {
@@ -175,10 +176,10 @@ TEST(AccessEndToEnd, UntrustedCertificateIsATlsFailure) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("TLS failed"), std::string::npos) << r.out;
   // -k skips verification and reaches the app.
-  const auto insecure = run(CFMON_CHECK_CF_ACCESS,
-                            {"-k", "-u", emu.url("ok"), "--resolve",
-                             "ok.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"},
-                            token_env(emu, "monitoring"));
+  const auto insecure =
+      run(CFMON_CHECK_CF_ACCESS,
+          {"-k", "-u", emu.url("ok"), "--resolve", "ok.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"},
+          token_env(emu, "monitoring"));
   EXPECT_EQ(insecure.exit_code, 0) << insecure.out;
 }
 
@@ -194,8 +195,8 @@ TEST(AccessEndToEnd, WrongHostnameIsATlsFailure) {
 
 TEST(AccessEndToEnd, DnsFailureIsCritical) {
   auto& emu = shared_emulator();
-  const auto r = run(CFMON_CHECK_CF_ACCESS, {"-u", "https://no-such-app.invalid/", "-t", "5"},
-                     token_env(emu, "monitoring"));
+  const auto r =
+      run(CFMON_CHECK_CF_ACCESS, {"-u", "https://no-such-app.invalid/", "-t", "5"}, token_env(emu, "monitoring"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("DNS lookup failed"), std::string::npos) << r.out;
 }
@@ -203,9 +204,9 @@ TEST(AccessEndToEnd, DnsFailureIsCritical) {
 TEST(AccessEndToEnd, ManyTargetsFromAFileGiveOneSummaryAndOneLinePerApp) {
   auto& emu = shared_emulator();
   TempDir dir;
-  const std::string file = dir.write("targets", "# name url\r\nok " + emu.url("ok") + "\n\nbroken " +
-                                                    emu.url("origin-502") + "\nrejected " + emu.url("legacy-403") +
-                                                    "  # the Service Auth policy was removed\n");
+  const std::string file =
+      dir.write("targets", "# name url\r\nok " + emu.url("ok") + "\n\nbroken " + emu.url("origin-502") + "\nrejected " +
+                               emu.url("legacy-403") + "  # the Service Auth policy was removed\n");
   std::vector<std::string> args{"--targets-file", file, "--ca-file", emu.ca_file()};
   for (const char* app : {"ok", "origin-502", "legacy-403"}) {
     args.push_back("--resolve");

@@ -67,8 +67,8 @@ TEST(Docs, SamplesAreWhatTheBinaryPrints) {
     const auto r = run_sample(sample, dir);
     const std::string path = kAccessDir + "/samples/" + sample.file;
     if (update) {
-      std::ofstream(path, std::ios::binary) << std::regex_replace(r.out, std::regex(":" + std::to_string(emu.port())),
-                                                                  ":8443");
+      std::ofstream(path, std::ios::binary)
+          << std::regex_replace(r.out, std::regex(":" + std::to_string(emu.port())), ":8443");
       continue;
     }
     const std::string expected = std::regex_replace(slurp(path), std::regex(":8443"), ":" + std::to_string(emu.port()));

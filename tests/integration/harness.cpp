@@ -169,8 +169,8 @@ Emulator::Emulator(const std::string& config_path, std::vector<std::string> extr
   std::ifstream in(config_path);
   config_ = nlohmann::json::parse(in);
   const std::string port_file = state_.path() + "/port";
-  std::vector<std::string> argv{CFMON_EMULATOR, "--config", config_path,  "--state-dir",        state_.path(),
-                                 "--port",       "0",        "--contract", CFMON_CONTRACT_SCHEMA, "--schema-strict"};
+  std::vector<std::string> argv{CFMON_EMULATOR, "--config", config_path,  "--state-dir",         state_.path(),
+                                "--port",       "0",        "--contract", CFMON_CONTRACT_SCHEMA, "--schema-strict"};
   for (auto& a : extra_args) argv.push_back(std::move(a));
   pid_ = start_server(std::move(argv), [&] {
     std::ifstream port_in(port_file);

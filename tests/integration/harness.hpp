@@ -13,10 +13,10 @@
 namespace cfmon::testing {
 
 struct RunResult {
-  int exit_code = -1;          // -1 when killed
+  int exit_code = -1;  // -1 when killed
   std::string out;
   std::string err;
-  std::string cmdline;         // /proc/<pid>/cmdline as read while it ran (NULs as spaces)
+  std::string cmdline;  // /proc/<pid>/cmdline as read while it ran (NULs as spaces)
   std::chrono::milliseconds wall{0};
 };
 

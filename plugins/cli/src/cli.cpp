@@ -186,7 +186,9 @@ int run_cli(const std::vector<std::string>& args, CliContext& ctx) {
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(rest).options(all).positional(positional).style(plugin::command_line_style()).run(), vm);
+    po::store(
+        po::command_line_parser(rest).options(all).positional(positional).style(plugin::command_line_style()).run(),
+        vm);
     po::notify(vm);
   } catch (const po::error& e) {
     ctx.err << kProgram << " " << command->name << ": " << e.what() << "; see '" << kProgram << " " << command->name

@@ -8,10 +8,14 @@ namespace cfmon {
 
 std::string_view state_name(State s) noexcept {
   switch (s) {
-    case State::ok: return "OK";
-    case State::warning: return "WARNING";
-    case State::critical: return "CRITICAL";
-    case State::unknown: return "UNKNOWN";
+    case State::ok:
+      return "OK";
+    case State::warning:
+      return "WARNING";
+    case State::critical:
+      return "CRITICAL";
+    case State::unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -29,14 +33,20 @@ std::optional<State> parse_state(std::string_view text) noexcept {
 
 int severity(State s) noexcept {
   switch (s) {
-    case State::ok: return 0;
-    case State::unknown: return 1;
-    case State::warning: return 2;
-    case State::critical: return 3;
+    case State::ok:
+      return 0;
+    case State::unknown:
+      return 1;
+    case State::warning:
+      return 2;
+    case State::critical:
+      return 3;
   }
   return 1;
 }
 
-State worst(State a, State b) noexcept { return severity(b) > severity(a) ? b : a; }
+State worst(State a, State b) noexcept {
+  return severity(b) > severity(a) ? b : a;
+}
 
 }  // namespace cfmon

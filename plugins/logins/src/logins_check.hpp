@@ -25,18 +25,18 @@ extern const char* const kLoginsQuery;
 using TokenSelector = plugin::TokenSelector;
 
 struct LoginsPlan {
-  std::vector<TokenSelector> selectors;  // empty: every service token of the account
-  std::chrono::seconds window{15 * 60};  // --since
-  std::string window_text = "15m";       // as given, for messages
-  std::optional<cloudflare::TimePoint> until_at;     // --until RFC 3339
-  std::optional<std::chrono::seconds> until_ago;     // --until DURATION (ago)
-  std::optional<Range> warning_failures;   // -w on the failure count
-  std::optional<Range> critical_failures;  // -c on the failure count
-  std::vector<Cidr> allowed;               // empty: any address
-  std::optional<std::int64_t> max_logins;  // WARNING above
-  bool expect_activity = false;            // WARNING with no successful login
-  unsigned limit = kDefaultLimit;          // groups per query
-  cloudflare::ApiSettings api;             // for main(); the check only uses the API roles (and the account ID)
+  std::vector<TokenSelector> selectors;           // empty: every service token of the account
+  std::chrono::seconds window{15 * 60};           // --since
+  std::string window_text = "15m";                // as given, for messages
+  std::optional<cloudflare::TimePoint> until_at;  // --until RFC 3339
+  std::optional<std::chrono::seconds> until_ago;  // --until DURATION (ago)
+  std::optional<Range> warning_failures;          // -w on the failure count
+  std::optional<Range> critical_failures;         // -c on the failure count
+  std::vector<Cidr> allowed;                      // empty: any address
+  std::optional<std::int64_t> max_logins;         // WARNING above
+  bool expect_activity = false;                   // WARNING with no successful login
+  unsigned limit = kDefaultLimit;                 // groups per query
+  cloudflare::ApiSettings api;                    // for main(); the check only uses the API roles (and the account ID)
 };
 
 // The window [since, until] a plan asks about at `now`. Without --until the end is

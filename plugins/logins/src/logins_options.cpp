@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-
 namespace po = boost::program_options;
 
 namespace cfmon::logins {
@@ -44,11 +43,20 @@ std::optional<std::chrono::seconds> parse_window(std::string_view text) {
     if (text.empty()) return std::nullopt;  // a unit is required
     std::int64_t unit = 0;
     switch (text.front()) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     text.remove_prefix(1);
     if (n > 400LL * 86400) return std::nullopt;

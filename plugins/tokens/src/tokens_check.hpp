@@ -18,7 +18,7 @@ inline constexpr double kDefaultCriticalDays = 7;
 using TokenSelector = plugin::TokenSelector;
 
 struct TokensPlan {
-  std::vector<TokenSelector> selectors;  // empty: every token of the account
+  std::vector<TokenSelector> selectors;         // empty: every token of the account
   double warning_days = kDefaultWarningDays;    // WARNING when it expires sooner
   double critical_days = kDefaultCriticalDays;  // CRITICAL when it expires sooner
   std::optional<double> max_idle_days;          // WARNING when unused longer (or never used)

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace po = boost::program_options;
 
 namespace cfmon::tokens {

@@ -30,8 +30,8 @@ TEST(Cidr, Ipv6PrefixesAndFamiliesNeverMix) {
   EXPECT_TRUE(in("2001:db8:abcd:12::/63", "2001:db8:abcd:13::5"));
   EXPECT_FALSE(in("2001:db8:abcd:12::/63", "2001:db8:abcd:14::5"));
   EXPECT_TRUE(in("::1", "::1"));
-  EXPECT_FALSE(in("::/0", "192.0.2.1"));        // an IPv6 network holds no IPv4 address
-  EXPECT_FALSE(in("0.0.0.0/0", "2001:db8::1"));  // and the other way round
+  EXPECT_FALSE(in("::/0", "192.0.2.1"));                // an IPv6 network holds no IPv4 address
+  EXPECT_FALSE(in("0.0.0.0/0", "2001:db8::1"));         // and the other way round
   EXPECT_TRUE(in("192.0.2.0/24", "::ffff:192.0.2.9"));  // v4-mapped compares as IPv4
   EXPECT_TRUE(in("::ffff:192.0.2.0/120", "192.0.2.9"));
 }

@@ -296,8 +296,7 @@ TEST_F(EnvFile, ADirectorySyncFailureAfterTheRenameIsAWarningNotAnError) {
   EXPECT_EQ(slurp(path()), "A=1\nB=canary-secret\n");
   std::string warnings;
   for (const auto& w : outcome->warnings) warnings += w + "\n";
-  EXPECT_NE(warnings.find("written, but the directory could not be synced (I/O error)"), std::string::npos)
-      << warnings;
+  EXPECT_NE(warnings.find("written, but the directory could not be synced (I/O error)"), std::string::npos) << warnings;
   EXPECT_EQ(warnings.find("canary"), std::string::npos) << warnings;
 
   options.sync_directory = [](int) {

@@ -145,9 +145,8 @@ TEST(FormatPerfdatum, UomAndRangeTextCannotBreakTheDatum) {
 // Every datum of the shared sample reports, one per line.
 TEST(FormatPerfdatum, Golden) {
   std::string out;
-  for (const Report& report :
-       {testing::single_ok_report(), testing::thresholds_report(), testing::u_values_report(),
-        testing::nasty_report()}) {
+  for (const Report& report : {testing::single_ok_report(), testing::thresholds_report(), testing::u_values_report(),
+                               testing::nasty_report()}) {
     for (const auto& d : perfdata_of(report.root)) out += format_perfdatum(d) + "\n";
     for (const auto& child : report.root.children) {
       for (const auto& d : perfdata_of(child)) out += format_perfdatum(d) + "\n";

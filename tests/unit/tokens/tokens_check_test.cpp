@@ -125,8 +125,9 @@ TEST(TokensCheck, SeveralProblemsAreAllSaidWorstFirst) {
   const auto& r = only(report);
   EXPECT_EQ(r.state, State::critical);
   EXPECT_EQ(r.reason, "token_disabled");
-  EXPECT_EQ(r.message, "disabled (enabled: false): Access refuses it; expires in 20 days (2026-03-21); never used "
-                       "(Cloudflare may clean up unused tokens)");
+  EXPECT_EQ(r.message,
+            "disabled (enabled: false): Access refuses it; expires in 20 days (2026-03-21); never used "
+            "(Cloudflare may clean up unused tokens)");
 }
 
 TEST(TokensCheck, ForeverIsOkUnlessALifetimeIsRequired) {
@@ -301,8 +302,11 @@ TEST(TokensCheck, AnEmptyListIsUnknownNeverOk) {
 }
 
 TEST(TokensCheck, ApiErrorsAreUnknownWithTheMappedMessage) {
-  FakeApi api(ApiError{ApiErrorKind::forbidden, "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)",
-                       403, {}, std::nullopt});
+  FakeApi api(ApiError{ApiErrorKind::forbidden,
+                       "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)",
+                       403,
+                       {},
+                       std::nullopt});
   const auto report = run_tokens_check(TokensPlan{}, api, kNow);
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "api_forbidden");
@@ -350,7 +354,8 @@ EnvLookup api_env() {
 TEST(TokensOptions, EnvFileSelectsItsClientId) {
   testing::TempDir tmp;
   plugin::CommonConfig common;
-  common.env_file = tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=abc.access\nCF_SERVICE_TOKEN_CLIENT_ID_NEW=new.access\n");
+  common.env_file =
+      tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=abc.access\nCF_SERVICE_TOKEN_CLIENT_ID_NEW=new.access\n");
   TokensOptions o;
   auto plan = make_plan(o, common, api_env(), nullptr);
   ASSERT_TRUE(plan) << plan.error().message;
@@ -386,7 +391,8 @@ TEST(TokensOptions, ValidationErrorsAreOneClearLine) {
   o.selection.env_suffix = "NEW";
   EXPECT_FALSE(make_plan(o, common, api_env(), nullptr));
   o = TokensOptions{};
-  plan = make_plan(o, common, [](const std::string&) { return std::nullopt; }, nullptr);
+  plan = make_plan(
+      o, common, [](const std::string&) { return std::nullopt; }, nullptr);
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("missing Cloudflare API token"), std::string::npos);
   o = TokensOptions{};

@@ -20,7 +20,7 @@ struct IpAddress {
 struct Cidr {
   IpAddress network;  // host bits cleared
   unsigned prefix = 0;
-  std::string text;   // as given, for messages
+  std::string text;  // as given, for messages
 
   [[nodiscard]] bool contains(const IpAddress& address) const noexcept;
 };

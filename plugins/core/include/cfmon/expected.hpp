@@ -14,8 +14,8 @@ struct Error {
 template <class T, class E = Error>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
-  Expected(E error) : v_(std::in_place_index<1>, std::move(error)) {}         // NOLINT
+  Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Expected(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -32,6 +32,8 @@ class [[nodiscard]] Expected {
   std::variant<T, E> v_;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+  return Error{std::move(message)};
+}
 
 }  // namespace cfmon

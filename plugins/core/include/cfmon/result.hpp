@@ -14,7 +14,7 @@
 namespace cfmon {
 
 struct Result {
-  std::string name;          // target name; empty for the root
+  std::string name;  // target name; empty for the root
   State state = State::unknown;
   std::string reason;                // short machine code: token_accepted, login_redirect, timeout, ...
   std::string message;               // one human line (may contain anything: formatters escape)
@@ -32,8 +32,8 @@ struct Result {
 
 // What a formatter gets: the tree plus the names each ecosystem shows.
 struct Report {
-  std::string label;         // Nagios label, e.g. "CF-ACCESS"
-  std::string measurement;   // line-protocol measurement, e.g. "cf_access"
+  std::string label;        // Nagios label, e.g. "CF-ACCESS"
+  std::string measurement;  // line-protocol measurement, e.g. "cf_access"
   Result root;
   std::int64_t timestamp_ns = 0;  // for line protocol; 0 = let the consumer stamp it
 };
