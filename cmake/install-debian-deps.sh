@@ -3,12 +3,13 @@
 # missing. Runs as root (CI, fresh machines); as another user it only reports.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config git ca-certificates curl openssl
+# CFMON_PACKAGES replaces the list (tests/bench/install-bench-deps.sh installs its peers so).
+PACKAGES=${CFMON_PACKAGES:-"build-essential cmake pkg-config git ca-certificates curl openssl
 libcurl4-openssl-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
 libgtest-dev libgmock-dev libcpp-httplib-dev
 libyaml-cpp-dev help2man dpkg-dev fakeroot file
 icinga2-bin icinga2-common nagios4-core zabbix-agent influxdb influxdb-client nginx-light
-clang-14 libclang-rt-14-dev clang-format clang-tidy"
+clang-14 libclang-rt-14-dev clang-format clang-tidy"}
 
 missing=""
 for p in $PACKAGES; do
