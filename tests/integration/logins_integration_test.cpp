@@ -33,9 +33,10 @@ void control(const Emulator& emu, const std::string& path, const json& body) {
   r.method = "POST";
   r.body = body.dump();
   r.headers.emplace_back("Content-Type", "application/json");
-  r.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
-  r.ca_file = emu.ca_file();
-  http::CurlClient client;
+  http::Transport transport;
+  transport.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
+  transport.ca_file = emu.ca_file();
+  http::CurlClient client(transport);
   auto out = client.perform({r}, 1);
   const auto* response = std::get_if<http::Response>(&out.at(0));
   ASSERT_NE(response, nullptr);

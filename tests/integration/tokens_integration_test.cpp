@@ -50,7 +50,7 @@ std::string api_token(const std::string& name) {
 // and the edge (to leave a last_seen_at).
 class EmulatorDriver {
  public:
-  explicit EmulatorDriver(const Emulator& emu) : emu_(emu) {}
+  explicit EmulatorDriver(const Emulator& emu) : emu_(emu), client_(transport_to(emu)) {}
 
   json call(const std::string& method, const std::string& path, const json& body = nullptr,
             const std::string& token = kAdmin) {
@@ -60,8 +60,6 @@ class EmulatorDriver {
     if (!body.is_null()) r.body = body.dump();
     r.headers.emplace_back("Content-Type", "application/json");
     if (!token.empty()) r.secret_headers.emplace_back("Authorization", Secret("Bearer " + token));
-    r.resolve = {"api.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
-    r.ca_file = emu_.ca_file();
     r.max_body_bytes = 1 << 20;
     auto out = client_.perform({r}, 1);
     const auto* response = std::get_if<http::Response>(&out.at(0));
@@ -94,8 +92,6 @@ class EmulatorDriver {
     r.url = emu_.url("echo");
     r.headers.emplace_back("CF-Access-Client-Id", client_id);
     r.secret_headers.emplace_back("CF-Access-Client-Secret", Secret(secret));
-    r.resolve = {"echo.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
-    r.ca_file = emu_.ca_file();
     auto out = client_.perform({r}, 1);
     set_clock_offset_days(0);
     const auto* response = std::get_if<http::Response>(&out.at(0));
@@ -103,6 +99,15 @@ class EmulatorDriver {
   }
 
  private:
+  // The emulator's API and edge names resolved to it, its CA trusted.
+  static http::Transport transport_to(const Emulator& emu) {
+    http::Transport t;
+    const std::string port = std::to_string(emu.port());
+    t.resolve = {"api.cfemu.test:" + port + ":127.0.0.1", "echo.cfemu.test:" + port + ":127.0.0.1"};
+    t.ca_file = emu.ca_file();
+    return t;
+  }
+
   const Emulator& emu_;
   http::CurlClient client_;
 };

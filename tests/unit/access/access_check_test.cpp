@@ -148,15 +148,6 @@ TEST(AccessCheck, FieldsKeepTheirTypesWhateverTheOutcome) {
   }
 }
 
-TEST(AccessCheck, EachRequestCarriesOnlyTheResolveEntriesForItsOwnHost) {
-  auto plan = plan_for({{"a", "https://a.example.com/"}, {"b", "https://b.example.com:8443/"}});
-  plan.resolve = {"a.example.com:443:10.0.0.1", "b.example.com:8443:10.0.0.2", "*:443:10.0.0.3"};
-  const auto requests = build_requests(plan);
-  ASSERT_EQ(requests.size(), 2U);
-  EXPECT_EQ(requests[0].resolve, (std::vector<std::string>{"a.example.com:443:10.0.0.1", "*:443:10.0.0.3"}));
-  EXPECT_EQ(requests[1].resolve, (std::vector<std::string>{"b.example.com:8443:10.0.0.2"}));
-}
-
 TEST(AccessCheck, MessageSaysStatusAndTime) {
   FakeClient client([](const http::Request&) { return status(403); });
   const auto report = run_access_check(plan_for({kApp}), client);

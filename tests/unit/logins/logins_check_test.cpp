@@ -234,18 +234,23 @@ TEST(LoginsCache, AnUnroundedUntilIsNeverCached) {
 
 TEST(LoginsCache, AnAnswerFetchedWithoutVerificationNeverServesAVerifiedRun) {
   CachedRuns runs;
-  runs.plan.api.insecure = true;  // -k
+  http::Transport transport;
+  transport.insecure = true;  // -k
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 1);
-  runs.plan.api.insecure = false;
+  transport.insecure = false;
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 2) << "a verified run asks the API itself";
-  runs.plan.api.resolve = {"api.cloudflare.com:443:192.0.2.7"};
+  transport.resolve = {"api.cloudflare.com:443:192.0.2.7"};
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 3) << "--resolve is another scope";
-  runs.plan.api.resolve.clear();
-  runs.plan.api.ca_file = "/etc/ssl/other.pem";
+  transport.resolve.clear();
+  transport.ca_file = "/etc/ssl/other.pem";
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 4) << "--ca-file is another scope";
 }
