@@ -89,14 +89,15 @@ class CliTest : public ::testing::Test {
 
   // POST to the emulator's control API (clock, faults).
   void control(const std::string& what, const json& body) {
-    http::CurlClient client;
+    http::Transport transport;
+    transport.resolve = {resolve(api_host())};
+    transport.ca_file = emu.ca_file();
+    http::CurlClient client(transport);
     http::Request request;
     request.url = "https://" + api_host() + ":" + std::to_string(emu.port()) + "/__emulator/" + what;
     request.method = "POST";
     request.body = body.dump();
     request.headers.emplace_back("Content-Type", "application/json");
-    request.resolve = {resolve(api_host())};
-    request.ca_file = emu.ca_file();
     const auto outcomes = client.perform({request}, 1);
     const auto* response = std::get_if<http::Response>(&outcomes.at(0));
     ASSERT_NE(response, nullptr) << "control request failed";

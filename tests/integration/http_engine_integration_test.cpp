@@ -20,11 +20,17 @@
 namespace cfmon::testing {
 namespace {
 
+// The emulator's names resolved to it, its CA trusted.
+http::Transport transport_to(const Emulator& emu) {
+  http::Transport t;
+  t.resolve = {"*:" + std::to_string(emu.port()) + ":127.0.0.1"};
+  t.ca_file = emu.ca_file();
+  return t;
+}
+
 http::Request request_to(const Emulator& emu, const std::string& app, const std::string& path = "/") {
   http::Request r;
   r.url = emu.url(app, path);
-  r.resolve = {"*:" + std::to_string(emu.port()) + ":127.0.0.1"};
-  r.ca_file = emu.ca_file();
   r.headers.emplace_back("CF-Access-Client-Id", emu.client_id("monitoring"));
   r.secret_headers.emplace_back("CF-Access-Client-Secret", Secret(emu.client_secret("monitoring")));
   r.timeout = std::chrono::seconds(10);
@@ -43,7 +49,7 @@ TEST(HttpEngine, ReadsNoBodyBeyondTheCap) {
   auto capped = request_to(emu, "ok");
   capped.max_body_bytes = 5;
   auto whole = request_to(emu, "ok");
-  http::CurlClient client;
+  http::CurlClient client(transport_to(emu));
   const auto outcomes = client.perform({capped, whole}, 2);
   const auto& cut = response_of(outcomes.at(0));
   EXPECT_EQ(cut.status, 200);
@@ -61,7 +67,7 @@ TEST(HttpEngine, EachRequestKeepsItsOwnDeadlineAndOutcomesComeInRequestOrder) {
   stuck.timeout = std::chrono::milliseconds(800);
   const std::vector<http::Request> requests{stuck, request_to(emu, "ok"), request_to(emu, "origin-502"),
                                             request_to(emu, "delay-100"), request_to(emu, "not-found")};
-  http::CurlClient client;
+  http::CurlClient client(transport_to(emu));
   const auto start = std::chrono::steady_clock::now();
   const auto outcomes = client.perform(requests, 5);
   const auto wall = std::chrono::steady_clock::now() - start;
@@ -90,7 +96,7 @@ TEST(HttpEngine, MoreRequestsThanSlotsReuseHandlesWithoutMixingThemUp) {
     if (i % 3 == 0) r.method = "HEAD";  // a reused handle must not stay in HEAD mode
     requests.push_back(std::move(r));
   }
-  http::CurlClient client;
+  http::CurlClient client(transport_to(emu));
   for (const std::size_t parallel : {std::size_t{1}, std::size_t{3}, std::size_t{64}}) {
     const auto outcomes = client.perform(requests, parallel);
     ASSERT_EQ(outcomes.size(), requests.size());
@@ -117,7 +123,7 @@ TEST(HttpEngine, ASharedDeadlineEndsTheWholeBatch) {
     r.deadline = deadline;
     requests.push_back(std::move(r));
   }
-  http::CurlClient client;
+  http::CurlClient client(transport_to(emu));
   const auto start = std::chrono::steady_clock::now();
   const auto outcomes = client.perform(requests, 1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800)) << "not 4 x 10 s";
@@ -138,7 +144,7 @@ TEST(HttpEngine, RedirectsAreFollowedOnlyWhenAsked) {
   auto plain = request_to(emu, "app-redirect");
   auto following = request_to(emu, "app-redirect");
   following.max_redirects = 5;
-  http::CurlClient client;
+  http::CurlClient client(transport_to(emu));
   const auto outcomes = client.perform({plain, following}, 2);
   const auto& stayed = response_of(outcomes[0]);
   EXPECT_EQ(stayed.status, 302);
@@ -154,12 +160,15 @@ TEST(HttpEngine, ACaFileMeansOnlyThatCa) {
   auto& emu = shared_emulator();
   // Any other CA, e.g. the one of a second emulator: the first one's certificate must fail.
   Emulator other(CFMON_EMULATOR_CONFIG);
-  auto wrong_ca = request_to(emu, "ok");
+  auto wrong_ca = transport_to(emu);
   wrong_ca.ca_file = other.ca_file();
-  auto system_store = request_to(emu, "ok");
+  auto system_store = transport_to(emu);
   system_store.ca_file.clear();
-  http::CurlClient client;
-  const auto outcomes = client.perform({wrong_ca, system_store, request_to(emu, "ok")}, 3);
+  std::vector<http::Outcome> outcomes;
+  for (const auto& transport : {wrong_ca, system_store, transport_to(emu)}) {
+    http::CurlClient client(transport);
+    outcomes.push_back(client.perform({request_to(emu, "ok")}, 1).at(0));
+  }
   for (std::size_t i = 0; i < 2; ++i) {
     const auto* error = std::get_if<http::TransportError>(&outcomes[i]);
     ASSERT_NE(error, nullptr) << i;
@@ -224,10 +233,11 @@ TEST(HttpEngine, ManyRequestsToOneHttp2HostShareOneConnection) {
   for (std::size_t i = 0; i < kRequests; ++i) {
     auto r = request_to(emu, "ok");
     r.url = "https://ok.cfemu.test:" + std::to_string(port) + "/app/" + std::to_string(i);
-    r.resolve = {"ok.cfemu.test:" + std::to_string(port) + ":127.0.0.1"};
     requests.push_back(std::move(r));
   }
-  http::CurlClient client;
+  auto transport = transport_to(emu);
+  transport.resolve = {"ok.cfemu.test:" + std::to_string(port) + ":127.0.0.1"};
+  http::CurlClient client(transport);
   const auto outcomes = client.perform(requests, kRequests);
   for (const auto& outcome : outcomes) {
     const auto& response = response_of(outcome);

@@ -33,9 +33,10 @@ void control(const Emulator& emu, const std::string& path, const json& body) {
   r.method = "POST";
   r.body = body.dump();
   r.headers.emplace_back("Content-Type", "application/json");
-  r.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
-  r.ca_file = emu.ca_file();
-  http::CurlClient client;
+  http::Transport transport;
+  transport.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
+  transport.ca_file = emu.ca_file();
+  http::CurlClient client(transport);
   auto out = client.perform({r}, 1);
   const auto* response = std::get_if<http::Response>(&out.at(0));
   ASSERT_NE(response, nullptr);
@@ -53,8 +54,9 @@ int edge_probe(const Emulator& emu, const std::string& app, const std::string& n
 
 RunResult logins(const Emulator& emu, std::vector<std::string> args) {
   const std::string port = std::to_string(emu.port());
-  std::vector<std::string> all = {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-                                  "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file()};
+  std::vector<std::string> all = {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
+                                  "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
+                                  "--ca-file", emu.ca_file()};
   all.insert(all.end(), args.begin(), args.end());
   auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all, {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
   // No secret anywhere: neither the API token nor any client secret of the config.
@@ -67,14 +69,17 @@ RunResult logins(const Emulator& emu, std::vector<std::string> args) {
   return r;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 TEST(LoginsIntegration, RealEdgeTrafficSuccessAndAStrictFailureShowUp) {
   Emulator emu(CFMON_EMULATOR_CONFIG);
   auto r = logins(emu, {"--name", "monitoring"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(first_line(r.out), "CF-LOGINS OK - monitoring: 0 logins, 0 failures from 0 addresses in the last 15m | "
-                               "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0")
+  EXPECT_EQ(first_line(r.out),
+            "CF-LOGINS OK - monitoring: 0 logins, 0 failures from 0 addresses in the last 15m | "
+            "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0")
       << r.out;
   r = logins(emu, {"--name", "monitoring", "--expect-activity"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -158,8 +163,9 @@ TEST(LoginsIntegration, AGraphqlErrorIsUnknownWithItsMessage) {
   // The dataset refuses windows longer than 31 days: HTTP 200 with an errors array.
   const auto r = logins(emu, {"--name", "monitoring", "--since", "40d"});
   EXPECT_EQ(r.exit_code, 3) << r.out;
-  EXPECT_EQ(first_line(r.out).rfind("CF-LOGINS UNKNOWN - the GraphQL query failed: the requested time range is too large", 0),
-            0U)
+  EXPECT_EQ(
+      first_line(r.out).rfind("CF-LOGINS UNKNOWN - the GraphQL query failed: the requested time range is too large", 0),
+      0U)
       << r.out;
 }
 
@@ -168,10 +174,11 @@ TEST(LoginsIntegration, TheCacheSharesOneGraphqlAnswerWithinItsTtl) {
   TempDir cache;
   // A fixed window end: runs either side of a TTL boundary would otherwise ask twice.
   const std::string until = "2026-01-01T00:00:00Z";
-  auto r = logins(emu, {"--name", "monitoring", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c"});
+  auto r =
+      logins(emu, {"--name", "monitoring", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  r = logins(emu,
-             {"--name", "other-team", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c", "-v"});
+  r = logins(
+      emu, {"--name", "other-team", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c", "-v"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("cache hit: graphql"), std::string::npos) << r.err;
 }

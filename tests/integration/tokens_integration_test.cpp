@@ -50,7 +50,7 @@ std::string api_token(const std::string& name) {
 // and the edge (to leave a last_seen_at).
 class EmulatorDriver {
  public:
-  explicit EmulatorDriver(const Emulator& emu) : emu_(emu) {}
+  explicit EmulatorDriver(const Emulator& emu) : emu_(emu), client_(transport_to(emu)) {}
 
   json call(const std::string& method, const std::string& path, const json& body = nullptr,
             const std::string& token = kAdmin) {
@@ -60,12 +60,11 @@ class EmulatorDriver {
     if (!body.is_null()) r.body = body.dump();
     r.headers.emplace_back("Content-Type", "application/json");
     if (!token.empty()) r.secret_headers.emplace_back("Authorization", Secret("Bearer " + token));
-    r.resolve = {"api.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
-    r.ca_file = emu_.ca_file();
     r.max_body_bytes = 1 << 20;
     auto out = client_.perform({r}, 1);
     const auto* response = std::get_if<http::Response>(&out.at(0));
-    if (response == nullptr) throw std::runtime_error("emulator API unreachable: " + std::get<http::TransportError>(out[0]).message);
+    if (response == nullptr)
+      throw std::runtime_error("emulator API unreachable: " + std::get<http::TransportError>(out[0]).message);
     return json::parse(response->body);
   }
 
@@ -94,8 +93,6 @@ class EmulatorDriver {
     r.url = emu_.url("echo");
     r.headers.emplace_back("CF-Access-Client-Id", client_id);
     r.secret_headers.emplace_back("CF-Access-Client-Secret", Secret(secret));
-    r.resolve = {"echo.cfemu.test:" + std::to_string(emu_.port()) + ":127.0.0.1"};
-    r.ca_file = emu_.ca_file();
     auto out = client_.perform({r}, 1);
     set_clock_offset_days(0);
     const auto* response = std::get_if<http::Response>(&out.at(0));
@@ -103,14 +100,24 @@ class EmulatorDriver {
   }
 
  private:
+  // The emulator's API and edge names resolved to it, its CA trusted.
+  static http::Transport transport_to(const Emulator& emu) {
+    http::Transport t;
+    const std::string port = std::to_string(emu.port());
+    t.resolve = {"api.cfemu.test:" + port + ":127.0.0.1", "echo.cfemu.test:" + port + ":127.0.0.1"};
+    t.ca_file = emu.ca_file();
+    return t;
+  }
+
   const Emulator& emu_;
   http::CurlClient client_;
 };
 
 std::vector<std::string> api_args(const Emulator& emu) {
   const std::string port = std::to_string(emu.port());
-  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-          "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file()};
+  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
+          "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
+          "--ca-file", emu.ca_file()};
 }
 
 RunResult check(const Emulator& emu, std::vector<std::string> args, const std::string& token_name = "admin",
@@ -127,7 +134,9 @@ RunResult check(const Emulator& emu, std::vector<std::string> args, const std::s
   return result;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 // ---------------------------------------------------------------- states
 
@@ -151,14 +160,15 @@ TEST(TokensIntegration, ExpiredDisabledAndMissingAreCritical) {
   EXPECT_NE(r.out.find("disabled (enabled: false)"), std::string::npos) << r.out;
   r = check(emu, {"--id", "99999999-9999-4999-8999-999999999999"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("may have been deleted, or cleaned up by Cloudflare for inactivity"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("may have been deleted, or cleaned up by Cloudflare for inactivity"), std::string::npos)
+      << r.out;
 }
 
 TEST(TokensIntegration, ExpiryWindowsFollowTheEmulatorClock) {
   Emulator emu(CFMON_EMULATOR_CONFIG);
   EmulatorDriver driver(emu);
-  driver.create_backdated("soon", "720h", 10);   // 30 days from 10 days ago: 20 left
-  driver.create_backdated("sooner", "720h", 25);  // 5 left
+  driver.create_backdated("soon", "720h", 10);     // 30 days from 10 days ago: 20 left
+  driver.create_backdated("sooner", "720h", 25);   // 5 left
   driver.create_backdated("gone-by", "720h", 31);  // expired a day ago
   auto r = check(emu, {"--name", "soon"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -495,7 +505,6 @@ TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
   }
 }
 
-
 // ---------------------------------------------------------------- docs
 
 namespace docs {
@@ -510,7 +519,9 @@ std::string slurp(const std::string& path) {
 }
 
 // Days left and dates move with the calendar: compare the words, not the numbers.
-std::string normalise(const std::string& text) { return std::regex_replace(text, std::regex(R"(\d+(\.\d+)?)"), "N"); }
+std::string normalise(const std::string& text) {
+  return std::regex_replace(text, std::regex(R"(\d+(\.\d+)?)"), "N");
+}
 
 struct Sample {
   std::string file;

@@ -45,11 +45,6 @@ http::Request base_request(const AccessPlan& plan, const Target& target) {
   r.url = target.url;
   r.method = plan.method;
   r.timeout = plan.timeout;
-  r.resolve = http::resolve_entries_for(target.url, plan.resolve);  // not all R for each of N targets
-  r.ca_file = plan.ca_file;
-  r.insecure = plan.insecure;
-  r.ip_version = plan.ip_version;
-  r.user_agent = plan.user_agent;
   r.max_body_bytes = plan.max_body_bytes;
   r.max_redirects = plan.max_redirects;
   r.is_final_redirect = &is_access_login_url;  // the verdict itself, never a hop

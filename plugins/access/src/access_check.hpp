@@ -35,11 +35,6 @@ struct AccessPlan {
   int max_redirects = kDefaultMaxRedirects;   // followed inside the probed origin only
   std::vector<std::string> insecure_targets;  // http:// targets allowed by --allow-insecure-http
   std::chrono::milliseconds timeout{10000};   // the whole run, every target and hop included
-  std::vector<std::string> resolve;
-  std::string ca_file;
-  bool insecure = false;
-  int ip_version = 0;
-  std::string user_agent;
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
 };
 

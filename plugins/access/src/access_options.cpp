@@ -198,11 +198,6 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   plan.token = std::move(*token);
 
   plan.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));
-  plan.resolve = common.resolve;
-  plan.ca_file = common.ca_file;
-  plan.insecure = common.insecure;
-  plan.ip_version = common.ipv4 ? 4 : (common.ipv6 ? 6 : 0);
-  plan.user_agent = common.user_agent;
   return plan;
 }
 

@@ -37,7 +37,8 @@ struct CliContext {
   std::function<std::optional<std::string>()> read_line;
   EnvLookup env;
   std::function<cloudflare::TimePoint()> now;
-  std::function<std::unique_ptr<http::Client>(int verbosity)> make_http;
+  // The HTTP client of one command: the common options' transport (plugin::transport_of).
+  std::function<std::unique_ptr<http::Client>(http::Transport transport, int verbosity)> make_http;
   std::function<std::unique_ptr<cloudflare::TokenAdmin>(http::Client& http, cloudflare::ApiSettings settings,
                                                         cloudflare::ApiHooks hooks)>
       make_api;

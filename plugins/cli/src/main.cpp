@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <utility>
 
 #include "cfmon/plugin.hpp"
 #include "cli.hpp"
@@ -31,8 +32,9 @@ int main(int argc, char** argv) {
   };
   context.env = process_environment();
   context.now = [] { return std::chrono::system_clock::now(); };
-  context.make_http = [](int verbosity) -> std::unique_ptr<http::Client> {
-    return std::make_unique<http::CurlClient>(verbosity, verbosity >= 3 ? &print_to_stderr : nullptr);
+  context.make_http = [](http::Transport transport, int verbosity) -> std::unique_ptr<http::Client> {
+    return std::make_unique<http::CurlClient>(std::move(transport), verbosity,
+                                              verbosity >= 3 ? &print_to_stderr : nullptr);
   };
   context.make_api = [](http::Client& http, cloudflare::ApiSettings settings,
                         cloudflare::ApiHooks hooks) -> std::unique_ptr<cloudflare::TokenAdmin> {

@@ -59,7 +59,7 @@ bool Session::connect() {
   if (o_.verbosity >= 1) {
     hooks.log = [this](std::string_view line) { ctx_.err << "api: " << line << '\n'; };
   }
-  http_ = ctx_.make_http(o_.verbosity);
+  http_ = ctx_.make_http(plugin::transport_of(common), o_.verbosity);
   api_ = ctx_.make_api(*http_, std::move(*settings), std::move(hooks));
   return true;
 }
@@ -174,7 +174,7 @@ Expected<Report> Session::probe(const access::AccessOptions& options, const plug
   for (const auto& url : plan->insecure_targets) {
     warn("--allow-insecure-http: the service token goes unencrypted to " + url);
   }
-  auto http = ctx_.make_http(o_.verbosity);
+  auto http = ctx_.make_http(plugin::transport_of(common), o_.verbosity);
   return access::run_access_check(*plan, *http);
 }
 

@@ -63,11 +63,7 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   s.credentials = std::move(*credentials);
 
   s.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));
-  s.resolve = common.resolve;
-  s.ca_file = common.ca_file;
-  s.insecure = common.insecure;
-  s.ip_version = common.ipv4 ? 4 : (common.ipv6 ? 6 : 0);
-  s.user_agent = common.user_agent;
+  s.cache.trust = http::trust_key(transport_of(common));
   if (auto error = cloudflare::validate_settings(s)) return *error;
   return s;
 }

@@ -13,7 +13,7 @@ void print_to_stderr(std::string_view line) {
 }  // namespace
 
 void with_real_deps(const CommonConfig& common, const std::function<void(Deps&)>& body) {
-  http::CurlClient client(common.verbosity, common.verbosity >= 3 ? &print_to_stderr : nullptr);
+  http::CurlClient client(transport_of(common), common.verbosity, common.verbosity >= 3 ? &print_to_stderr : nullptr);
   Deps deps{client, common.verbosity, [] { return std::chrono::system_clock::now(); }, nullptr};
   if (common.verbosity >= 1) deps.log = &print_to_stderr;
   body(deps);

@@ -70,6 +70,16 @@ std::optional<Error> validate_common(CommonConfig& c) {
   return std::nullopt;
 }
 
+http::Transport transport_of(const CommonConfig& config) {
+  http::Transport t;
+  t.resolve = config.resolve;
+  t.ca_file = config.ca_file;
+  t.insecure = config.insecure;
+  t.ip_version = config.ipv4 ? 4 : (config.ipv6 ? 6 : 0);
+  t.user_agent = config.user_agent;
+  return t;
+}
+
 void harden_process() noexcept {
   (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   const rlimit no_core{0, 0};

@@ -93,11 +93,6 @@ http::Request Transport::make_request(const std::string& method, const std::stri
   r.secret_headers.emplace_back("Authorization",
                                 Secret("Bearer " + std::string(settings_.credentials.api_token.reveal())));
   r.timeout = timeout;
-  r.resolve = settings_.resolve;
-  r.ca_file = settings_.ca_file;
-  r.insecure = settings_.insecure;
-  r.ip_version = settings_.ip_version;
-  r.user_agent = settings_.user_agent;
   r.max_body_bytes = settings_.max_response_bytes;
   return r;
 }

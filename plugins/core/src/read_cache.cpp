@@ -10,8 +10,7 @@ std::string cache_scope(const ApiSettings& settings, std::string_view purpose) {
   std::string key = base + "\n" + settings.credentials.account_id + "\n" +
                     sha256_hex(settings.credentials.api_token.reveal()) + "\n" + std::string(purpose);
   // What decides whom the answer came from and whether it was verified.
-  key += std::string("\ninsecure=") + (settings.insecure ? "1" : "0") + "\nca=" + settings.ca_file;
-  for (const auto& r : settings.resolve) key += "\nresolve=" + r;
+  key += settings.cache.trust;
   return sha256_hex(key, cfmon::detail::kScopeChars);
 }
 

@@ -33,7 +33,9 @@ http::Response status(long code, double seconds = 0.05) {
   return r;
 }
 
-bool has_credentials(const http::Request& r) { return !r.secret_headers.empty(); }
+bool has_credentials(const http::Request& r) {
+  return !r.secret_headers.empty();
+}
 
 AccessPlan plan_for(std::vector<Target> targets) {
   AccessPlan plan;
@@ -115,8 +117,8 @@ TEST(AccessCheck, ExpectProtectedIsCriticalWhenTheAppAnswersAnonymously) {
 }
 
 TEST(AccessCheck, SeveralTargetsGiveTheWorstStateAndASummary) {
-  const std::vector<Target> targets{{"a", "https://a.example.com/"}, {"b", "https://b.example.com/"},
-                                    {"c", "https://c.example.com/"}};
+  const std::vector<Target> targets{
+      {"a", "https://a.example.com/"}, {"b", "https://b.example.com/"}, {"c", "https://c.example.com/"}};
   FakeClient client([](const http::Request& r) -> http::Outcome {
     if (r.url.find("//a.") != std::string::npos) return status(200);
     if (r.url.find("//b.") != std::string::npos) return status(502);
@@ -146,15 +148,6 @@ TEST(AccessCheck, FieldsKeepTheirTypesWhateverTheOutcome) {
     EXPECT_EQ(a[i].key, b[i].key);
     EXPECT_EQ(a[i].value.index(), b[i].value.index()) << a[i].key;
   }
-}
-
-TEST(AccessCheck, EachRequestCarriesOnlyTheResolveEntriesForItsOwnHost) {
-  auto plan = plan_for({{"a", "https://a.example.com/"}, {"b", "https://b.example.com:8443/"}});
-  plan.resolve = {"a.example.com:443:10.0.0.1", "b.example.com:8443:10.0.0.2", "*:443:10.0.0.3"};
-  const auto requests = build_requests(plan);
-  ASSERT_EQ(requests.size(), 2U);
-  EXPECT_EQ(requests[0].resolve, (std::vector<std::string>{"a.example.com:443:10.0.0.1", "*:443:10.0.0.3"}));
-  EXPECT_EQ(requests[1].resolve, (std::vector<std::string>{"b.example.com:8443:10.0.0.2"}));
 }
 
 TEST(AccessCheck, MessageSaysStatusAndTime) {

@@ -130,7 +130,7 @@ class Cli : public ::testing::Test {
       return std::nullopt;
     };
     ctx.now = [] { return TimePoint{} + std::chrono::hours(24 * 365 * 55); };
-    ctx.make_http = [](int) -> std::unique_ptr<http::Client> { return std::make_unique<NoHttp>(); };
+    ctx.make_http = [](http::Transport, int) -> std::unique_ptr<http::Client> { return std::make_unique<NoHttp>(); };
     ctx.env_write = env_write_;
     ctx.make_api = [this](http::Client&, cloudflare::ApiSettings, cloudflare::ApiHooks) {
       auto api = std::make_unique<FakeApi>();

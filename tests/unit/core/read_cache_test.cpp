@@ -131,7 +131,9 @@ TEST(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
   testing::TempDir tmp;
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   auto insecure = cached(tmp.path());
-  insecure.insecure = true;  // -k
+  http::Transport k;
+  k.insecure = true;  // -k
+  insecure.cache.trust = http::trust_key(k);
   {
     ApiClient api(http, insecure);
     ASSERT_TRUE(api.list_service_tokens({}));
@@ -141,13 +143,17 @@ TEST(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
   EXPECT_EQ(again.requests_sent(), 0U) << "the same settings share entries";
   // An answer fetched with -k never serves a verified run, and so on for each transport option.
   std::vector<ApiSettings> others(4, cached(tmp.path()));
-  others[1].resolve = {"api.example.test:443:192.0.2.7"};
-  others[2].ca_file = tmp.path() + "/ca.pem";
+  http::Transport resolved;
+  resolved.resolve = {"api.example.test:443:192.0.2.7"};
+  others[1].cache.trust = http::trust_key(resolved);
+  http::Transport ca;
+  ca.ca_file = tmp.path() + "/ca.pem";
+  others[2].cache.trust = http::trust_key(ca);
   others[3].base_url = "https://api.example.test/client/v4/other";
   for (const auto& s : others) {
     ApiClient api(http, s);
     ASSERT_TRUE(api.list_service_tokens({}));
-    EXPECT_EQ(api.requests_sent(), 1U) << s.base_url << " insecure=" << s.insecure << " ca=" << s.ca_file;
+    EXPECT_EQ(api.requests_sent(), 1U) << s.base_url << s.cache.trust;
   }
 }
 

@@ -79,7 +79,9 @@ ServiceTokenInfo token(const std::string& name, const std::string& id) {
   return t;
 }
 
-std::vector<ServiceTokenInfo> two_tokens() { return {token("ci", kCi), token("backup", kBackup)}; }
+std::vector<ServiceTokenInfo> two_tokens() {
+  return {token("ci", kCi), token("backup", kBackup)};
+}
 
 LoginsPlan plan_for(const std::string& name = "ci") {
   LoginsPlan plan;
@@ -102,8 +104,9 @@ std::int64_t int_field(const Result& r, const std::string& key) {
 }
 
 TEST(LoginsCheck, CountsLoginsFailuresAndAddressesOfTheSelectedTokenOnly) {
-  const auto report = run(plan_for(), json::array({group(kCi, true, "192.0.2.1", 3), group(kCi, false, "192.0.2.2"),
-                                                   group(kBackup, true, "198.51.100.1", 7), group("", true, "192.0.2.9")}));
+  const auto report =
+      run(plan_for(), json::array({group(kCi, true, "192.0.2.1", 3), group(kCi, false, "192.0.2.2"),
+                                   group(kBackup, true, "198.51.100.1", 7), group("", true, "192.0.2.9")}));
   ASSERT_EQ(report.root.children.size(), 1U);
   const Result& r = report.root.children[0];
   EXPECT_EQ(r.state, State::ok);
@@ -234,18 +237,23 @@ TEST(LoginsCache, AnUnroundedUntilIsNeverCached) {
 
 TEST(LoginsCache, AnAnswerFetchedWithoutVerificationNeverServesAVerifiedRun) {
   CachedRuns runs;
-  runs.plan.api.insecure = true;  // -k
+  http::Transport transport;
+  transport.insecure = true;  // -k
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 1);
-  runs.plan.api.insecure = false;
+  transport.insecure = false;
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 2) << "a verified run asks the API itself";
-  runs.plan.api.resolve = {"api.cloudflare.com:443:192.0.2.7"};
+  transport.resolve = {"api.cloudflare.com:443:192.0.2.7"};
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 3) << "--resolve is another scope";
-  runs.plan.api.resolve.clear();
-  runs.plan.api.ca_file = "/etc/ssl/other.pem";
+  transport.resolve.clear();
+  transport.ca_file = "/etc/ssl/other.pem";
+  runs.plan.api.cache.trust = http::trust_key(transport);
   EXPECT_EQ(runs.run_once().root.state, State::ok);
   EXPECT_EQ(runs.api.queries, 4) << "--ca-file is another scope";
 }
@@ -256,11 +264,12 @@ TEST(LoginsCheck, ALoginFromOutsideTheAllowedNetworksIsCriticalNamingTokenAddres
   auto report = run(plan, json::array({group(kCi, true, "192.0.2.1"), group(kCi, true, "2001:db8:1::5")}));
   EXPECT_EQ(report.root.state, State::ok) << report.root.message;
 
-  report = run(plan, json::array({group(kCi, true, "2001:db9::5", 2, "2026-03-01T11:58:00Z"), group(kCi, true, "192.0.2.1"),
-                                  group(kCi, false, "203.0.113.50")}));
+  report = run(plan, json::array({group(kCi, true, "2001:db9::5", 2, "2026-03-01T11:58:00Z"),
+                                  group(kCi, true, "192.0.2.1"), group(kCi, false, "203.0.113.50")}));
   EXPECT_EQ(report.root.state, State::critical);
   EXPECT_EQ(report.root.reason, "outside_allowed_cidr");
-  EXPECT_NE(report.root.message.find("2001:db9::5 at 2026-03-01T11:58:00Z (2x)"), std::string::npos) << report.root.message;
+  EXPECT_NE(report.root.message.find("2001:db9::5 at 2026-03-01T11:58:00Z (2x)"), std::string::npos)
+      << report.root.message;
   // A failed attempt from anywhere is a failure, not a foreign login.
   EXPECT_EQ(report.root.message.find("203.0.113.50"), std::string::npos);
   EXPECT_EQ(int_field(report.root.children[0], "outside_logins"), 2);
@@ -326,7 +335,8 @@ TEST(LoginsCheck, ASelectedTokenThatDoesNotExistIsCriticalAsInTheTokensCheck) {
 
 TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
   FakeApi api(answer(json::array()), two_tokens());
-  api.error = ApiError{ApiErrorKind::api_error, "the GraphQL query failed: rate limiter budget exceeded", 200, {}, std::nullopt};
+  api.error = ApiError{
+      ApiErrorKind::api_error, "the GraphQL query failed: rate limiter budget exceeded", 200, {}, std::nullopt};
   auto report = run_logins_check(plan_for(), api, api, kNow);
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "graphql_error");
@@ -340,7 +350,8 @@ TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "bad_response");
 
-  FakeApi no_list(answer(json::array()), ApiError{ApiErrorKind::unauthorized, "invalid API token", 401, {}, std::nullopt});
+  FakeApi no_list(answer(json::array()),
+                  ApiError{ApiErrorKind::unauthorized, "invalid API token", 401, {}, std::nullopt});
   EXPECT_EQ(run_logins_check(plan_for(), no_list, no_list, kNow).root.reason, "api_unauthorized");
 }
 
@@ -442,17 +453,22 @@ TEST(LoginsOptions, DurationsAndBadArgumentsAreOneClearLine) {
     return make_plan(o, common, env, nullptr);
   };
   EXPECT_TRUE(plan_of([](LoginsOptions&) {}).has_value());
-  auto p = plan_of([](LoginsOptions& o) { o.until = "2026-01-01T00:00:00Z"; o.allowed_cidrs = {"2001:db8::/32"}; });
+  auto p = plan_of([](LoginsOptions& o) {
+    o.until = "2026-01-01T00:00:00Z";
+    o.allowed_cidrs = {"2001:db8::/32"};
+  });
   ASSERT_TRUE(p.has_value());
   EXPECT_TRUE(p->until_at.has_value());
   EXPECT_EQ(p->allowed.size(), 1U);
   EXPECT_NE(plan_of([](LoginsOptions& o) { o.since = "soon"; }).error().message.find("--since"), std::string::npos);
-  EXPECT_NE(plan_of([](LoginsOptions& o) { o.until = "yesterday"; }).error().message.find("--until"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.until = "yesterday"; }).error().message.find("--until"),
+            std::string::npos);
   EXPECT_NE(plan_of([](LoginsOptions& o) { o.allowed_cidrs = {"10.0.0.0/40"}; }).error().message.find("--allowed-cidr"),
             std::string::npos);
   EXPECT_NE(plan_of([](LoginsOptions& o) { o.warning = "x"; }).error().message.find("-w"), std::string::npos);
   EXPECT_NE(plan_of([](LoginsOptions& o) { o.limit = 0; }).error().message.find("--limit"), std::string::npos);
-  EXPECT_NE(plan_of([](LoginsOptions& o) { o.max_logins = -1; }).error().message.find("--max-logins"), std::string::npos);
+  EXPECT_NE(plan_of([](LoginsOptions& o) { o.max_logins = -1; }).error().message.find("--max-logins"),
+            std::string::npos);
 }
 
 }  // namespace

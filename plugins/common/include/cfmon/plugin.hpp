@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cfmon/expected.hpp"
+#include "cfmon/http.hpp"
 #include "cfmon/result.hpp"
 
 namespace cfmon::plugin {
@@ -50,6 +51,11 @@ boost::program_options::options_description common_options(CommonConfig& config)
 
 // Pure validation of the shared options (format name, timeout range, --resolve).
 std::optional<Error> validate_common(CommonConfig& config);
+
+// The transport settings of the shared options (--resolve, --ca-file, -k, -4/-6, -A), for
+// the HTTP client's constructor; after validate_common (or the CLI's own default) the user
+// agent is set.
+http::Transport transport_of(const CommonConfig& config);
 
 // Renders a report in the chosen format.
 FormattedOutput render(const Report& report, OutputFormat format);

@@ -53,6 +53,9 @@ std::string default_cache_dir(const EnvLookup& env);
 struct CacheSettings {
   std::chrono::seconds ttl{0};  // 0 = no cache
   std::string dir;              // created 0700 when missing; must not be group/world-writable
+  // http::trust_key of the client's transport: an answer fetched with -k, another
+  // --ca-file or --resolve never serves a run that trusts its peer otherwise.
+  std::string trust;
 };
 
 struct ApiSettings {
@@ -73,12 +76,6 @@ struct ApiSettings {
   // The budget of the whole run (-t): when set, no operation, page, 429 wait or cache
   // lock wait goes past it, whatever `timeout` says; on the hooks' steady clock.
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  // Transport, as for the edge probes.
-  std::vector<std::string> resolve;
-  std::string ca_file;
-  bool insecure = false;
-  int ip_version = 0;
-  std::string user_agent;
 };
 
 // `settings` with `timeout` made the budget of the whole run from now on (deadline

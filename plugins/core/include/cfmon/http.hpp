@@ -28,6 +28,20 @@ struct Timings {
   double total = 0.0;
 };
 
+// How every transfer of a client reaches and trusts its peers (--resolve, --ca-file, -k,
+// -4/-6, -A): parsed once, handed to the client's constructor, applied to each request.
+struct Transport {
+  std::vector<std::string> resolve;  // curl --resolve entries; each transfer gets those for its host
+  std::string ca_file;               // empty = system store
+  bool insecure = false;             // skip TLS verification
+  int ip_version = 0;                // 0 any, 4, 6
+  std::string user_agent;
+};
+
+// What of `transport` decides whom an answer came from and whether it was verified
+// (-k, --ca-file, --resolve), as text for a cache scope.
+std::string trust_key(const Transport& transport);
+
 struct Request {
   std::string url;
   std::string method = "GET";                                  // GET, HEAD, POST, PUT, DELETE, ...
@@ -35,13 +49,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;    // public headers
   std::vector<std::pair<std::string, Secret>> secret_headers;  // redacted in every log
   std::chrono::milliseconds timeout{10000};                    // whole transfer, connect included
-  std::vector<std::string> resolve;                            // curl --resolve entries
-  std::string ca_file;                                         // empty = system store
-  bool insecure = false;                                       // skip TLS verification
-  int ip_version = 0;                                          // 0 any, 4, 6
-  std::string user_agent;
-  std::size_t max_body_bytes = std::size_t{64} * 1024;    // read at most this much body
-  std::size_t max_header_bytes = std::size_t{64} * 1024;  // headers beyond this: protocol error
+  std::size_t max_body_bytes = std::size_t{64} * 1024;         // read at most this much body
+  std::size_t max_header_bytes = std::size_t{64} * 1024;       // headers beyond this: protocol error
   // Redirects followed inside the request's origin (same scheme, host and port), each
   // hop with the same headers, all hops within `timeout`; 0 = none. A redirect to another
   // origin is never followed: it is the answer.
@@ -103,8 +112,8 @@ using DebugSink = void (*)(std::string_view line);
 
 class CurlClient final : public Client {
  public:
-  // verbosity >= 3 sends redacted curl traces to `sink`.
-  explicit CurlClient(int verbosity = 0, DebugSink sink = nullptr);
+  // Every transfer uses `transport`; verbosity >= 3 sends redacted curl traces to `sink`.
+  explicit CurlClient(Transport transport, int verbosity = 0, DebugSink sink = nullptr);
   ~CurlClient() override;
   CurlClient(const CurlClient&) = delete;
   CurlClient& operator=(const CurlClient&) = delete;
