@@ -49,4 +49,7 @@ struct CliContext {
 // The whole program: args without argv[0]; returns the exit code.
 int run_cli(const std::vector<std::string>& args, CliContext& context);
 
+// main(): the real terminal, clock, environment, HTTP and API clients, then run_cli.
+int main_entry(int argc, char** argv);
+
 }  // namespace cfmon::cli
