@@ -49,7 +49,8 @@ std::optional<Error> check_input_files(const boost::program_options::variables_m
 // The shared option group, bound to `config`.
 boost::program_options::options_description common_options(CommonConfig& config);
 
-// Pure validation of the shared options (format name, timeout range, --resolve).
+// Validates the shared options (format name, timeout range, -4/-6, --resolve) and completes
+// them: the format as an enum, the default User-Agent. No I/O.
 std::optional<Error> validate_common(CommonConfig& config);
 
 // The transport settings of the shared options (--resolve, --ca-file, -k, -4/-6, -A), for

@@ -26,7 +26,8 @@ struct Result {
   void add(const Metric& metric, std::optional<FieldValue> value = std::nullopt, std::optional<Range> warn = {},
            std::optional<Range> crit = {});
 
-  // Sets state to the worst of own state and children (severity order).
+  // Depth first: every node with children takes the worst of its children's states
+  // (severity order), replacing its own; a leaf keeps its own state.
   void aggregate_from_children();
 };
 

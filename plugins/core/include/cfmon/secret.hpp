@@ -1,6 +1,7 @@
 #pragma once
-// The one home of secrets. A Secret cannot be streamed, formatted or copied
-// implicitly; reading it needs an explicit reveal() at the point of use.
+// The one home of secrets. A Secret cannot be streamed or formatted; reading it needs an
+// explicit reveal() at the point of use. It can be copied (a request holds its own), and
+// every copy overwrites its bytes when destroyed (~Secret).
 #include <string>
 #include <string_view>
 #include <vector>
