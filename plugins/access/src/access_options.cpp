@@ -180,7 +180,7 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   plan.parallel = o.parallel;
   if (o.max_redirects < 0 || o.max_redirects > 20) return make_error("--max-redirects must be between 0 and 20");
   plan.max_redirects = o.max_redirects;
-  if (o.max_body_bytes > 16 * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
+  if (o.max_body_bytes > std::size_t{16} * 1024 * 1024) return make_error("--max-body-bytes must be at most 16 MiB");
   plan.max_body_bytes = o.max_body_bytes;
   if (!o.token_header.empty() && !is_header_name(o.token_header)) {  // CR LF would inject headers
     return make_error("--token-header takes a header name, not '" + printable_text(o.token_header, 80) + "'");

@@ -83,7 +83,8 @@ ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& o
       case 12135:
       case 11021:
         e.kind = ApiErrorKind::not_found;
-        e.message = what + " not found" + suffix;
+        e.message = what;
+        e.message.append(" not found").append(suffix);
         return e;
       default:
         break;

@@ -115,7 +115,9 @@ ApiResult<http::Response> Transport::exchange(const std::string& method, const s
     if (outcomes.empty()) return make_api_error(ApiErrorKind::transport, "the HTTP client returned nothing");
     auto& outcome = outcomes.front();
     if (auto* error = std::get_if<http::TransportError>(&outcome)) {
-      log(method + " " + url + " -> " + std::string(http::error_kind_name(error->kind)));
+      std::string line = method;
+      line.append(" ").append(url).append(" -> ").append(http::error_kind_name(error->kind));
+      log(line);
       const Secret& token = settings_.credentials.api_token;
       const std::string detail = detail::printable(redact(error->message, {&token}), 200);
       if (error->kind == http::ErrorKind::timeout) {
@@ -127,8 +129,10 @@ ApiResult<http::Response> Transport::exchange(const std::string& method, const s
                                                          detail + ")");
     }
     auto& response = std::get<http::Response>(outcome);
-    log(method + " " + url + " -> " + std::to_string(response.status) + " in " + seconds_text(response.timings.total) +
-        " s");
+    std::string line = method;
+    line.append(" ").append(url).append(" -> ").append(std::to_string(response.status));
+    line.append(" in ").append(seconds_text(response.timings.total)).append(" s");
+    log(line);
     if (response.status != 429) return std::move(response);
 
     const auto wait = retry_after_of(response, hooks_.wall_now());
@@ -252,8 +256,10 @@ ApiResult<Json> Transport::list_all(const std::string& url, const std::string& q
                                                             std::to_string(settings_.max_pages) + " pages of " +
                                                             std::to_string(per_page) + "; gave up");
     }
-    auto env = call("GET", url + "?page=" + std::to_string(page) + "&per_page=" + std::to_string(per_page) + query, "",
-                    op, deadline);
+    std::string page_url = url;
+    page_url.append("?page=").append(std::to_string(page)).append("&per_page=").append(std::to_string(per_page));
+    page_url.append(query);
+    auto env = call("GET", page_url, "", op, deadline);
     if (!env) {
       ApiError e = env.error();
       if (e.kind == ApiErrorKind::timeout && page > 1) {

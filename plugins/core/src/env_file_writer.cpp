@@ -439,9 +439,7 @@ Expected<EnvWriteOutcome> update_env_file(const std::string& path, const EnvChan
   // caller would give up on, or print, a secret that is already in the file).
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   int sync_error = 0;
-  if (dir_fd.fd < 0) {
-    sync_error = errno;
-  } else if ((options.sync_directory ? options.sync_directory(dir_fd.fd) : ::fsync(dir_fd.fd)) != 0) {
+  if (dir_fd.fd < 0 || (options.sync_directory ? options.sync_directory(dir_fd.fd) : ::fsync(dir_fd.fd)) != 0) {
     sync_error = errno;
   }
   // EINVAL: the file system cannot sync directories; nothing more to do.

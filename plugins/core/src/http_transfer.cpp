@@ -207,7 +207,11 @@ void configure(Transfer& t, std::chrono::milliseconds timeout) {
   if (transport.ip_version == 4) setopt(easy, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
   if (transport.ip_version == 6) setopt(easy, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V6));
 
-  for (const auto& [name, value] : r.headers) slist_append(t.header_list, name + ": " + value);
+  for (const auto& [name, value] : r.headers) {
+    std::string line = name;
+    line.append(": ").append(value);
+    slist_append(t.header_list, line);
+  }
   for (const auto& [name, secret] : r.secret_headers) {
     std::string line = name + ": " + std::string(secret.reveal());
     slist_append(t.header_list, line);
