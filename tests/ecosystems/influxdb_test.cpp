@@ -18,30 +18,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cfmon/printable.hpp"
 #include "daemon_support.hpp"
 #include "harness.hpp"
 
 namespace cfmon::testing {
 namespace {
 
+using cfmon::url_encode;
+
 const std::string kInfluxd = "/usr/bin/influxd";
 const std::string kSnippet = source_dir() + "/telegraf/cf_access.conf";
-
-std::string url_encode(const std::string& s) {
-  std::string out;
-  static const char* const hex = "0123456789ABCDEF";
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 0xf];
-    }
-  }
-  return out;
-}
 
 class Influx {
  public:

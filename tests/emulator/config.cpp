@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cfmon/enum_names.hpp"
+
 namespace cfmon::emulator {
 namespace {
 
@@ -349,37 +351,21 @@ const AppConfig* EmulatorConfig::find_app(std::string_view host_header) const {
   return it == apps.end() ? nullptr : &*it;
 }
 
+namespace {
+
+constexpr cfmon::EnumNames<ApiFault, 8> kApiFaultNames{{"none", "server_error", "invalid_json", "truncated_json",
+                                                       "success_false", "html", "endless_pagination", "slow"}};
+static_assert(kApiFaultNames.ends_with(ApiFault::slow));
+
+}  // namespace
+
 std::optional<ApiFault> parse_api_fault(std::string_view text) {
-  static constexpr ApiFault all[] = {
-      ApiFault::none,          ApiFault::server_error, ApiFault::invalid_json,       ApiFault::truncated_json,
-      ApiFault::success_false, ApiFault::html,         ApiFault::endless_pagination, ApiFault::slow};
   if (text == "500") return ApiFault::server_error;
-  for (const ApiFault fault : all) {
-    if (api_fault_name(fault) == text) return fault;
-  }
-  return std::nullopt;
+  return kApiFaultNames.parse(text);
 }
 
 std::string_view api_fault_name(ApiFault fault) noexcept {
-  switch (fault) {
-    case ApiFault::none:
-      return "none";
-    case ApiFault::server_error:
-      return "server_error";
-    case ApiFault::invalid_json:
-      return "invalid_json";
-    case ApiFault::truncated_json:
-      return "truncated_json";
-    case ApiFault::success_false:
-      return "success_false";
-    case ApiFault::html:
-      return "html";
-    case ApiFault::endless_pagination:
-      return "endless_pagination";
-    case ApiFault::slow:
-      return "slow";
-  }
-  return "none";
+  return kApiFaultNames(fault, "none");
 }
 
 const ApiTokenConfig* ApiConfig::find_token(std::string_view bearer) const {

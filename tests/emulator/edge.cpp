@@ -249,22 +249,4 @@ EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest
   return response;
 }
 
-std::string url_encode(std::string_view text) {
-  static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                            '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[byte >> 4U]);
-      out.push_back(hex[byte & 0x0FU]);
-    }
-  }
-  return out;
-}
-
 }  // namespace cfmon::emulator

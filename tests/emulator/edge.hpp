@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth_log.hpp"
+#include "cfmon/printable.hpp"
 #include "config.hpp"
 #include "time_format.hpp"
 #include "token_store.hpp"
@@ -59,6 +60,6 @@ EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest
                                  TimePoint now, std::string_view ray_id);
 
 // Percent-encodes everything but RFC 3986 unreserved characters ("/" -> "%2F").
-std::string url_encode(std::string_view text);
+using cfmon::url_encode;
 
 }  // namespace cfmon::emulator

@@ -5,34 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cfmon/enum_names.hpp"
+
 namespace cfmon::emulator {
 namespace {
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  static constexpr std::array<cfmon::CharEscape, 5> kHtmlEscapes{
+      {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}}};
+  return cfmon::escape_chars(text, kHtmlEscapes);
 }
 
 std::string base64url(std::string_view bytes) {
@@ -72,32 +53,19 @@ std::string error_page(std::string_view title, std::string_view code_line, std::
 }  // namespace
 
 std::string_view cloudflare_error_title(int code) {
-  switch (code) {
-    case 520:
-      return "Web server is returning an unknown error";
-    case 521:
-      return "Web server is down";
-    case 522:
-      return "Connection timed out";
-    case 523:
-      return "Origin is unreachable";
-    case 524:
-      return "A timeout occurred";
-    case 525:
-      return "SSL handshake failed";
-    case 526:
-      return "Invalid SSL certificate";
-    case 1001:
-      return "DNS resolution error";
-    case 1010:
-      return "The owner of this website has banned your access based on your browser's signature";
-    case 1016:
-      return "Origin DNS error";
-    case 1033:
-      return "Cloudflare Tunnel error";
-    default:
-      return "";
-  }
+  static constexpr cfmon::CodeNames<int, 11> kTitles{
+      {{{520, "Web server is returning an unknown error"},
+        {521, "Web server is down"},
+        {522, "Connection timed out"},
+        {523, "Origin is unreachable"},
+        {524, "A timeout occurred"},
+        {525, "SSL handshake failed"},
+        {526, "Invalid SSL certificate"},
+        {1001, "DNS resolution error"},
+        {1010, "The owner of this website has banned your access based on your browser's signature"},
+        {1016, "Origin DNS error"},
+        {1033, "Cloudflare Tunnel error"}}}};
+  return kTitles(code, "");
 }
 
 std::string cloudflare_5xx_page(int status, std::string_view host, std::string_view ray) {

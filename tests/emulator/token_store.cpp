@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "cfmon/enum_names.hpp"
 #include "random_text.hpp"
 
 namespace cfmon::emulator {
@@ -22,22 +23,14 @@ bool secret_matches(const ServiceToken& token, std::string_view presented, TimeP
          secrets_equal(token.previous_client_secret, presented);
 }
 
+constexpr cfmon::EnumNames<TokenStatus, 5> kTokenStatusNames{
+    {"valid", "unknown_client_id", "wrong_secret", "disabled", "expired"}};
+static_assert(kTokenStatusNames.ends_with(TokenStatus::expired));
+
 }  // namespace
 
 std::string_view token_status_name(TokenStatus status) noexcept {
-  switch (status) {
-    case TokenStatus::valid:
-      return "valid";
-    case TokenStatus::unknown_client_id:
-      return "unknown_client_id";
-    case TokenStatus::wrong_secret:
-      return "wrong_secret";
-    case TokenStatus::disabled:
-      return "disabled";
-    case TokenStatus::expired:
-      return "expired";
-  }
-  return "unknown_client_id";
+  return kTokenStatusNames(status, "unknown_client_id");
 }
 
 ExpiryResult expiry_for_duration(std::string_view duration, TimePoint from) {

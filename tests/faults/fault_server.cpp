@@ -21,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "cfmon/enum_names.hpp"
 #include "state_dir.hpp"
 #include "tls_ca.hpp"
 
@@ -249,19 +250,10 @@ const std::vector<FaultInfo>& http_faults() {
 }
 
 std::string_view listener_name(Listener role) noexcept {
-  switch (role) {
-    case Listener::https:
-      return "https";
-    case Listener::http:
-      return "http";
-    case Listener::tls_garbage:
-      return "tls-garbage";
-    case Listener::tls_hangup:
-      return "tls-hangup";
-    case Listener::tls_stall:
-      return "tls-stall";
-  }
-  return "?";
+  static constexpr cfmon::EnumNames<Listener, 5> kListenerNames{
+      {"https", "http", "tls-garbage", "tls-hangup", "tls-stall"}};
+  static_assert(kListenerNames.ends_with(Listener::tls_stall));
+  return kListenerNames(role, "?");
 }
 
 // Certificates: one trusted CA signs the everyday certificate; a second CA, expired

@@ -13,43 +13,6 @@ namespace {
 
 using cfmon::fuzz::visible;
 
-bool is_key(std::string_view key) {
-  if (key.empty()) return false;
-  const auto start = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  if (!start(key.front())) return false;
-  for (const char c : key) {
-    if (!start(c) && !(c >= '0' && c <= '9') && c != '.') return false;
-  }
-  return true;
-}
-
-// The grammar's double-quoted form: \n \r \" \\ \$ are the escapes the reader decodes.
-std::string double_quoted(std::string_view value) {
-  std::string out = "\"";
-  for (const char c : value) {
-    switch (c) {
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '$':
-        out += "\\$";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
-}
-
 void check_error(const cfmon::Error& e) {
   CFMON_FUZZ_CHECK(e.message.rfind("line ", 0) == 0, visible(e.message));
   CFMON_FUZZ_CHECK(!cfmon::fuzz::has_control(e.message), visible(e.message));
@@ -67,7 +30,7 @@ void check_text(std::string_view text) {
   std::size_t previous_end = 0;
   cfmon::DotenvMap last_wins;
   for (const auto& e : *scanned) {
-    CFMON_FUZZ_CHECK(is_key(e.key), visible(e.key));
+    CFMON_FUZZ_CHECK(cfmon::is_dotenv_key(e.key), visible(e.key));
     CFMON_FUZZ_CHECK(previous_end <= e.begin && e.begin <= e.value_begin && e.value_begin <= e.value_end &&
                          e.value_end <= e.end && e.end <= text.size(),
                      visible(text));
@@ -82,7 +45,7 @@ void check_text(std::string_view text) {
 
   // Every value the reader produced can be written back and read again unchanged.
   for (const auto& [key, value] : *parsed) {
-    const auto again = cfmon::parse_dotenv(key + "=" + double_quoted(value) + "\n");
+    const auto again = cfmon::parse_dotenv(key + "=" + cfmon::dotenv_double_quoted(value) + "\n");
     CFMON_FUZZ_CHECK(again && again->size() == 1 && again->begin()->second == value, visible(value));
   }
 }
@@ -96,10 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The input as a value: any NUL-free bytes survive the double-quoted form, with CRLF
   // and a BOM around it too.
   if (text.find('\0') == std::string_view::npos) {
-    for (const std::string& file : {"KEY=" + double_quoted(text),
+    for (const std::string& file : {"KEY=" + cfmon::dotenv_double_quoted(text),
                                     "\xEF\xBB\xBF"
                                     "A=1\r\nexport KEY = " +
-                                        double_quoted(text) + " # note\r\nB='x'\r\n"}) {
+                                        cfmon::dotenv_double_quoted(text) + " # note\r\nB='x'\r\n"}) {
       const auto parsed = cfmon::parse_dotenv(file);
       CFMON_FUZZ_CHECK(parsed && parsed->count("KEY") == 1 && parsed->at("KEY") == text, visible(file));
     }

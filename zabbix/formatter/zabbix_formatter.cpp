@@ -5,6 +5,8 @@
 #include <variant>
 #include <vector>
 
+#include "cfmon/json_formatter.hpp"
+
 namespace cfmon::zabbix {
 namespace {
 
@@ -20,12 +22,7 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
 }
 
 Json leaf_object(const Result& r) {
-  Json o = Json::object();
-  o["name"] = r.name;
-  o["state"] = static_cast<int>(r.state);
-  o["state_text"] = std::string(state_name(r.state));
-  o["result"] = r.reason;
-  o["message"] = r.message;
+  Json o = result_head(r, "result");
   for (const auto& f : fields_of(r)) {
     // First value wins: a field must never overwrite the fixed keys JSONPath items rely on.
     if (f.zabbix_key.empty() || o.contains(f.zabbix_key)) continue;

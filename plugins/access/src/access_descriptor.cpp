@@ -54,7 +54,7 @@ Expected<plugin::Discovery> discover(const AccessPlan& plan, plugin::Deps& /*dep
 const plugin::CheckDescriptor<AccessOptions, AccessPlan>& descriptor() {
   static const plugin::CheckDescriptor<AccessOptions, AccessPlan> check{
       .info = {"check_cf_access", "CF-ACCESS", "cf_access", "probe apps behind Cloudflare Access with a service token",
-               kUsage, kHelpEpilog},
+               kUsage, plugin::help_epilog(kHelpEpilog)},
       .options = &access_options,
       .options_from = &options_from,
       .make_plan = &plan_of,

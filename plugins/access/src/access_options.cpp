@@ -31,9 +31,7 @@ const char* const kHelpEpilog =
     "WARNING; DNS/connect/TLS failures CRITICAL; timeout --timeout-state; usage and\n"
     "credential errors UNKNOWN.\n"
     "-t is the budget of the whole run, every target included. http:// targets need\n"
-    "--allow-insecure-http (the secret would travel unencrypted).\n"
-    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
-    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n";
+    "--allow-insecure-http (the secret would travel unencrypted).\n";
 
 po::options_description access_options(AccessOptions& o) {
   po::options_description group("check_cf_access options");
@@ -159,16 +157,7 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   const auto timeout_state = parse_state(o.timeout_state);
   if (!timeout_state) return make_error("--timeout-state must be ok, warning, critical or unknown");
   plan.timeout_state = *timeout_state;
-  if (!o.warning.empty()) {
-    auto range = parse_range(o.warning);
-    if (!range) return make_error("-w: " + range.error().message);
-    plan.warning = *range;
-  }
-  if (!o.critical.empty()) {
-    auto range = parse_range(o.critical);
-    if (!range) return make_error("-c: " + range.error().message);
-    plan.critical = *range;
-  }
+  if (auto e = parse_thresholds(o.warning, o.critical, plan.warning, plan.critical)) return *e;
   if (!o.status_map.empty()) {
     auto map = StatusMap::parse(o.status_map);
     if (!map) return make_error("--status-map: " + map.error().message);

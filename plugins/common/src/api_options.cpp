@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 namespace po = boost::program_options;
 
@@ -66,6 +67,19 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   s.cache.trust = http::trust_key(transport_of(common));
   if (auto error = cloudflare::validate_settings(s)) return *error;
   return s;
+}
+
+std::optional<Error> plan_selection_and_api(const TokenSelectionOptions& selection, const ApiOptions& options,
+                                            const CommonConfig& common, const EnvLookup& env,
+                                            std::vector<std::string>* warnings, std::vector<TokenSelector>& selectors,
+                                            cloudflare::ApiSettings& api) {
+  auto made_selectors = make_selectors(selection, common.env_file);
+  if (!made_selectors) return made_selectors.error();
+  auto settings = make_api_settings(options, common, env, warnings);
+  if (!settings) return settings.error();
+  selectors = std::move(*made_selectors);
+  api = std::move(*settings);
+  return std::nullopt;
 }
 
 cloudflare::ApiHooks api_hooks(const Deps& deps) {

@@ -1,37 +1,21 @@
 #include "api_errors.hpp"
 
+#include "cfmon/enum_names.hpp"
 #include "cfmon/printable.hpp"
 
 namespace cfmon::cloudflare {
 
+namespace {
+
+constexpr EnumNames<ApiErrorKind, 12> kApiErrorNames{
+    {"config_error", "api_unreachable", "api_timeout", "api_rate_limited", "api_unauthorized", "api_forbidden",
+     "api_no_organization", "api_not_found", "api_bad_request", "api_server_error", "api_bad_response", "api_error"}};
+static_assert(kApiErrorNames.ends_with(ApiErrorKind::api_error));
+
+}  // namespace
+
 std::string_view api_error_kind_name(ApiErrorKind kind) noexcept {
-  switch (kind) {
-    case ApiErrorKind::config:
-      return "config_error";
-    case ApiErrorKind::transport:
-      return "api_unreachable";
-    case ApiErrorKind::timeout:
-      return "api_timeout";
-    case ApiErrorKind::rate_limited:
-      return "api_rate_limited";
-    case ApiErrorKind::unauthorized:
-      return "api_unauthorized";
-    case ApiErrorKind::forbidden:
-      return "api_forbidden";
-    case ApiErrorKind::no_organization:
-      return "api_no_organization";
-    case ApiErrorKind::not_found:
-      return "api_not_found";
-    case ApiErrorKind::bad_request:
-      return "api_bad_request";
-    case ApiErrorKind::server_error:
-      return "api_server_error";
-    case ApiErrorKind::bad_response:
-      return "api_bad_response";
-    case ApiErrorKind::api_error:
-      return "api_error";
-  }
-  return "api_error";
+  return kApiErrorNames(kind, "api_error");
 }
 
 namespace internal {

@@ -26,9 +26,6 @@ std::string budget_text(std::chrono::milliseconds budget);
 // Lower case (ASCII).
 std::string lower(std::string_view s);
 
-// Percent-encodes a query value (RFC 3986 unreserved characters stay).
-std::string url_encode(std::string_view s);
-
 // Wipes a string that held a secret (response bodies of create/rotate).
 void wipe(std::string& s);
 

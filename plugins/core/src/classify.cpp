@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "cfmon/enum_names.hpp"
 #include "cfmon/printable.hpp"
 
 namespace cfmon {
@@ -29,29 +30,18 @@ std::string sanitise(std::string_view text, std::size_t max = 120) {
   return printable(text, max, kVerdictText);
 }
 
+constexpr CodeNames<long, 9> kOriginErrorNames{{{502, "bad gateway"},
+                                                 {504, "gateway timeout"},
+                                                 {520, "unknown origin error"},
+                                                 {521, "origin refused the connection"},
+                                                 {522, "connection to origin timed out"},
+                                                 {523, "origin unreachable"},
+                                                 {524, "origin did not answer in time"},
+                                                 {525, "TLS handshake with origin failed"},
+                                                 {526, "invalid origin certificate"}}};
+
 std::string origin_error_name(long status) {
-  switch (status) {
-    case 502:
-      return "bad gateway";
-    case 504:
-      return "gateway timeout";
-    case 520:
-      return "unknown origin error";
-    case 521:
-      return "origin refused the connection";
-    case 522:
-      return "connection to origin timed out";
-    case 523:
-      return "origin unreachable";
-    case 524:
-      return "origin did not answer in time";
-    case 525:
-      return "TLS handshake with origin failed";
-    case 526:
-      return "invalid origin certificate";
-    default:
-      return "origin error";
-  }
+  return std::string(kOriginErrorNames(status, "origin error"));
 }
 
 std::string_view skip_spaces(std::string_view s) {

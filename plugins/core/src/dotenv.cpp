@@ -1,6 +1,10 @@
 #include "cfmon/dotenv.hpp"
 
+#include <algorithm>
+#include <array>
 #include <string>
+
+#include "cfmon/enum_names.hpp"
 
 #include "text_util.hpp"
 
@@ -254,6 +258,16 @@ Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_by
 void cleanse(DotenvMap& values) noexcept {
   for (auto& [key, value] : values) cleanse(value);
   values.clear();
+}
+
+bool is_dotenv_key(std::string_view key) noexcept {
+  return !key.empty() && is_key_start(key.front()) && std::all_of(key.begin(), key.end(), is_key_char);
+}
+
+std::string dotenv_double_quoted(std::string_view value) {
+  static constexpr std::array<CharEscape, 5> kEscapes{
+      {{'\\', "\\\\"}, {'"', "\\\""}, {'\n', "\\n"}, {'\r', "\\r"}, {'$', "\\$"}}};
+  return "\"" + escape_chars(value, kEscapes) + "\"";
 }
 
 }  // namespace cfmon

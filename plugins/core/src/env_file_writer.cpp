@@ -20,21 +20,6 @@
 namespace cfmon {
 namespace {
 
-bool is_key_start(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-bool is_key_char(char c) noexcept {
-  return is_key_start(c) || (c >= '0' && c <= '9') || c == '.';
-}
-
-bool valid_key(std::string_view key) noexcept {
-  if (key.empty() || !is_key_start(key.front())) return false;
-  for (const char c : key) {
-    if (!is_key_char(c)) return false;
-  }
-  return true;
-}
-
 bool is_plain_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          std::string_view("_./:@+,=%-").find(c) != std::string_view::npos;
@@ -164,30 +149,7 @@ std::string quote_env_value(std::string_view value) {
   for (const char c : value) plain = plain && is_plain_char(c);
   if (plain) return std::string(value);
   if (value.find_first_of("'\n\r") == std::string_view::npos) return "'" + std::string(value) + "'";
-  std::string out = "\"";
-  for (const char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '$':
-        out += "\\$";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += '"';
-  return out;
+  return dotenv_double_quoted(value);
 }
 
 Expected<std::string> apply_env_changes(std::string_view text, const std::vector<EnvChange>& changes,
@@ -196,7 +158,7 @@ Expected<std::string> apply_env_changes(std::string_view text, const std::vector
   std::vector<std::string> order;
   std::map<std::string, const EnvChange*, std::less<>> final_change;
   for (const auto& c : changes) {
-    if (!valid_key(c.key)) {
+    if (!is_dotenv_key(c.key)) {
       return make_error("invalid key '" + detail::printable(c.key, 60) +
                         "' (use letters, digits, '_' and '.', not starting with a digit or '.')");
     }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cfmon/enum_names.hpp"
 #include "http_internal.hpp"
 
 namespace cfmon::http {
@@ -130,26 +131,17 @@ std::optional<std::string> origin_of(const std::string& url) {
   return *scheme + "://" + to_lower(*host) + ":" + *port;
 }
 
+namespace {
+
+constexpr EnumNames<ErrorKind, 8> kErrorKindNames{{"dns_error", "connect_error", "tls_error", "timeout",
+                                                   "protocol_error", "response_too_large", "config_error",
+                                                   "transport_error"}};
+static_assert(kErrorKindNames.ends_with(ErrorKind::other));
+
+}  // namespace
+
 std::string_view error_kind_name(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::dns:
-      return "dns_error";
-    case ErrorKind::connect:
-      return "connect_error";
-    case ErrorKind::tls:
-      return "tls_error";
-    case ErrorKind::timeout:
-      return "timeout";
-    case ErrorKind::protocol:
-      return "protocol_error";
-    case ErrorKind::too_large:
-      return "response_too_large";
-    case ErrorKind::config:
-      return "config_error";
-    case ErrorKind::other:
-      return "transport_error";
-  }
-  return "transport_error";
+  return kErrorKindNames(kind, "transport_error");
 }
 
 std::string trust_key(const Transport& transport) {

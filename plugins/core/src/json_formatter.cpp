@@ -19,12 +19,7 @@ Json optional_range(const std::optional<Range>& r) {
 }
 
 Json node_json(const Result& r) {
-  Json node = Json::object();
-  node["name"] = r.name;
-  node["state"] = static_cast<int>(r.state);
-  node["state_text"] = std::string(state_name(r.state));
-  node["reason"] = r.reason;
-  node["message"] = r.message;
+  Json node = result_head(r, "reason");
 
   Json perfdata = Json::array();
   for (const auto& d : perfdata_of(r)) {
@@ -74,6 +69,16 @@ FormattedOutput format_json(const Report& report) {
     // Only allocation can fail here; a short literal needs no allocation (SSO).
     return {"{\"state\":3}\n", 3};
   }
+}
+
+Json result_head(const Result& r, std::string_view reason_key) {
+  Json head = Json::object();
+  head["name"] = r.name;
+  head["state"] = static_cast<int>(r.state);
+  head["state_text"] = std::string(state_name(r.state));
+  head[std::string(reason_key)] = r.reason;
+  head["message"] = r.message;
+  return head;
 }
 
 }  // namespace cfmon

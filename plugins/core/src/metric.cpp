@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cfmon/enum_names.hpp"
 #include "cfmon/result.hpp"
 
 namespace cfmon {
@@ -20,22 +21,13 @@ std::optional<double> number_of(const std::optional<FieldValue>& value) {
   return std::nullopt;
 }
 
+constexpr EnumNames<Unit, 5> kUnitSymbols{{"", "s", "B", "%", "c"}};
+static_assert(kUnitSymbols.ends_with(Unit::counter));
+
 }  // namespace
 
 std::string_view unit_symbol(Unit unit) noexcept {
-  switch (unit) {
-    case Unit::seconds:
-      return "s";
-    case Unit::bytes:
-      return "B";
-    case Unit::percent:
-      return "%";
-    case Unit::counter:
-      return "c";
-    case Unit::none:
-      break;
-  }
-  return "";
+  return kUnitSymbols(unit, "");
 }
 
 std::int64_t http_response_result_code(std::string_view reason) {

@@ -1,6 +1,7 @@
 #include "cfmon/printable.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace cfmon {
 namespace {
@@ -23,6 +24,23 @@ std::string printable(std::string_view text, std::size_t max_chars, PrintStyle s
 
 bool has_control_characters(std::string_view text) noexcept {
   return std::any_of(text.begin(), text.end(), is_control);
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4U];
+      out += kHex[byte & 0x0FU];
+    }
+  }
+  return out;
 }
 
 }  // namespace cfmon

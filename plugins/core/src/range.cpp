@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 #include "text_util.hpp"
 
@@ -92,6 +93,20 @@ Expected<Range> parse_range(std::string_view text) {
     return fail("start is greater than end (write 'start:end' with start <= end)");
   }
   return range;
+}
+
+std::optional<Error> parse_thresholds(std::string_view warning_text, std::string_view critical_text,
+                                      std::optional<Range>& warning, std::optional<Range>& critical) {
+  const auto parse_one = [](std::string_view option, std::string_view text,
+                            std::optional<Range>& out) -> std::optional<Error> {
+    if (text.empty()) return std::nullopt;
+    auto parsed = parse_range(text);
+    if (!parsed) return Error{std::string(option) + ": " + parsed.error().message};
+    out = std::move(*parsed);
+    return std::nullopt;
+  };
+  if (auto e = parse_one("-w", warning_text, warning)) return e;
+  return parse_one("-c", critical_text, critical);
 }
 
 }  // namespace cfmon

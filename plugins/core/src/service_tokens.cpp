@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "api_client_impl.hpp"
+#include "cfmon/printable.hpp"
 #include "service_token_json.hpp"
 #include "text_util.hpp"
 

@@ -1,23 +1,26 @@
 #include "cfmon/state.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <string>
 
+#include "cfmon/enum_names.hpp"
+
 namespace cfmon {
 
+namespace {
+
+constexpr EnumNames<State, 4> kStateNames{{"OK", "WARNING", "CRITICAL", "UNKNOWN"}};
+static_assert(kStateNames.ends_with(State::unknown));
+
+// Indexed by State: OK < UNKNOWN < WARNING < CRITICAL.
+constexpr std::array<int, 4> kSeverity{0, 2, 3, 1};
+
+}  // namespace
+
 std::string_view state_name(State s) noexcept {
-  switch (s) {
-    case State::ok:
-      return "OK";
-    case State::warning:
-      return "WARNING";
-    case State::critical:
-      return "CRITICAL";
-    case State::unknown:
-      return "UNKNOWN";
-  }
-  return "UNKNOWN";
+  return kStateNames(s, "UNKNOWN");
 }
 
 std::optional<State> parse_state(std::string_view text) noexcept {
@@ -32,17 +35,8 @@ std::optional<State> parse_state(std::string_view text) noexcept {
 }
 
 int severity(State s) noexcept {
-  switch (s) {
-    case State::ok:
-      return 0;
-    case State::unknown:
-      return 1;
-    case State::warning:
-      return 2;
-    case State::critical:
-      return 3;
-  }
-  return 1;
+  const auto i = static_cast<std::size_t>(s);
+  return i < kSeverity.size() ? kSeverity[i] : 1;
 }
 
 State worst(State a, State b) noexcept {

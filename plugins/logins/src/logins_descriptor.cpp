@@ -19,7 +19,7 @@ const plugin::CheckDescriptor<LoginsOptions, LoginsPlan>& descriptor() {
   static const plugin::CheckDescriptor<LoginsOptions, LoginsPlan> check{
       .info = {"check_cf_access_logins", "CF-LOGINS", "cf_access_logins",
                "watch Cloudflare Access service-token logins: foreign addresses, failures, volume, silence", kUsage,
-               std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
+               plugin::help_epilog(kHelpEpilog, plugin::kApiCredentialsHelp)},
       .options = &logins_options,
       .options_from = &logins_options_from,
       .make_plan = &make_plan,

@@ -27,10 +27,7 @@ const char* const kHelpEpilog =
     "Budget: GraphQL allows at most 320 queries per 5 minutes (by query cost); with\n"
     "--cache-ttl T the window end is rounded down to T so every run within T shares one\n"
     "cached answer. Only service-token logins are asked for (identityProvider nonidentity).\n"
-    "-t is the budget of the whole run: the token list, the query and any wait share it.\n"
-    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
-    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
-    "\n";
+    "-t is the budget of the whole run: the token list, the query and any wait share it.\n";
 
 std::optional<std::chrono::seconds> parse_window(std::string_view text) {
   if (text.empty() || text.size() > 32) return std::nullopt;
@@ -109,16 +106,7 @@ Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfi
       return make_error("--until must be an RFC 3339 time (2026-01-01T12:00:00Z) or a duration ago (1h)");
     }
   }
-  if (!o.warning.empty()) {
-    auto r = parse_range(o.warning);
-    if (!r) return make_error("-w: " + r.error().message);
-    plan.warning_failures = *r;
-  }
-  if (!o.critical.empty()) {
-    auto r = parse_range(o.critical);
-    if (!r) return make_error("-c: " + r.error().message);
-    plan.critical_failures = *r;
-  }
+  if (auto e = parse_thresholds(o.warning, o.critical, plan.warning_failures, plan.critical_failures)) return *e;
   for (const auto& text : o.allowed_cidrs) {
     auto c = parse_cidr(text);
     if (!c) return make_error("--allowed-cidr: " + c.error().message);
@@ -132,13 +120,9 @@ Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfi
   if (o.limit < 1 || o.limit > kDefaultLimit) return make_error("--limit must be between 1 and 10000");
   plan.limit = o.limit;
 
-  auto selectors = plugin::make_selectors(o.selection, common.env_file);
-  if (!selectors) return selectors.error();
-  plan.selectors = std::move(*selectors);
-
-  auto api = plugin::make_api_settings(o.api, common, env, warnings);
-  if (!api) return api.error();
-  plan.api = std::move(*api);
+  if (auto e = plugin::plan_selection_and_api(o.selection, o.api, common, env, warnings, plan.selectors, plan.api)) {
+    return *e;
+  }
   return plan;
 }
 

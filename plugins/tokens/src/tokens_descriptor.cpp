@@ -25,7 +25,7 @@ const plugin::CheckDescriptor<TokensOptions, TokensPlan>& descriptor() {
   static const plugin::CheckDescriptor<TokensOptions, TokensPlan> check{
       .info = {"check_cf_service_tokens", "CF-TOKENS", "cf_service_token",
                "watch Cloudflare Access service tokens: expiry, last use, disabled, missing", kUsage,
-               std::string(kHelpEpilog) + plugin::kApiCredentialsHelp},
+               plugin::help_epilog(kHelpEpilog, plugin::kApiCredentialsHelp)},
       .options = &tokens_options,
       .options_from = &tokens_options_from,
       .make_plan = &make_plan,

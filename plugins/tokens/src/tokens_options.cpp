@@ -22,10 +22,7 @@ const char* const kHelpEpilog =
     "--max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever\n"
     "included) WARNING; an empty token list, API errors and bad arguments UNKNOWN; a token\n"
     "the answer gives malformed or contradictory fields UNKNOWN (the others are still judged).\n"
-    "-t is the budget of the whole run: every page and any wait share it.\n"
-    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
-    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n"
-    "\n";
+    "-t is the budget of the whole run: every page and any wait share it.\n";
 
 po::options_description tokens_options(TokensOptions& o) {
   po::options_description group("check_cf_service_tokens options");
@@ -79,13 +76,9 @@ Expected<TokensPlan> make_plan(const TokensOptions& o, const plugin::CommonConfi
     plan.max_lifetime_days = o.max_lifetime_days;
   }
 
-  auto selectors = plugin::make_selectors(o.selection, common.env_file);
-  if (!selectors) return selectors.error();
-  plan.selectors = std::move(*selectors);
-
-  auto api = plugin::make_api_settings(o.api, common, env, warnings);
-  if (!api) return api.error();
-  plan.api = std::move(*api);
+  if (auto e = plugin::plan_selection_and_api(o.selection, o.api, common, env, warnings, plan.selectors, plan.api)) {
+    return *e;
+  }
   return plan;
 }
 

@@ -21,6 +21,7 @@
 #include "cfmon/credentials.hpp"
 #include "cfmon/expected.hpp"
 #include "cfmon/plugin.hpp"
+#include "cfmon/token_selection.hpp"
 
 namespace cfmon::plugin {
 
@@ -44,6 +45,14 @@ void api_options_from(const boost::program_options::variables_map& vm, ApiOption
 // `env_file` is the shared --env-file; `common` supplies timeout and transport.
 Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& options, const CommonConfig& common,
                                                     const EnvLookup& env, std::vector<std::string>* warnings);
+
+// What every token-selecting API check's plan ends with: the selectors (the client ID of
+// `common.env_file` among them) and the API settings, validated, written to `selectors`
+// and `api`; the first error otherwise.
+std::optional<Error> plan_selection_and_api(const TokenSelectionOptions& selection, const ApiOptions& options,
+                                            const CommonConfig& common, const EnvLookup& env,
+                                            std::vector<std::string>* warnings, std::vector<TokenSelector>& selectors,
+                                            cloudflare::ApiSettings& api);
 
 // The API client's hooks from a check's dependencies: its clock and its -v log.
 cloudflare::ApiHooks api_hooks(const Deps& deps);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,14 @@ Report unknown_report(const std::string& label, const std::string& measurement, 
 // count); at most 3. Every binary of the family uses it, the admin CLI included.
 std::vector<std::string> take_verbosity(const std::vector<std::string>& args, int& verbosity);
 std::vector<std::string> take_verbosity(int argc, char** argv, int& verbosity);
+
+// The lines every check's --help ends its own text with: exit codes and what the
+// Zabbix and Influx formats do with them.
+extern const char* const kExitCodesHelp;
+
+// A check's --help epilogue: its own text, the exit codes, then (after a blank line)
+// `appendix` when there is one (the API credential lookup of the API checks).
+std::string help_epilog(std::string_view check_text, std::string_view appendix = {});
 
 // The one option style of the family: long options spelled out in full (an abbreviation
 // such as --crit would silently change its meaning when a later option shares the prefix).

@@ -53,6 +53,13 @@ Expected<std::vector<DotenvEntry>> scan_dotenv(std::string_view text);
 // The file's text is wiped once parsed; cleanse() the values once they are used.
 Expected<DotenvMap> read_dotenv_file(const std::string& path, std::size_t max_bytes = 1 << 20);
 
+// True when key is a KEY of the grammar: [A-Za-z_][A-Za-z0-9_.]*.
+bool is_dotenv_key(std::string_view key) noexcept;
+
+// value in the grammar's double-quoted form, escaping \\ \" \n \r \$: the reader
+// decodes it back to value.
+std::string dotenv_double_quoted(std::string_view value);
+
 // Overwrites every value (secrets among them) and empties the map.
 void cleanse(DotenvMap& values) noexcept;
 

@@ -27,4 +27,8 @@ std::string printable(std::string_view text, std::size_t max_chars = 80, PrintSt
 // header value CR and LF would inject headers, NUL would cut it.
 bool has_control_characters(std::string_view text) noexcept;
 
+// text percent-encoded for a URL query value or path segment: the RFC 3986 unreserved
+// characters (letters, digits, "-._~") stay, every other byte becomes %XX.
+std::string url_encode(std::string_view text);
+
 }  // namespace cfmon

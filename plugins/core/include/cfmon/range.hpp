@@ -12,6 +12,7 @@
 // the locale. Surrounding spaces/tabs are ignored. Rejected: empty input, a
 // lone '@' or ':', ":10" (no start: write "~:10" or "0:10"), a lone "~",
 // start > end, nan/inf, values beyond double range, trailing characters.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,10 @@ struct Range {
 
 // Parses the grammar above. Errors are one line and quote the (trimmed) input.
 Expected<Range> parse_range(std::string_view text);
+
+// The -w and -c options of a check: each range parsed when its text is given (not
+// empty); an error starts with "-w: " or "-c: ".
+std::optional<Error> parse_thresholds(std::string_view warning_text, std::string_view critical_text,
+                                      std::optional<Range>& warning, std::optional<Range>& critical);
 
 }  // namespace cfmon
