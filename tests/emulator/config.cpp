@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 
 namespace cfmon::emulator {
 namespace {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 #include "random_text.hpp"
 
 namespace cfmon::emulator {

@@ -21,7 +21,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 #include "state_dir.hpp"
 #include "tls_ca.hpp"
 

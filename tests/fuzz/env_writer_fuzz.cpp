@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cfmon/dotenv.hpp"
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

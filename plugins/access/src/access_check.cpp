@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cfmon/classify.hpp"
+#include "classify.hpp"
 #include "cfmon/findings.hpp"
 #include "cfmon/metric.hpp"
 #include "cfmon/printable.hpp"

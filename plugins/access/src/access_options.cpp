@@ -8,30 +8,30 @@ namespace po = boost::program_options;
 
 namespace cfmon::access {
 
-const char* const kUsage =
-    "Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE\n"
-    "                       | -H HOST [--path PATH]\n"
-    "         [--env-file FILE | --client-id ID --client-secret-file FILE]\n"
-    "         [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]\n"
-    "         [--format nagios|influx|zabbix|json]\n";
+const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE
+                       | -H HOST [--path PATH]
+         [--env-file FILE | --client-id ID --client-secret-file FILE]
+         [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]
+         [--format nagios|influx|zabbix|json]
+)";
 
-const char* const kHelpEpilog =
-    "Credentials (there is no option that takes the secret itself):\n"
-    "  client ID:     --client-id, then CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX> in --env-file,\n"
-    "                 then in the environment\n"
-    "  client secret: --client-secret-file, then CF_SERVICE_TOKEN_CLIENT_SECRET<SUFFIX> in\n"
-    "                 --env-file, then in the environment\n"
-    "\n"
-    "Targets file: one target per line, 'NAME URL' or just 'URL'; '#' starts a comment.\n"
-    "\n"
-    "States: 2xx OK; login redirect, 401, 403 CRITICAL; 502/504/52x/530 WARNING (token\n"
-    "accepted, origin down); redirects inside the origin are followed\n"
-    "(--max-redirects), a loop is CRITICAL; a redirect to another origin is never\n"
-    "followed: OK only if Access set CF_Authorization, else WARNING; other 4xx/5xx\n"
-    "WARNING; DNS/connect/TLS failures CRITICAL; timeout --timeout-state; usage and\n"
-    "credential errors UNKNOWN.\n"
-    "-t is the budget of the whole run, every target included. http:// targets need\n"
-    "--allow-insecure-http (the secret would travel unencrypted).\n";
+const char* const kHelpEpilog = R"(Credentials (there is no option that takes the secret itself):
+  client ID:     --client-id, then CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX> in --env-file,
+                 then in the environment
+  client secret: --client-secret-file, then CF_SERVICE_TOKEN_CLIENT_SECRET<SUFFIX> in
+                 --env-file, then in the environment
+
+Targets file: one target per line, 'NAME URL' or just 'URL'; '#' starts a comment.
+
+States: 2xx OK; login redirect, 401, 403 CRITICAL; 502/504/52x/530 WARNING (token
+accepted, origin down); redirects inside the origin are followed
+(--max-redirects), a loop is CRITICAL; a redirect to another origin is never
+followed: OK only if Access set CF_Authorization, else WARNING; other 4xx/5xx
+WARNING; DNS/connect/TLS failures CRITICAL; timeout --timeout-state; usage and
+credential errors UNKNOWN.
+-t is the budget of the whole run, every target included. http:// targets need
+--allow-insecure-http (the secret would travel unencrypted).
+)";
 
 po::options_description access_options(AccessOptions& o) {
   po::options_description group("check_cf_access options");

@@ -12,7 +12,7 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/credentials.hpp"
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 #include "cfmon/http.hpp"
 
 namespace cfmon::cli {

@@ -5,7 +5,7 @@
 #include <boost/program_options.hpp>
 #include <ostream>
 
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 #include "session.hpp"
 
 namespace po = boost::program_options;

@@ -17,7 +17,7 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/dotenv.hpp"
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 #include "cfmon/expected.hpp"
 #include "cfmon/secret.hpp"
 #include "cli.hpp"

@@ -8,11 +8,11 @@ namespace po = boost::program_options;
 
 namespace cfmon::plugin {
 
-const char* const kApiCredentialsHelp =
-    "Cloudflare API credentials (there is no option that takes the API token itself):\n"
-    "  API token:  --api-token-file, then CF_API_TOKEN in --env-file, then the environment\n"
-    "  account ID: --account-id, then CF_ACCOUNT_ID in --env-file, then the environment\n"
-    "The token needs Access: Service Tokens Read (Write for changes).\n";
+const char* const kApiCredentialsHelp = R"(Cloudflare API credentials (there is no option that takes the API token itself):
+  API token:  --api-token-file, then CF_API_TOKEN in --env-file, then the environment
+  account ID: --account-id, then CF_ACCOUNT_ID in --env-file, then the environment
+The token needs Access: Service Tokens Read (Write for changes).
+)";
 
 po::options_description api_options(ApiOptions& o) {
   po::options_description group("Cloudflare API options");

@@ -12,9 +12,9 @@ namespace po = boost::program_options;
 
 namespace cfmon::plugin {
 
-const char* const kExitCodesHelp =
-    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).\n"
-    "With --format zabbix the exit code is always 0; with influx, 0 when lines were written.\n";
+const char* const kExitCodesHelp = R"(Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).
+With --format zabbix the exit code is always 0; with influx, 0 when lines were written.
+)";
 
 std::string help_epilog(std::string_view check_text, std::string_view appendix) {
   std::string text(check_text);

@@ -1,6 +1,10 @@
 #include "api_errors.hpp"
 
-#include "cfmon/enum_names.hpp"
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "cfmon/tables.hpp"
 #include "cfmon/printable.hpp"
 
 namespace cfmon::cloudflare {
@@ -32,6 +36,67 @@ std::string api_text(std::string_view message, const Secret& token) {
   return printable(redact(std::string(message), {&token}), 160);
 }
 
+namespace {
+
+// The Cloudflare error codes whose meaning we know, and the sentence each becomes
+// (`what` names the object of the call, `account` the account ID).
+struct KnownCode {
+  std::int64_t code;
+  ApiErrorKind kind;
+  std::string (*text)(const Op& op, const std::string& what, std::string_view account);
+};
+
+constexpr std::array<KnownCode, 7> kKnownCodes{{
+    {10000, ApiErrorKind::forbidden,
+     [](const Op& op, const std::string&, std::string_view) { return "the API token lacks " + op.permission; }},
+    {9109, ApiErrorKind::unauthorized,
+     [](const Op&, const std::string&, std::string_view account) {
+       return "the API token is invalid or revoked, or not allowed on account " + std::string(account);
+     }},
+    {1000, ApiErrorKind::unauthorized,
+     [](const Op&, const std::string&, std::string_view) { return std::string("invalid API token"); }},
+    {9999, ApiErrorKind::no_organization,
+     [](const Op&, const std::string&, std::string_view account) {
+       return "account " + std::string(account) + " has no Access organization (Zero Trust not set up)";
+     }},
+    {7003, ApiErrorKind::bad_request,
+     [](const Op&, const std::string&, std::string_view) {
+       return std::string("the API does not know this path: bad --api-url or account ID, or a malformed ID");
+     }},
+    {12135, ApiErrorKind::not_found,
+     [](const Op&, const std::string& what, std::string_view) { return what + " not found"; }},
+    {11021, ApiErrorKind::not_found,
+     [](const Op&, const std::string& what, std::string_view) { return what + " not found"; }},
+}};
+
+// Without a known code, the HTTP status decides; `detail` is the API's first message.
+struct KnownStatus {
+  long status;
+  ApiErrorKind kind;
+  std::string (*text)(const Op& op, const std::string& what, const std::string& detail);
+};
+
+constexpr std::array<KnownStatus, 4> kKnownStatuses{{
+    {401, ApiErrorKind::unauthorized,
+     [](const Op&, const std::string&, const std::string& detail) {
+       return "the API refused the API token (" + detail + ")";
+     }},
+    {403, ApiErrorKind::forbidden,
+     [](const Op& op, const std::string&, const std::string& detail) {
+       return "the API token is not allowed to do this; it needs " + op.permission + " (" + detail + ")";
+     }},
+    {404, ApiErrorKind::not_found,
+     [](const Op&, const std::string& what, const std::string& detail) {
+       return what + " not found (" + detail + ")";
+     }},
+    {400, ApiErrorKind::bad_request,
+     [](const Op&, const std::string&, const std::string& detail) {
+       return "the API refused the request (" + detail + ")";
+     }},
+}};
+
+}  // namespace
+
 ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& op, const Secret& token,
                         std::string_view account_id) {
   ApiError e;
@@ -39,39 +104,12 @@ ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& o
   e.errors = std::move(errors);
   const std::string what = op.object.empty() ? "the object" : op.object;
   for (const auto& m : e.errors) {
-    const std::string suffix = " (Cloudflare error " + std::to_string(m.code) +
-                               (m.message.empty() ? "" : ": " + api_text(m.message, token)) + ")";
-    switch (m.code) {
-      case 10000:
-        e.kind = ApiErrorKind::forbidden;
-        e.message = "the API token lacks " + op.permission + suffix;
-        return e;
-      case 9109:
-        e.kind = ApiErrorKind::unauthorized;
-        e.message =
-            "the API token is invalid or revoked, or not allowed on account " + std::string(account_id) + suffix;
-        return e;
-      case 1000:
-        e.kind = ApiErrorKind::unauthorized;
-        e.message = "invalid API token" + suffix;
-        return e;
-      case 9999:
-        e.kind = ApiErrorKind::no_organization;
-        e.message =
-            "account " + std::string(account_id) + " has no Access organization (Zero Trust not set up)" + suffix;
-        return e;
-      case 7003:
-        e.kind = ApiErrorKind::bad_request;
-        e.message = "the API does not know this path: bad --api-url or account ID, or a malformed ID" + suffix;
-        return e;
-      case 12135:
-      case 11021:
-        e.kind = ApiErrorKind::not_found;
-        e.message = what;
-        e.message.append(" not found").append(suffix);
-        return e;
-      default:
-        break;
+    for (const auto& known : kKnownCodes) {
+      if (known.code != m.code) continue;
+      e.kind = known.kind;
+      e.message = known.text(op, what, account_id) + " (Cloudflare error " + std::to_string(m.code) +
+                  (m.message.empty() ? "" : ": " + api_text(m.message, token)) + ")";
+      return e;
     }
   }
   // No known code: classify by HTTP status, keep the API's first message.
@@ -82,25 +120,19 @@ ApiError map_api_errors(long status, std::vector<ApiMessage> errors, const Op& o
   } else {
     detail = "HTTP " + std::to_string(status);
   }
-  if (status == 401) {
-    e.kind = ApiErrorKind::unauthorized;
-    e.message = "the API refused the API token (" + detail + ")";
-  } else if (status == 403) {
-    e.kind = ApiErrorKind::forbidden;
-    e.message = "the API token is not allowed to do this; it needs " + op.permission + " (" + detail + ")";
-  } else if (status == 404) {
-    e.kind = ApiErrorKind::not_found;
-    e.message = what + " not found (" + detail + ")";
-  } else if (status >= 500) {
+  if (status >= 500) {
     e.kind = ApiErrorKind::server_error;
     e.message = "the Cloudflare API failed (" + detail + "); try again later";
-  } else if (status == 400) {
-    e.kind = ApiErrorKind::bad_request;
-    e.message = "the API refused the request (" + detail + ")";
-  } else {
-    e.kind = ApiErrorKind::api_error;
-    e.message = "the API reported an error (" + detail + ")";
+    return e;
   }
+  for (const auto& known : kKnownStatuses) {
+    if (known.status != status) continue;
+    e.kind = known.kind;
+    e.message = known.text(op, what, detail);
+    return e;
+  }
+  e.kind = ApiErrorKind::api_error;
+  e.message = "the API reported an error (" + detail + ")";
   return e;
 }
 

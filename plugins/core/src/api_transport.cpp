@@ -12,7 +12,7 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "json_bounded.hpp"
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon::cloudflare {
 

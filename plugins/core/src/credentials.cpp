@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "cfmon/dotenv.hpp"
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 namespace {

@@ -4,9 +4,9 @@
 #include <array>
 #include <string>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 

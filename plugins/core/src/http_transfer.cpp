@@ -2,6 +2,7 @@
 // body and header callbacks with their caps, and the hop's outcome.
 #include <algorithm>
 
+#include "cfmon/tables.hpp"
 #include "http_internal.hpp"
 
 namespace cfmon::http::internal {
@@ -59,51 +60,45 @@ Timings read_timings(CURL* easy) {
   return t;
 }
 
+// What each libcurl result means for the verdict; anything else is ErrorKind::other.
+constexpr CodeMap<CURLcode, ErrorKind, 33> kCurlErrorKinds{{{
+    {CURLE_COULDNT_RESOLVE_HOST, ErrorKind::dns},
+    {CURLE_COULDNT_RESOLVE_PROXY, ErrorKind::dns},
+    {CURLE_COULDNT_CONNECT, ErrorKind::connect},
+    {CURLE_OPERATION_TIMEDOUT, ErrorKind::timeout},
+    {CURLE_SSL_CONNECT_ERROR, ErrorKind::tls},
+    {CURLE_PEER_FAILED_VERIFICATION, ErrorKind::tls},
+    {CURLE_SSL_CERTPROBLEM, ErrorKind::tls},
+    {CURLE_SSL_CIPHER, ErrorKind::tls},
+    {CURLE_SSL_ISSUER_ERROR, ErrorKind::tls},
+    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, ErrorKind::tls},
+    {CURLE_SSL_INVALIDCERTSTATUS, ErrorKind::tls},
+    {CURLE_SSL_SHUTDOWN_FAILED, ErrorKind::tls},
+    {CURLE_USE_SSL_FAILED, ErrorKind::tls},
+    {CURLE_SSL_CACERT_BADFILE, ErrorKind::config},
+    {CURLE_SSL_CRL_BADFILE, ErrorKind::config},
+    {CURLE_SSL_ENGINE_NOTFOUND, ErrorKind::config},
+    {CURLE_SSL_ENGINE_SETFAILED, ErrorKind::config},
+    {CURLE_SSL_ENGINE_INITFAILED, ErrorKind::config},
+    {CURLE_UNSUPPORTED_PROTOCOL, ErrorKind::config},
+    {CURLE_URL_MALFORMAT, ErrorKind::config},
+    {CURLE_BAD_FUNCTION_ARGUMENT, ErrorKind::config},
+    {CURLE_NOT_BUILT_IN, ErrorKind::config},
+    {CURLE_FILESIZE_EXCEEDED, ErrorKind::too_large},
+    {CURLE_RECV_ERROR, ErrorKind::protocol},
+    {CURLE_SEND_ERROR, ErrorKind::protocol},
+    {CURLE_GOT_NOTHING, ErrorKind::protocol},
+    {CURLE_WEIRD_SERVER_REPLY, ErrorKind::protocol},
+    {CURLE_PARTIAL_FILE, ErrorKind::protocol},
+    {CURLE_HTTP2, ErrorKind::protocol},
+    {CURLE_HTTP2_STREAM, ErrorKind::protocol},
+    {CURLE_TOO_MANY_REDIRECTS, ErrorKind::protocol},
+    {CURLE_BAD_CONTENT_ENCODING, ErrorKind::protocol},
+    {CURLE_HTTP3, ErrorKind::protocol},
+}}};
+
 ErrorKind kind_of(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return ErrorKind::dns;
-    case CURLE_COULDNT_CONNECT:
-      return ErrorKind::connect;
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorKind::timeout;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_USE_SSL_FAILED:
-      return ErrorKind::tls;
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-    case CURLE_NOT_BUILT_IN:
-      return ErrorKind::config;
-    case CURLE_FILESIZE_EXCEEDED:
-      return ErrorKind::too_large;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_TOO_MANY_REDIRECTS:
-    case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_HTTP3:
-      return ErrorKind::protocol;
-    default:
-      return ErrorKind::other;
-  }
+  return kCurlErrorKinds(code, ErrorKind::other);
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {

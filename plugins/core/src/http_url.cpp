@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 #include "http_internal.hpp"
 
 namespace cfmon::http {

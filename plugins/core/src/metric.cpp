@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 #include "cfmon/result.hpp"
 
 namespace cfmon {

@@ -7,7 +7,7 @@
 #include <system_error>
 #include <utility>
 
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 

@@ -3,7 +3,7 @@
 #include "api_client_impl.hpp"
 #include "cfmon/printable.hpp"
 #include "service_token_json.hpp"
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon::cloudflare {
 namespace {

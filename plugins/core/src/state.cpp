@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 
 namespace cfmon {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <system_error>
 
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 

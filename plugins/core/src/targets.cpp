@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cfmon/cidr.hpp"
+#include "cidr.hpp"
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/result.hpp"

@@ -6,28 +6,28 @@ namespace po = boost::program_options;
 
 namespace cfmon::logins {
 
-const char* const kUsage =
-    "Usage: check_cf_access_logins [--since 15m] [--until TIME]\n"
-    "         [--name NAME | --id ID | --client-id ID ...] [--env-file FILE]\n"
-    "         [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]\n"
-    "         [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]\n"
-    "         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]\n";
+const char* const kUsage = R"(Usage: check_cf_access_logins [--since 15m] [--until TIME]
+         [--name NAME | --id ID | --client-id ID ...] [--env-file FILE]
+         [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]
+         [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+)";
 
-const char* const kHelpEpilog =
-    "Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups\n"
-    "(the REST access log holds identity logins only). One query per run for the whole account;\n"
-    "--name, --id and --client-id (repeatable) and the client ID of --env-file narrow it to\n"
-    "tokens, resolved through the token list. Nothing selected: every service token.\n"
-    "\n"
-    "States: a successful login from outside every --allowed-cidr CRITICAL (naming token,\n"
-    "address and time); the failure count outside -c CRITICAL, outside -w WARNING (Nagios\n"
-    "ranges: -w 0 warns on any failure); more than --max-logins successful logins WARNING;\n"
-    "--expect-activity and no successful login WARNING; an answer that reached --limit\n"
-    "WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.\n"
-    "Budget: GraphQL allows at most 320 queries per 5 minutes (by query cost); with\n"
-    "--cache-ttl T the window end is rounded down to T so every run within T shares one\n"
-    "cached answer. Only service-token logins are asked for (identityProvider nonidentity).\n"
-    "-t is the budget of the whole run: the token list, the query and any wait share it.\n";
+const char* const kHelpEpilog = R"(Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups
+(the REST access log holds identity logins only). One query per run for the whole account;
+--name, --id and --client-id (repeatable) and the client ID of --env-file narrow it to
+tokens, resolved through the token list. Nothing selected: every service token.
+
+States: a successful login from outside every --allowed-cidr CRITICAL (naming token,
+address and time); the failure count outside -c CRITICAL, outside -w WARNING (Nagios
+ranges: -w 0 warns on any failure); more than --max-logins successful logins WARNING;
+--expect-activity and no successful login WARNING; an answer that reached --limit
+WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.
+Budget: GraphQL allows at most 320 queries per 5 minutes (by query cost); with
+--cache-ttl T the window end is rounded down to T so every run within T shares one
+cached answer. Only service-token logins are asked for (identityProvider nonidentity).
+-t is the budget of the whole run: the token list, the query and any wait share it.
+)";
 
 std::optional<std::chrono::seconds> parse_window(std::string_view text) {
   if (text.empty() || text.size() > 32) return std::nullopt;

@@ -6,23 +6,23 @@ namespace po = boost::program_options;
 
 namespace cfmon::tokens {
 
-const char* const kUsage =
-    "Usage: check_cf_service_tokens [--name NAME | --id ID | --client-id ID ...]\n"
-    "         [--env-file FILE] [--api-token-file FILE] [--account-id ID]\n"
-    "         [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]\n"
-    "         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]\n";
+const char* const kUsage = R"(Usage: check_cf_service_tokens [--name NAME | --id ID | --client-id ID ...]
+         [--env-file FILE] [--api-token-file FILE] [--account-id ID]
+         [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+)";
 
-const char* const kHelpEpilog =
-    "Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose\n"
-    "client ID the file holds (CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX>) is selected too. Nothing\n"
-    "selected: every token of the account.\n"
-    "\n"
-    "States: expired, disabled or a selected token missing CRITICAL; expiring within\n"
-    "--critical-days CRITICAL, within --warning-days WARNING; unused longer than\n"
-    "--max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever\n"
-    "included) WARNING; an empty token list, API errors and bad arguments UNKNOWN; a token\n"
-    "the answer gives malformed or contradictory fields UNKNOWN (the others are still judged).\n"
-    "-t is the budget of the whole run: every page and any wait share it.\n";
+const char* const kHelpEpilog = R"(Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose
+client ID the file holds (CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX>) is selected too. Nothing
+selected: every token of the account.
+
+States: expired, disabled or a selected token missing CRITICAL; expiring within
+--critical-days CRITICAL, within --warning-days WARNING; unused longer than
+--max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever
+included) WARNING; an empty token list, API errors and bad arguments UNKNOWN; a token
+the answer gives malformed or contradictory fields UNKNOWN (the others are still judged).
+-t is the budget of the whole run: every page and any wait share it.
+)";
 
 po::options_description tokens_options(TokensOptions& o) {
   po::options_description group("check_cf_service_tokens options");

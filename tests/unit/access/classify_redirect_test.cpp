@@ -4,7 +4,7 @@
 // the ones inside the origin; tests/integration/fault_matrix_test.cpp runs it end to end).
 #include <gtest/gtest.h>
 
-#include "cfmon/classify.hpp"
+#include "classify.hpp"
 
 namespace cfmon {
 namespace {

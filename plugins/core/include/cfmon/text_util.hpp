@@ -1,6 +1,7 @@
 #pragma once
-// Small text helpers shared by the core's parsers (range, dotenv, status map,
-// targets). Internal: not installed, not part of the public headers.
+// Small text helpers shared by the parsers (range, dotenv, status map, targets) and the
+// admin CLI's .env writer: blanks, BOM, UTF-8 checks, bounded reads of small text files.
+// In namespace detail: helpers for the family's own code, not an interface to keep.
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <map>
 #include <thread>
 
-#include "text_util.hpp"
+#include "cfmon/text_util.hpp"
 
 namespace cfmon {
 namespace {

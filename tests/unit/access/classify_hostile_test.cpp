@@ -3,7 +3,7 @@
 // end to end by tests/integration/fault_matrix_test.cpp).
 #include <gtest/gtest.h>
 
-#include "cfmon/classify.hpp"
+#include "classify.hpp"
 
 namespace cfmon {
 namespace {

@@ -1,4 +1,4 @@
-#include "cfmon/env_file_writer.hpp"
+#include "env_file_writer.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

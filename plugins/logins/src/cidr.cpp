@@ -1,4 +1,4 @@
-#include "cfmon/cidr.hpp"
+#include "cidr.hpp"
 
 #include <arpa/inet.h>
 

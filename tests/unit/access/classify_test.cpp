@@ -1,4 +1,4 @@
-#include "cfmon/classify.hpp"
+#include "classify.hpp"
 
 #include <gtest/gtest.h>
 

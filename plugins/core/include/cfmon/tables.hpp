@@ -1,7 +1,7 @@
 #pragma once
-// Names and escapes as tables instead of switches: a name for each value of an enum
-// whose values count up from 0 (and the reverse, the parser), a name for each of a few
-// sparse codes, and a character-escape table.
+// Lookup tables instead of switches: a name for each value of an enum whose values
+// count up from 0 (and the reverse, the parser), a value for each of a few sparse codes,
+// and a character-escape table.
 
 #include <array>
 #include <cstddef>
@@ -36,19 +36,23 @@ struct EnumNames {
   [[nodiscard]] static constexpr bool ends_with(Enum last) noexcept { return static_cast<std::size_t>(last) + 1 == N; }
 };
 
-// A name for each of a few sparse codes (HTTP statuses, Cloudflare error numbers).
-template <typename Code, std::size_t N>
-struct CodeNames {
-  std::array<std::pair<Code, std::string_view>, N> names;
+// A value for each of a few sparse codes (HTTP statuses, Cloudflare error numbers,
+// libcurl results); CodeNames when the value is a name.
+template <typename Code, typename Value, std::size_t N>
+struct CodeMap {
+  std::array<std::pair<Code, Value>, N> entries;
 
-  // The name of code, or fallback for a code not in the table.
-  [[nodiscard]] constexpr std::string_view operator()(Code code, std::string_view fallback) const noexcept {
-    for (const auto& [c, name] : names) {
-      if (c == code) return name;
+  // The value of code, or fallback for a code not in the table.
+  [[nodiscard]] constexpr Value operator()(Code code, Value fallback) const noexcept {
+    for (const auto& [c, value] : entries) {
+      if (c == code) return value;
     }
     return fallback;
   }
 };
+
+template <typename Code, std::size_t N>
+using CodeNames = CodeMap<Code, std::string_view, N>;
 
 // What one character is written as by escape_chars.
 struct CharEscape {

@@ -1,9 +1,9 @@
-#include "cfmon/classify.hpp"
+#include "classify.hpp"
 
 #include <algorithm>
 #include <string_view>
 
-#include "cfmon/enum_names.hpp"
+#include "cfmon/tables.hpp"
 #include "cfmon/printable.hpp"
 
 namespace cfmon {
@@ -30,7 +30,7 @@ std::string sanitise(std::string_view text, std::size_t max = 120) {
   return printable(text, max, kVerdictText);
 }
 
-constexpr CodeNames<long, 9> kOriginErrorNames{{{502, "bad gateway"},
+constexpr CodeNames<long, 9> kOriginErrorNames{{{{502, "bad gateway"},
                                                  {504, "gateway timeout"},
                                                  {520, "unknown origin error"},
                                                  {521, "origin refused the connection"},
@@ -38,7 +38,7 @@ constexpr CodeNames<long, 9> kOriginErrorNames{{{502, "bad gateway"},
                                                  {523, "origin unreachable"},
                                                  {524, "origin did not answer in time"},
                                                  {525, "TLS handshake with origin failed"},
-                                                 {526, "invalid origin certificate"}}};
+                                                 {526, "invalid origin certificate"}}}};
 
 std::string origin_error_name(long status) {
   return std::string(kOriginErrorNames(status, "origin error"));
