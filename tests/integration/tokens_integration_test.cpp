@@ -114,10 +114,7 @@ class EmulatorDriver {
 };
 
 std::vector<std::string> api_args(const Emulator& emu) {
-  const std::string port = std::to_string(emu.port());
-  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
-          "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
-          "--ca-file", emu.ca_file()};
+  return emu.api_args();
 }
 
 RunResult check(const Emulator& emu, std::vector<std::string> args, const std::string& token_name = "admin",
@@ -473,8 +470,7 @@ TEST(TokensIntegration, TheCacheTurnsManyChecksIntoOneApiCall) {
   for (const auto& e : std::filesystem::directory_iterator(cache)) {
     ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0077, 0U) << e.path();
-    std::ifstream in(e.path());
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string content = slurp(e.path());
     EXPECT_EQ(content.find(kAdmin), std::string::npos);
   }
 
@@ -488,8 +484,7 @@ TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
   auto& emu = shared_emulator();
   TempDir tmp;
   const auto token_file = tmp.write("api-token", kAdmin + "\n");
-  const auto env = tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                         "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const auto env = tmp.write(".env", emu.token_env_text());
   for (const char* format : {"nagios", "influx", "zabbix", "json"}) {
     auto all = api_args(emu);
     all.insert(all.end(), {"--api-token-file", token_file, "--account-id", kAccount, "--env-file", env, "-vvv",
@@ -504,79 +499,6 @@ TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
     EXPECT_NE(r.err.find("Authorization"), std::string::npos) << "the trace shows the header, redacted";
   }
 }
-
-// ---------------------------------------------------------------- docs
-
-namespace docs {
-
-const std::string kTokensDir = std::string(CFMON_SOURCE_DIR) + "/plugins/tokens";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Days left and dates move with the calendar: compare the words, not the numbers.
-std::string normalise(const std::string& text) {
-  return std::regex_replace(text, std::regex(R"(\d+(\.\d+)?)"), "N");
-}
-
-struct Sample {
-  std::string file;
-  std::vector<std::string> args;
-};
-
-const std::vector<Sample> kSamples{
-    {"all-tokens.nagios.txt", {"--max-idle-days", "90"}},
-    {"two-tokens.influx.txt", {"--name", "monitoring", "--name", "disabled", "--format", "influx"}},
-    {"two-tokens.zabbix.txt", {"--name", "monitoring", "--name", "disabled", "--format", "zabbix"}},
-    {"discovery.zabbix.txt", {"--discover", "--format", "zabbix"}},
-    {"one-token.json.txt", {"--name", "monitoring", "--format", "json"}},
-};
-
-TEST(TokensDocs, SamplesAreWhatTheBinaryPrints) {
-  auto& emu = shared_emulator();
-  const bool update = std::getenv("CFMON_UPDATE_SAMPLES") != nullptr;
-  for (const auto& sample : kSamples) {
-    const auto r = check(emu, sample.args);
-    const std::string path = kTokensDir + "/samples/" + sample.file;
-    if (update) {
-      std::ofstream(path, std::ios::binary) << r.out;
-      continue;
-    }
-    const std::string expected = slurp(path);
-    ASSERT_FALSE(expected.empty()) << path << " is missing; run with CFMON_UPDATE_SAMPLES=1";
-    EXPECT_EQ(normalise(r.out), normalise(expected)) << sample.file;
-  }
-}
-
-TEST(TokensDocs, ReadmeShowsTheSamplesAndEveryOption) {
-  const std::string readme = slurp(kTokensDir + "/README.md");
-  for (const auto& sample : kSamples) {
-    const std::string content = slurp(kTokensDir + "/samples/" + sample.file);
-    ASSERT_FALSE(content.empty()) << sample.file;
-    EXPECT_NE(readme.find("```\n" + content + "```"), std::string::npos)
-        << "plugins/tokens/README.md does not show samples/" << sample.file << " verbatim";
-  }
-  const auto help = run(CFMON_CHECK_CF_SERVICE_TOKENS, {"--help"});
-  auto options = [](const std::string& text, const std::regex& pattern) {
-    std::set<std::string> found;
-    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) found.insert((*it)[1]);
-    return found;
-  };
-  const auto in_help = options(help.out, std::regex(R"((?:\[ |^  )--([a-z0-9-]+))", std::regex::multiline));
-  const auto start = readme.find("## Options");
-  ASSERT_NE(start, std::string::npos);
-  const std::string table = readme.substr(start, readme.find("\n## ", start + 1) - start);
-  const auto in_readme = options(table, std::regex(R"(`(?:-[a-zA-Z0-9], )?--([a-z0-9-]+))"));
-  ASSERT_GT(in_help.size(), 20U) << help.out;
-  for (const auto& o : in_help) EXPECT_TRUE(in_readme.count(o)) << "--" << o << " is in --help but not in the README";
-  for (const auto& o : in_readme) EXPECT_TRUE(in_help.count(o)) << "--" << o << " is in the README but not in --help";
-}
-
-}  // namespace docs
 
 }  // namespace
 }  // namespace cfmon::testing

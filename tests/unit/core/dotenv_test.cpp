@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "support/examples.hpp"
+#include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace cfmon {
 namespace {
@@ -167,20 +169,13 @@ TEST(Dotenv, LineNumbersStayRightAfterAMultiLineValue) {
 
 // --- errors ------------------------------------------------------------------
 
-struct ErrorCase {
-  const char* text;
-  const char* message;  // exact: users read these
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const ErrorCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The text, and the message (exact: users read these).
+using ErrorCase = cfmon::testing::TextCase;
 
 class DotenvError : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(DotenvError, NamesTheLineAndTheProblem) {
-  EXPECT_EQ(parse_error(GetParam().text), GetParam().message);
+  EXPECT_EQ(parse_error(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -242,7 +237,6 @@ TEST(Dotenv, ErrorsNeverContainTheValue) {
 
 class DotenvFile : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir"; }
   TempDir dir_;
 };
 

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "support/examples.hpp"
+#include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace cfmon {
 namespace {
@@ -28,20 +30,13 @@ std::string parse_error(std::string_view text) {
 
 // --- default names -------------------------------------------------------------
 
-struct NameCase {
-  const char* url;
-  const char* name;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const NameCase& c, std::ostream* os) {
-  *os << c.url;
-}
+// The URL, and its default name.
+using NameCase = cfmon::testing::TextCase;
 
 class DefaultTargetName : public ::testing::TestWithParam<NameCase> {};
 
 TEST_P(DefaultTargetName, IsHostPortAndPath) {
-  EXPECT_EQ(default_target_name(GetParam().url), GetParam().name);
+  EXPECT_EQ(default_target_name(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Urls, DefaultTargetName,
@@ -86,22 +81,15 @@ TEST(MakeTarget, KeepsNameAndUrlAsGiven) {
   EXPECT_EQ(t->url, "https://app.example.com/health");
 }
 
-struct UrlRejectCase {
-  const char* url;
-  const char* message;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const UrlRejectCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.url);
-}
+// The URL, and the message.
+using UrlRejectCase = cfmon::testing::TextCase;
 
 class MakeTargetRejectsUrl : public ::testing::TestWithParam<UrlRejectCase> {};
 
 TEST_P(MakeTargetRejectsUrl, WithAClearReason) {
-  const auto t = make_target("name", GetParam().url);
-  ASSERT_FALSE(t.has_value()) << "accepted " << GetParam().url;
-  EXPECT_EQ(t.error().message, GetParam().message);
+  const auto t = make_target("name", GetParam().input);
+  ASSERT_FALSE(t.has_value()) << "accepted " << GetParam().input;
+  EXPECT_EQ(t.error().message, GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -219,20 +207,13 @@ TEST(ParseTargets, EmptyOrCommentOnlyTextHasNoTargets) {
   EXPECT_TRUE(parse_ok("# nothing yet\n\n   \n").empty());
 }
 
-struct FileErrorCase {
-  const char* text;
-  const char* message;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const FileErrorCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The file's text, and the message.
+using FileErrorCase = cfmon::testing::TextCase;
 
 class ParseTargetsError : public ::testing::TestWithParam<FileErrorCase> {};
 
 TEST_P(ParseTargetsError, NamesTheLine) {
-  EXPECT_EQ(parse_error(GetParam().text), GetParam().message);
+  EXPECT_EQ(parse_error(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -268,7 +249,6 @@ TEST(ParseTargets, RejectsNulBytes) {
 
 class TargetsFile : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir"; }
   TempDir dir_;
 };
 
