@@ -118,6 +118,11 @@ const std::vector<CheckDocs> kChecks{
      15},
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const CheckDocs& check, std::ostream* os) {
+  *os << check.name;
+}
+
 std::string dir_of(const CheckDocs& check) {
   return std::string(CFMON_SOURCE_DIR) + "/plugins/" + check.dir;
 }
