@@ -1,8 +1,13 @@
 #include "support/unprivileged.hpp"
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <stdexcept>
+
+#include "support/temp_dir.hpp"
 
 namespace cfmon::testing {
 
@@ -29,6 +34,16 @@ std::optional<std::string> run_unprivileged(const std::function<std::string()>& 
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   return result;
+}
+
+std::optional<std::string> read_unreadable(const TempDir& dir, const std::string& name, const std::string& content,
+                                           const std::function<std::string(const std::string& path)>& read) {
+  const std::string path = dir.write(name, content);
+  if (::chmod(path.c_str(), 0) != 0 || ::chmod(dir.path().c_str(), 0755) != 0) {
+    throw std::runtime_error("chmod in " + dir.path());
+  }
+  // Root reads anything, so the read runs in a child that dropped to nobody.
+  return run_unprivileged([&] { return read(path); });
 }
 
 }  // namespace cfmon::testing

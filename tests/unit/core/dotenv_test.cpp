@@ -359,12 +359,9 @@ TEST_F(DotenvFile, PathWithControlCharactersStaysOneLine) {
 }
 
 TEST_F(DotenvFile, PermissionDenied) {
-  const std::string path = dir_.write("locked.env", "A=1\n");
-  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);  // let an unprivileged child reach it
-  // Root reads anything, so the check runs in a child that dropped to nobody.
-  const auto message = cfmon::testing::run_unprivileged([&] {
-    const auto env = read_dotenv_file(path);
+  const std::string path = dir_.path() + "/locked.env";
+  const auto message = cfmon::testing::read_unreadable(dir_, "locked.env", "A=1\n", [](const std::string& file) {
+    const auto env = read_dotenv_file(file);
     return env ? std::string("unexpectedly readable") : env.error().message;
   });
   if (!message) GTEST_SKIP() << "running as root and cannot drop privileges to test EACCES";

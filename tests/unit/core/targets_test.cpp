@@ -285,14 +285,12 @@ TEST_F(TargetsFile, FileErrorsNameThePath) {
 }
 
 TEST_F(TargetsFile, PermissionDenied) {
-  const std::string path = dir_.write("locked.txt", "a https://a.example/\n");
-  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);  // let an unprivileged child reach it
-  // Root reads anything, so the check runs in a child that dropped to nobody.
-  const auto message = cfmon::testing::run_unprivileged([&] {
-    const auto targets = read_targets_file(path);
-    return targets ? std::string("unexpectedly readable") : targets.error().message;
-  });
+  const std::string path = dir_.path() + "/locked.txt";
+  const auto message =
+      cfmon::testing::read_unreadable(dir_, "locked.txt", "a https://a.example/\n", [](const std::string& file) {
+        const auto targets = read_targets_file(file);
+        return targets ? std::string("unexpectedly readable") : targets.error().message;
+      });
   if (!message) GTEST_SKIP() << "running as root and cannot drop privileges to test EACCES";
   EXPECT_EQ(*message, "targets file '" + path + "': permission denied");
 }
