@@ -224,6 +224,17 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
     for (const auto& a : emu.api_args()) text += " " + a;
     spit(dir.path() + "/" + check, text + " \"$@\"\n", 0700);
   };
+  // The snippet's command for `check` run, and its output written to InfluxDB: both succeed.
+  const auto run_snippet = [&](const std::string& check) {
+    const auto command = snippet_command(check, dir.path());
+    EXPECT_FALSE(command.empty()) << check;
+    if (command.empty()) return RunResult{};
+    const auto r = run(command.front(), std::vector<std::string>(command.begin() + 1, command.end()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto written = influx.write(r.out);
+    EXPECT_EQ(written.status, 204) << written.body << "\n" << r.out;
+    return r;
+  };
   // The field types InfluxDB settled on for a measurement.
   const auto field_types = [&influx](const std::string& measurement) {
     const auto fields = influx.query("SHOW FIELD KEYS FROM " + measurement);
@@ -237,13 +248,8 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   spit(dir.path() + "/cf-api.env",
        "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
            "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
-  const auto token_argv = snippet_command("check_cf_service_tokens", dir.path());
-  ASSERT_FALSE(token_argv.empty());
-  const auto tokens = run(token_argv.front(), std::vector<std::string>(token_argv.begin() + 1, token_argv.end()));
-  EXPECT_EQ(tokens.exit_code, 0) << tokens.out << tokens.err;
+  const auto tokens = run_snippet("check_cf_service_tokens");
   EXPECT_EQ(std::count(tokens.out.begin(), tokens.out.end(), '\n'), 4) << tokens.out;
-  w = influx.write(tokens.out);
-  EXPECT_EQ(w.status, 204) << w.body << "\n" << tokens.out;
   const auto [token_types, token_fields] = field_types("cf_service_token");
   EXPECT_EQ(token_types, (std::map<std::string, std::string>{{"state", "integer"},
                                                              {"found", "boolean"},
@@ -267,12 +273,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
 
   // The logins block: the access runs above logged in (and failed) with the monitoring token.
   api_wrapper("check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS);
-  const auto logins_argv = snippet_command("check_cf_access_logins", dir.path());
-  ASSERT_FALSE(logins_argv.empty());
-  const auto logins = run(logins_argv.front(), std::vector<std::string>(logins_argv.begin() + 1, logins_argv.end()));
-  EXPECT_EQ(logins.exit_code, 0) << logins.out << logins.err;
-  w = influx.write(logins.out);
-  EXPECT_EQ(w.status, 204) << w.body << "\n" << logins.out;
+  const auto logins = run_snippet("check_cf_access_logins");
   const auto [login_types, login_fields] = field_types("cf_access_logins");
   EXPECT_EQ(login_types, (std::map<std::string, std::string>{{"state", "integer"},
                                                              {"logins", "integer"},
