@@ -17,14 +17,13 @@
 #include "cfmon/http.hpp"
 #include "harness.hpp"
 #include "hostile_api.hpp"
+#include "support/emulator_defaults.hpp"
 
 namespace cfmon::testing {
 namespace {
 
 using nlohmann::json;
 
-const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
-const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
 const std::string kMonitoringId = "11111111-1111-4111-8111-111111111111";
 
 void control(const Emulator& emu, const std::string& path, const json& body) {
@@ -55,14 +54,15 @@ int edge_probe(const Emulator& emu, const std::string& app, const std::string& n
 RunResult logins(const Emulator& emu, std::vector<std::string> args) {
   auto all = emu.api_args();
   all.insert(all.end(), args.begin(), args.end());
-  auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all, {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
+  auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all,
+               {{"CF_API_TOKEN", kEmulatorAdminToken}, {"CF_ACCOUNT_ID", kEmulatorAccount}});
   // No secret anywhere: neither the API token nor any client secret of the config.
   for (const auto& name : {"monitoring", "other-team"}) {
     EXPECT_EQ(r.out.find(emu.client_secret(name)), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find(emu.client_secret(name)), std::string::npos) << r.err;
   }
-  EXPECT_EQ(r.out.find(kAdmin), std::string::npos) << r.out;
-  EXPECT_EQ(r.err.find(kAdmin), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(kEmulatorAdminToken), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find(kEmulatorAdminToken), std::string::npos) << r.err;
   return r;
 }
 
