@@ -109,11 +109,6 @@ void Daemon::stop(std::chrono::milliseconds grace) {
   pid_ = -1;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 void spit(const std::string& path, const std::string& text, unsigned mode) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

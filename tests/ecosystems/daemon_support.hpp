@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace cfmon::testing {
 
 // Where a daemon binary is missing: under CI (CI=true) the test must fail, since CI
@@ -51,8 +53,7 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
-// Text helpers.
-std::string slurp(const std::string& path);
+// Text helpers (and slurp, from tests/support).
 void spit(const std::string& path, const std::string& text, unsigned mode = 0600);
 std::string replace_all(std::string text, const std::string& from, const std::string& to);
 // Copies `from` to `to`, replacing each key of `paths` by its value (and nothing else).

@@ -17,7 +17,7 @@
 
 #include "daemon_support.hpp"
 #include "harness.hpp"
-#include "perfdata_parse.hpp"
+#include "support/perfdata_parse.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -233,9 +233,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   const std::string port = std::to_string(emu.port());
   const std::string account = emu.config().at("api").at("account_id");
   const std::string api_token = emu.config().at("api").at("api_tokens").at(0).at("token");
-  const std::string env_file = tree.dir.write(
-      "cfmon/cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                 "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const std::string env_file = tree.dir.write("cfmon/cf-access.env", emu.token_env_text());
   // origin-502 and legacy-403 read the token from the credentials file; ok gets it
   // through the CheckCommand's env (vars cf_access_token_client_*).
   std::string host =

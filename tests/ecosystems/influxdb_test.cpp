@@ -172,8 +172,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   targets += "odd.name_1-2:3/4 " + emu.url("ok", "/a,b=c\"d'e\\f?x=1,2&y=%20") + "\n";
   spit(dir.path() + "/check_cf_access", wrapper, 0700);
   spit(dir.path() + "/targets", targets);
-  spit(dir.path() + "/cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                          "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  spit(dir.path() + "/cf-access.env", emu.token_env_text());
   auto argv = snippet_command("check_cf_access", dir.path());
   ASSERT_FALSE(argv.empty());
   const auto all = run(argv.front(), std::vector<std::string>(argv.begin() + 1, argv.end()));
@@ -205,25 +204,40 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   w = influx.write(guarded.out);
   EXPECT_EQ(w.status, 204) << w.body << "\n" << guarded.out;
 
+  // The API checks of the snippet with only paths changed: wrappers adding the emulator's
+  // API arguments.
+  const auto api_wrapper = [&](const std::string& check, const std::string& program) {
+    std::string text = "#!/bin/sh\nexec " + program;
+    for (const auto& a : emu.api_args()) text += " " + a;
+    spit(dir.path() + "/" + check, text + " \"$@\"\n", 0700);
+  };
+  // The snippet's command for `check` run, and its output written to InfluxDB: both succeed.
+  const auto run_snippet = [&](const std::string& check) {
+    const auto command = snippet_command(check, dir.path());
+    EXPECT_FALSE(command.empty()) << check;
+    if (command.empty()) return RunResult{};
+    const auto r = run(command.front(), std::vector<std::string>(command.begin() + 1, command.end()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto written = influx.write(r.out);
+    EXPECT_EQ(written.status, 204) << written.body << "\n" << r.out;
+    return r;
+  };
+  // The field types InfluxDB settled on for a measurement.
+  const auto field_types = [&influx](const std::string& measurement) {
+    const auto fields = influx.query("SHOW FIELD KEYS FROM " + measurement);
+    std::map<std::string, std::string> types;
+    for (const auto& v : fields["results"][0]["series"][0]["values"]) types[v[0]] = v[1];
+    return std::pair{types, fields.dump()};
+  };
+
   // The token block: every token of the emulator's account.
-  const std::string port = std::to_string(emu.port());
-  spit(dir.path() + "/check_cf_service_tokens",
-       "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + port +
-           "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-       0700);
+  api_wrapper("check_cf_service_tokens", CFMON_CHECK_CF_SERVICE_TOKENS);
   spit(dir.path() + "/cf-api.env",
        "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
            "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
-  const auto token_argv = snippet_command("check_cf_service_tokens", dir.path());
-  ASSERT_FALSE(token_argv.empty());
-  const auto tokens = run(token_argv.front(), std::vector<std::string>(token_argv.begin() + 1, token_argv.end()));
-  EXPECT_EQ(tokens.exit_code, 0) << tokens.out << tokens.err;
+  const auto tokens = run_snippet("check_cf_service_tokens");
   EXPECT_EQ(std::count(tokens.out.begin(), tokens.out.end(), '\n'), 4) << tokens.out;
-  w = influx.write(tokens.out);
-  EXPECT_EQ(w.status, 204) << w.body << "\n" << tokens.out;
-  const auto token_fields = influx.query("SHOW FIELD KEYS FROM cf_service_token");
-  std::map<std::string, std::string> token_types;
-  for (const auto& v : token_fields["results"][0]["series"][0]["values"]) token_types[v[0]] = v[1];
+  const auto [token_types, token_fields] = field_types("cf_service_token");
   EXPECT_EQ(token_types, (std::map<std::string, std::string>{{"state", "integer"},
                                                              {"found", "boolean"},
                                                              {"enabled", "boolean"},
@@ -234,7 +248,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                                                              {"idle_days", "float"},
                                                              {"client_id", "string"},
                                                              {"expires_at", "string"}}))
-      << token_fields.dump();
+      << token_fields;
   const auto expired =
       influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
   const auto& token_row = expired["results"][0]["series"][0]["values"][0];
@@ -245,26 +259,16 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   EXPECT_EQ(token_row[4], "2020-01-01T00:00:00Z");
 
   // The logins block: the access runs above logged in (and failed) with the monitoring token.
-  spit(dir.path() + "/check_cf_access_logins",
-       "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + port +
-           "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-       0700);
-  const auto logins_argv = snippet_command("check_cf_access_logins", dir.path());
-  ASSERT_FALSE(logins_argv.empty());
-  const auto logins = run(logins_argv.front(), std::vector<std::string>(logins_argv.begin() + 1, logins_argv.end()));
-  EXPECT_EQ(logins.exit_code, 0) << logins.out << logins.err;
-  w = influx.write(logins.out);
-  EXPECT_EQ(w.status, 204) << w.body << "\n" << logins.out;
-  const auto login_fields = influx.query("SHOW FIELD KEYS FROM cf_access_logins");
-  std::map<std::string, std::string> login_types;
-  for (const auto& v : login_fields["results"][0]["series"][0]["values"]) login_types[v[0]] = v[1];
+  api_wrapper("check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS);
+  const auto logins = run_snippet("check_cf_access_logins");
+  const auto [login_types, login_fields] = field_types("cf_access_logins");
   EXPECT_EQ(login_types, (std::map<std::string, std::string>{{"state", "integer"},
                                                              {"logins", "integer"},
                                                              {"failures", "integer"},
                                                              {"distinct_ips", "integer"},
                                                              {"outside_logins", "integer"},
                                                              {"client_id", "string"}}))
-      << login_fields.dump();
+      << login_fields;
   const auto monitoring = influx.query("SELECT logins, failures FROM cf_access_logins WHERE target = 'monitoring'");
   const auto& login_row = monitoring["results"][0]["series"][0]["values"][0];
   ASSERT_TRUE(login_row.is_array()) << monitoring.dump();
@@ -274,9 +278,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   // The judge can fail: a line whose field type changes is refused.
   EXPECT_EQ(influx.write("cf_access,target=ok state=1.5\n").status, 400);
 
-  const auto fields = influx.query("SHOW FIELD KEYS FROM cf_access");
-  std::map<std::string, std::string> types;
-  for (const auto& v : fields["results"][0]["series"][0]["values"]) types[v[0]] = v[1];
+  const auto [types, fields] = field_types("cf_access");
   const std::map<std::string, std::string> expected{
       {"state", "integer"},          {"http_response_code", "integer"},
       {"result_code", "integer"},    {"content_length", "integer"},
@@ -284,7 +286,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
       {"time_connect", "float"},     {"time_tls", "float"},
       {"time_firstbyte", "float"},   {"protected", "boolean"},  // --expect-protected only
       {"message", "string"}};                                   // the UNKNOWN run's line only: why it could not run
-  EXPECT_EQ(types, expected) << fields.dump();
+  EXPECT_EQ(types, expected) << fields;
 
   const auto tags = influx.query("SHOW TAG KEYS FROM cf_access");
   std::set<std::string> tag_keys;

@@ -11,7 +11,7 @@
 
 #include "daemon_support.hpp"
 #include "harness.hpp"
-#include "perfdata_parse.hpp"
+#include "support/perfdata_parse.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -158,8 +158,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   CFMON_REQUIRE_TOOL(kNagios, "nagios4-core");
   auto& emu = shared_emulator();
   NagiosTree tree;
-  spit(tree.env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                          "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  spit(tree.env_file, emu.token_env_text());
   spit(tree.targets_file, "# name url\nbroken-origin " + emu.url("origin-502") + "\n");
   spit(tree.api_env_file,
        "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +

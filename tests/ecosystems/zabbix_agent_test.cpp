@@ -76,8 +76,7 @@ struct AgentTree {
                            "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
     spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
                       emu.url("legacy-403") + "\n");
-    spit(env_file, "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                       "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+    spit(env_file, emu.token_env_text());
     copy_with_paths(kShipped, dir.path() + "/userparameter_cf_access.conf",
                     {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"},
                      {"/etc/zabbix/cfmon/targets", targets},
@@ -274,9 +273,7 @@ TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
 TEST(ZabbixExternalCheck, DocumentedKeyPrintsOnlyTheValue) {
   auto& emu = shared_emulator();
   TempDir dir;
-  const std::string env_file =
-      dir.write("cf-access.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                     "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const std::string env_file = dir.write("cf-access.env", emu.token_env_text());
   const std::string targets = dir.write("targets", "broken " + emu.url("origin-502") + "\n");
   auto args = emu.connection_args("origin-502");
   for (const std::string& a : std::vector<std::string>{"--targets-file", targets, "--env-file", env_file, "--format",

@@ -300,24 +300,16 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   ASSERT_TRUE(app_value.is_object()) << app.out;  // one app: an object, which the master item's JavaScript wraps
 
   // A used token: every field, idle_days included (the access check above used it).
-  const std::string port = std::to_string(emu.port());
-  const auto tokens =
-      run(CFMON_CHECK_CF_SERVICE_TOKENS,
-          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring", "--format",
-           "zabbix"},
-          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
-           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  auto api_check = [&emu](const char* program) {
+    auto api_args = emu.api_args();
+    api_args.insert(api_args.end(), {"--name", "monitoring", "--format", "zabbix"});
+    return run(program, api_args, emu.api_env());
+  };
+  const auto tokens = api_check(CFMON_CHECK_CF_SERVICE_TOKENS);
   const auto token_value = nlohmann::json::parse(tokens.out);
   ASSERT_TRUE(token_value.is_object()) << tokens.out;
   ASSERT_EQ(token_value.at("name"), "monitoring") << tokens.out;
-  const auto logins =
-      run(CFMON_CHECK_CF_ACCESS_LOGINS,
-          {"--api-url", "https://api.cfemu.test:" + port + "/client/v4", "--resolve",
-           "api.cfemu.test:" + port + ":127.0.0.1", "--ca-file", emu.ca_file(), "--name", "monitoring", "--format",
-           "zabbix"},
-          {{"CF_API_TOKEN", emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>()},
-           {"CF_ACCOUNT_ID", emu.config().at("api").at("account_id").get<std::string>()}});
+  const auto logins = api_check(CFMON_CHECK_CF_ACCESS_LOGINS);
   const auto login_value = nlohmann::json::parse(logins.out);
   ASSERT_TRUE(login_value.is_object()) << logins.out;
   ASSERT_EQ(login_value.at("name"), "monitoring") << logins.out;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "canned_response.hpp"
 #include "graphql.hpp"
 #include "random_text.hpp"
 
@@ -66,13 +67,12 @@ std::optional<int> parse_int(std::string_view s) {
   return value;
 }
 
+ApiHttpResponse text_response(int status, std::string_view content_type, std::string body, std::string verdict) {
+  return canned_response<ApiHttpResponse>(status, content_type, std::move(body), std::move(verdict));
+}
+
 ApiHttpResponse json_response(int status, const json& body, std::string verdict) {
-  ApiHttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = body.dump();
-  r.verdict = std::move(verdict);
-  return r;
+  return text_response(status, "application/json", body.dump(), std::move(verdict));
 }
 
 ApiHttpResponse error_response(int status, int code, const std::string& message, std::string verdict) {
@@ -368,24 +368,17 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   switch (fault) {
     case ApiFault::server_error:
       return finish(error_response(500, 10001, "Internal Server Error", "fault server_error"));
-    case ApiFault::invalid_json: {
-      ApiHttpResponse r;
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = "{\"success\": true, \"result\": [}";
-      r.verdict = "fault invalid_json";
-      return finish(r);
-    }
+    case ApiFault::invalid_json:
+      return finish(text_response(200, "application/json", "{\"success\": true, \"result\": [}", "fault invalid_json"));
     case ApiFault::success_false:
       return finish(json_response(
           200, {{"success", false}, {"errors", json::array()}, {"messages", json::array()}, {"result", nullptr}},
           "fault success_false"));
-    case ApiFault::html: {
-      ApiHttpResponse r;
-      r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
-      r.body = "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body></body></html>";
-      r.verdict = "fault html";
-      return finish(r);
-    }
+    case ApiFault::html:
+      return finish(text_response(
+          200, "text/html; charset=UTF-8",
+          "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body></body></html>",
+          "fault html"));
     default:
       break;
   }

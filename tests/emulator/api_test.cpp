@@ -13,6 +13,7 @@
 #include "contract.hpp"
 #include "server.hpp"
 #include "state_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::emulator {
 namespace {
@@ -475,9 +476,8 @@ TEST(ApiServer, ServedOnTheApiHostOfTheSameHttpsServer) {
   for (const auto& t : config->tokens) tokens->insert(t);
   auto clock = std::make_shared<ControlledClock>();
   const TlsMaterial tls = TlsMaterial::generate(config->certificate_hosts(), Clock::now());
-  std::string dir_pattern = (std::filesystem::temp_directory_path() / "cfemu-api-XXXXXX").string();
-  ASSERT_NE(mkdtemp(dir_pattern.data()), nullptr);
-  const std::filesystem::path dir(dir_pattern);
+  const cfmon::testing::TempDir temp;
+  const std::filesystem::path dir(temp.path());
   prepare_state_dir(dir, tls);
   ServerOptions options;
   options.clock = [clock] { return clock->now(); };
@@ -516,8 +516,6 @@ TEST(ApiServer, ServedOnTheApiHostOfTheSameHttpsServer) {
 
   server.stop();
   thread.join();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace

@@ -20,24 +20,15 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "cfemu-cli-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using cfmon::testing::slurp;
 
 // The emulator as a child process with stderr captured in a file.
 class EmulatorProcess {
@@ -99,18 +90,17 @@ bool wait_for_port_file(const fs::path& dir, const EmulatorProcess& child) {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir = make_temp_dir(); }
-  void TearDown() override { fs::remove_all(dir); }
-  fs::path dir;
+  cfmon::testing::TempDir temp;
+  fs::path dir = temp.path();
 };
 
 TEST_F(CliTest, ServesUntilSigtermThenExitsZero) {
   const fs::path state = dir / "state";  // created by the emulator
   fs::create_directories(state);
   EmulatorProcess child({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", state.string(), "-v"}, dir / "stderr");
-  ASSERT_TRUE(wait_for_port_file(state, child)) << read_file(dir / "stderr");
+  ASSERT_TRUE(wait_for_port_file(state, child)) << slurp(dir / "stderr");
 
-  const std::string port_text = read_file(state / "port");
+  const std::string port_text = slurp(state / "port");
   ASSERT_FALSE(port_text.empty());
   EXPECT_EQ(port_text.back(), '\n');
   const int port = std::stoi(port_text);
@@ -134,7 +124,7 @@ TEST_F(CliTest, ServesUntilSigtermThenExitsZero) {
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait_exit(), 0);
   EXPECT_FALSE(fs::exists(state / "port"));  // no stale port for the next waiter
-  const std::string log = read_file(dir / "stderr");
+  const std::string log = slurp(dir / "stderr");
   EXPECT_NE(log.find("GET ok.cfemu.test"), std::string::npos) << log;  // -v logs requests...
   EXPECT_EQ(log.find(secret), std::string::npos) << log;               // ...never secrets
 }
@@ -143,7 +133,7 @@ TEST_F(CliTest, BadConfigExitsTwoWithOneLine) {
   std::ofstream(dir / "bad.json") << R"({"team_domain": "x.y", "tokens": [], "apps": [{"name": "a"}]})";
   EmulatorProcess child({"--config", (dir / "bad.json").string(), "--state-dir", (dir / "s").string()}, dir / "stderr");
   EXPECT_EQ(child.wait_exit(), 2);
-  const std::string log = read_file(dir / "stderr");
+  const std::string log = slurp(dir / "stderr");
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
   EXPECT_NE(log.find("bad config"), std::string::npos) << log;
   EXPECT_FALSE(fs::exists(dir / "s" / "port"));
@@ -152,7 +142,7 @@ TEST_F(CliTest, BadConfigExitsTwoWithOneLine) {
 TEST_F(CliTest, MissingArgumentsExitTwo) {
   EmulatorProcess child({"--config", CFEMU_DEFAULT_CONFIG}, dir / "stderr");
   EXPECT_EQ(child.wait_exit(), 2);
-  EXPECT_NE(read_file(dir / "stderr").find("--state-dir is required"), std::string::npos);
+  EXPECT_NE(slurp(dir / "stderr").find("--state-dir is required"), std::string::npos);
 }
 
 TEST_F(CliTest, StalePortFileIsRemovedBeforeStart) {
@@ -167,7 +157,7 @@ TEST_F(CliTest, StalePortFileIsRemovedBeforeStart) {
   EmulatorProcess good({"--config", CFEMU_DEFAULT_CONFIG, "--state-dir", dir.string(), "--listen", "192.0.2.1"},
                        dir / "stderr2");
   EXPECT_EQ(good.wait_exit(), 1);
-  EXPECT_NE(read_file(dir / "stderr2").find("cannot listen on 192.0.2.1"), std::string::npos);
+  EXPECT_NE(slurp(dir / "stderr2").find("cannot listen on 192.0.2.1"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "port"));
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "canned_response.hpp"
 #include "error_pages.hpp"
 
 namespace cfmon::emulator {
@@ -27,12 +28,7 @@ bool icontains(std::string_view haystack, std::string_view needle) {
 }
 
 EdgeResponse simple_response(int status, std::string_view content_type, std::string body, std::string verdict) {
-  EdgeResponse response;
-  response.status = status;
-  response.headers.emplace_back("Content-Type", content_type);
-  response.body = std::move(body);
-  response.verdict = std::move(verdict);
-  return response;
+  return canned_response<EdgeResponse>(status, content_type, std::move(body), std::move(verdict));
 }
 
 // What Access concluded about the presented credentials for this app.

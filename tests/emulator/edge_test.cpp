@@ -3,6 +3,7 @@
 #include "edge.hpp"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include <regex>
@@ -66,6 +67,15 @@ class EdgeTest : public ::testing::Test {
     EXPECT_EQ(response.header("Set-Cookie"), nullptr) << name;
   }
 
+  // The origin's own page for app `name`; without_cookie: and no Set-Cookie.
+  static void expect_origin(const EdgeResponse& response, const std::string& name, bool without_cookie = false) {
+    EXPECT_EQ(response.status, 200) << name << ": " << response.verdict;
+    EXPECT_EQ(response.body, "hello from " + name);
+    if (without_cookie) {
+      EXPECT_EQ(response.header("Set-Cookie"), nullptr) << name;
+    }
+  }
+
   void expect_login_redirect(const EdgeResponse& response, const std::string& name,
                              const std::string& encoded_target = "%2F") {
     EXPECT_EQ(response.status, 302) << response.verdict;
@@ -121,8 +131,7 @@ TEST_F(EdgeTest, HostHeaderIgnoresPortAndCase) {
 
 TEST_F(EdgeTest, LegacyValidTokenGetsOriginAndCookie) {
   const auto response = send_token("ok", kMonitoring);
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "hello from ok");
+  expect_origin(response, "ok");
   expect_legacy_cookie(response);
   EXPECT_EQ(response.header("CF-Access-Aud"), nullptr);
   ASSERT_TRUE(response.auth_event);
@@ -208,9 +217,7 @@ TEST_F(EdgeTest, LegacyNoTokenIs403AndNotLogged) {
 
 TEST_F(EdgeTest, StrictValidTokenGetsOriginWithoutCookie) {
   const auto response = send_token("strict-ok", kMonitoring);
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "hello from strict-ok");
-  EXPECT_EQ(response.header("Set-Cookie"), nullptr);
+  expect_origin(response, "strict-ok", true);
   ASSERT_TRUE(response.auth_event);
   EXPECT_TRUE(response.auth_event->success);
 }
@@ -265,9 +272,7 @@ TEST_F(EdgeTest, WafBlocksBeforeAccess) {
 
 TEST_F(EdgeTest, UnprotectedAppIgnoresTokens) {
   const auto response = send_token("unprotected", kMonitoring);
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "hello from unprotected");
-  EXPECT_EQ(response.header("Set-Cookie"), nullptr);
+  expect_origin(response, "unprotected", true);
   EXPECT_FALSE(response.auth_event);
   EXPECT_EQ(send("unprotected").status, 200);
 }
@@ -278,8 +283,7 @@ TEST_F(EdgeTest, SingleHeaderTokenIsReadAsJson) {
   const std::string value = R"({"cf-access-client-id":")" + kMonitoring.client_id + R"(","cf-access-client-secret":")" +
                             kMonitoring.secret + R"("})";
   const auto response = send("single-header", {{"authorization", value}});
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "hello from single-header");
+  expect_origin(response, "single-header");
   ASSERT_TRUE(response.auth_event);
   EXPECT_TRUE(response.auth_event->success);
 }

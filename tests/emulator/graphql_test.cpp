@@ -7,14 +7,13 @@
 
 #include "api.hpp"
 #include "edge.hpp"
+#include "support/emulator_defaults.hpp"
 
 namespace cfmon::emulator {
 namespace {
 
 using nlohmann::json;
 
-const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
-const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
 const std::string kTokenA = "11111111-1111-4111-8111-111111111111";
 const std::string kTokenB = "22222222-2222-4222-8222-222222222222";
 const std::string kQuery =
@@ -27,7 +26,8 @@ TimePoint at(const char* text) {
   return *parse_rfc3339(text);
 }
 
-std::string body(const std::string& since, const std::string& until, int limit, const std::string& account = kAccount) {
+std::string body(const std::string& since, const std::string& until, int limit,
+                 const std::string& account = testing::kEmulatorAccount) {
   return json{{"query", kQuery},
               {"variables", {{"accountTag", account}, {"since", since}, {"until", until}, {"limit", limit}}}}
       .dump();
@@ -59,7 +59,8 @@ TEST(Graphql, AnswersTheWindowNewestFirstWithOnlyLoggableAttempts) {
   malformed.well_formed = false;  // half a header pair: not logged
   log.record(malformed);
 
-  const json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 100), kAccount, log);
+  const json answer =
+      answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 100), testing::kEmulatorAccount, log);
   ASSERT_TRUE(answer["errors"].is_null()) << answer.dump();
   const json& r = rows(answer);
   ASSERT_EQ(r.size(), 2U);
@@ -82,18 +83,20 @@ TEST(Graphql, AnIdentityProviderFilterKeepsUserLoginsFromFillingTheLimit) {
   log.record(event(kTokenA, true, "2026-01-01T00:00:10Z"));
   log.record(event(kTokenB, false, "2026-01-01T00:00:20Z"));
   // Without the filter the newer user logins fill the limit...
-  json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 5), kAccount, log);
+  json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 5), testing::kEmulatorAccount, log);
   ASSERT_EQ(rows(answer).size(), 5U) << answer.dump();
   for (const auto& r : rows(answer)) EXPECT_EQ(r["dimensions"]["identityProvider"], "github");
   // ...with it only service-token logins are answered.
   std::string filtered = kQuery;
   filtered.replace(filtered.find("datetime_leq: $until"), 20,
                    "datetime_leq: $until, identityProvider: \"nonidentity\"");
-  const json request = {
-      {"query", filtered},
-      {"variables",
-       {{"accountTag", kAccount}, {"since", "2026-01-01T00:00:00Z"}, {"until", "2026-01-01T00:01:00Z"}, {"limit", 5}}}};
-  answer = answer_graphql(request.dump(), kAccount, log);
+  const json request = {{"query", filtered},
+                        {"variables",
+                         {{"accountTag", testing::kEmulatorAccount},
+                          {"since", "2026-01-01T00:00:00Z"},
+                          {"until", "2026-01-01T00:01:00Z"},
+                          {"limit", 5}}}};
+  answer = answer_graphql(request.dump(), testing::kEmulatorAccount, log);
   ASSERT_EQ(rows(answer).size(), 2U) << answer.dump();
   EXPECT_EQ(rows(answer)[0]["dimensions"]["serviceTokenId"], kTokenB);
   EXPECT_EQ(rows(answer)[1]["dimensions"]["serviceTokenId"], kTokenA);
@@ -105,17 +108,18 @@ TEST(Graphql, GroupsIdenticalDimensionsWithACountAndRespectsTheLimit) {
   for (int i = 0; i < 5; ++i) {
     log.record(event(kTokenA, true, "2026-01-01T00:00:30Z", "127.0.0.1", "ray-" + std::to_string(i)));
   }
-  json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 100), kAccount, log);
+  json answer =
+      answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 100), testing::kEmulatorAccount, log);
   ASSERT_EQ(rows(answer).size(), 6U);
   EXPECT_EQ(rows(answer)[5]["count"], 3);
-  answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 2), kAccount, log);
+  answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 2), testing::kEmulatorAccount, log);
   EXPECT_EQ(rows(answer).size(), 2U);
 }
 
 TEST(Graphql, OtherQueriesAndBadVariablesAreErrorsArrays) {
   AuthLog log;
   auto message = [&](const std::string& b) {
-    const json answer = answer_graphql(b, kAccount, log);
+    const json answer = answer_graphql(b, testing::kEmulatorAccount, log);
     EXPECT_TRUE(answer["data"].is_null());
     return answer["errors"].at(0)["message"].get<std::string>();
   };
@@ -158,7 +162,7 @@ TEST(Graphql, InjectedEventsThroughTheControlEndpointAnswerOverTheApi) {
                     format_rfc3339(clock->now() + std::chrono::minutes(1)), 10);
   r = api.handle(query);
   EXPECT_EQ(r.status, 401);  // bearer auth as every other endpoint
-  query.headers.emplace_back("Authorization", "Bearer " + kAdmin);
+  query.headers.emplace_back("Authorization", "Bearer " + testing::kEmulatorAdminToken);
   r = api.handle(query);
   ASSERT_EQ(r.status, 200);
   const json answer = json::parse(r.body);
@@ -193,7 +197,8 @@ TEST(Graphql, EdgeAttemptsCarryTheTestClientIpHeaderIntoTheAnswer) {
   auto bad = send(std::string(64, '0'), "");  // strict: a known client ID with a wrong secret is logged
   ASSERT_TRUE(bad.auth_event);
   log.record(*bad.auth_event);
-  const json answer = answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10), kAccount, log);
+  const json answer =
+      answer_graphql(body("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 10), testing::kEmulatorAccount, log);
   // Same second, same ray: the two attempts differ by success and address, so two groups.
   ASSERT_EQ(rows(answer).size(), 2U) << answer.dump();
   std::set<std::pair<int, std::string>> seen;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "state_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::emulator {
 namespace {
@@ -24,12 +25,6 @@ const std::string kSecret = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdea
 const httplib::Headers kTokenHeaders{
     {"CF-Access-Client-Id", kClientId}, {"CF-Access-Client-Secret", kSecret}, {"User-Agent", "cfmon-emulator-test"}};
 
-std::filesystem::path make_temp_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "cfemu-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
-
 // A running emulator: bound before its thread starts, so no readiness wait is needed.
 struct RunningEmulator {
   explicit RunningEmulator(ServerOptions options = {})
@@ -37,7 +32,7 @@ struct RunningEmulator {
         tokens(std::make_shared<TokenStore>()),
         auth_log(std::make_shared<AuthLog>()),
         tls(TlsMaterial::generate(config->app_hosts(), Clock::now())),
-        state_dir(make_temp_dir()) {
+        state_dir(temp.path()) {
     for (const auto& token : config->tokens) tokens->insert(token);
     prepare_state_dir(state_dir, tls);
     server = std::make_unique<EdgeServer>(config, tokens, auth_log, tls, std::move(options));
@@ -47,11 +42,7 @@ struct RunningEmulator {
     thread = std::thread([this] { run_result = server->run(); });
   }
 
-  ~RunningEmulator() {
-    stop();
-    std::error_code ignored;
-    std::filesystem::remove_all(state_dir, ignored);
-  }
+  ~RunningEmulator() { stop(); }
 
   void stop() {
     server->stop();
@@ -73,6 +64,7 @@ struct RunningEmulator {
   std::shared_ptr<TokenStore> tokens;
   std::shared_ptr<AuthLog> auth_log;
   TlsMaterial tls;
+  cfmon::testing::TempDir temp;
   std::filesystem::path state_dir;
   std::unique_ptr<EdgeServer> server;
   int port = 0;

@@ -53,6 +53,12 @@ inline bool has_control(std::string_view s, bool allow_newline = false) {
   return false;
 }
 
+// A parser's error message: one line that starts as documented (`prefix`), no control bytes.
+inline void check_error_message(const std::string& m, std::string_view prefix) {
+  CFMON_FUZZ_CHECK(m.rfind(prefix, 0) == 0, visible(m));
+  CFMON_FUZZ_CHECK(!has_control(m), visible(m));
+}
+
 // Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF), written
 // from the table in RFC 3629 rather than copied from the core.
 inline bool valid_utf8(std::string_view s) {

@@ -17,12 +17,14 @@
 #include <variant>
 #include <vector>
 
+#include "../support/line_protocol_text.hpp"
 #include "fuzz_support.hpp"
 #include "line_protocol.hpp"
 
 namespace {
 
 using cfmon::fuzz::visible;
+using cfmon::testing::unescape;
 
 constexpr std::string_view kMeasurementSpecials = ", ";
 constexpr std::string_view kKeySpecials = ", =";
@@ -34,15 +36,6 @@ struct Line {
   std::vector<bool> field_is_string;
   std::string timestamp;
 };
-
-std::string unescape(std::string_view s, std::string_view specials) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && specials.find(s[i + 1]) != std::string_view::npos) ++i;
-    out += s[i];
-  }
-  return out;
-}
 
 struct Malformed : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -157,15 +157,19 @@ TEST(AccessEndToEnd, StatusMapOverridesTheDefaultState) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
-TEST(AccessEndToEnd, ConnectionRefusedIsCritical) {
+// The check of https://<host>/ with <host> (name:port) resolved to 127.0.0.1, trusting the
+// emulator's CA; it must be CRITICAL and say `what`.
+void expect_critical_at(const std::string& host, const std::string& what) {
   auto& emu = shared_emulator();
-  const int port = closed_port();
-  const std::string host = "ok.cfemu.test:" + std::to_string(port);
   const auto r = run(CFMON_CHECK_CF_ACCESS,
                      {"-u", "https://" + host + "/", "--resolve", host + ":127.0.0.1", "--ca-file", emu.ca_file()},
                      token_env(emu, "monitoring"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("connection failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
+}
+
+TEST(AccessEndToEnd, ConnectionRefusedIsCritical) {
+  expect_critical_at("ok.cfemu.test:" + std::to_string(closed_port()), "connection failed");
 }
 
 TEST(AccessEndToEnd, UntrustedCertificateIsATlsFailure) {
@@ -184,13 +188,7 @@ TEST(AccessEndToEnd, UntrustedCertificateIsATlsFailure) {
 }
 
 TEST(AccessEndToEnd, WrongHostnameIsATlsFailure) {
-  auto& emu = shared_emulator();
-  const std::string host = "wrong-name.example.net:" + std::to_string(emu.port());
-  const auto r = run(CFMON_CHECK_CF_ACCESS,
-                     {"-u", "https://" + host + "/", "--resolve", host + ":127.0.0.1", "--ca-file", emu.ca_file()},
-                     token_env(emu, "monitoring"));
-  EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("TLS failed"), std::string::npos) << r.out;
+  expect_critical_at("wrong-name.example.net:" + std::to_string(shared_emulator().port()), "TLS failed");
 }
 
 TEST(AccessEndToEnd, DnsFailureIsCritical) {

@@ -117,24 +117,6 @@ RunResult run(const std::string& program, const std::vector<std::string>& args,
   return result;
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "cfmon-test-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::write(const std::string& name, const std::string& content) const {
-  const std::string path = path_ + "/" + name;
-  std::ofstream(path, std::ios::binary) << content;
-  ::chmod(path.c_str(), 0600);
-  return path;
-}
-
 namespace {
 
 // Starts a server and waits until `ready` says it listens (it writes its ports file
@@ -228,6 +210,28 @@ std::string Emulator::client_secret(const std::string& name) const {
     if (t.at("name") == name) return t.at("client_secret").get<std::string>();
   }
   throw std::runtime_error("no token " + name + " in the emulator config");
+}
+
+std::string Emulator::token_env_text(const std::string& name) const {
+  return "CF_SERVICE_TOKEN_CLIENT_ID=" + client_id(name) + "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + client_secret(name) +
+         "\n";
+}
+
+std::vector<std::string> Emulator::api_args() const {
+  const std::string port = std::to_string(port_);
+  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
+          "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
+          "--ca-file", ca_file()};
+}
+
+std::map<std::string, std::string> Emulator::api_env(const std::string& name) const {
+  for (const auto& t : config_.at("api").at("api_tokens")) {
+    if (t.at("name") == name) {
+      return {{"CF_API_TOKEN", t.at("token").get<std::string>()},
+              {"CF_ACCOUNT_ID", config_.at("api").at("account_id").get<std::string>()}};
+    }
+  }
+  throw std::runtime_error("no API token " + name + " in the emulator config");
 }
 
 std::vector<std::string> Emulator::contract_violations() const {

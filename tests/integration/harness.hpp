@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/temp_dir.hpp"
+
 namespace cfmon::testing {
 
 struct RunResult {
@@ -25,21 +27,6 @@ struct RunResult {
 RunResult run(const std::string& program, const std::vector<std::string>& args,
               const std::map<std::string, std::string>& env = {},
               std::chrono::milliseconds hard_limit = std::chrono::seconds(60));
-
-// A fresh private temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-  // Writes a file (mode 0600) and returns its path.
-  std::string write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 // The emulator, started with the default config; stopped on destruction. It runs in
 // contract mode (tests/contract/): every API request the binaries send and every
@@ -62,6 +49,12 @@ class Emulator {
   // The token named `name` in the config.
   [[nodiscard]] std::string client_id(const std::string& name) const;
   [[nodiscard]] std::string client_secret(const std::string& name) const;
+  // An .env file's text holding that token's client ID and secret.
+  [[nodiscard]] std::string token_env_text(const std::string& name = "monitoring") const;
+  // --api-url, --resolve and --ca-file for the API checks, and their environment with
+  // the config's API token `name` and account.
+  [[nodiscard]] std::vector<std::string> api_args() const;
+  [[nodiscard]] std::map<std::string, std::string> api_env(const std::string& name = "admin") const;
   // What the emulator found against the schema so far, one line each.
   [[nodiscard]] std::vector<std::string> contract_violations() const;
   // Fails the running test once for every violation not reported yet.

@@ -17,14 +17,13 @@
 #include "cfmon/http.hpp"
 #include "harness.hpp"
 #include "hostile_api.hpp"
+#include "support/emulator_defaults.hpp"
 
 namespace cfmon::testing {
 namespace {
 
 using nlohmann::json;
 
-const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
-const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
 const std::string kMonitoringId = "11111111-1111-4111-8111-111111111111";
 
 void control(const Emulator& emu, const std::string& path, const json& body) {
@@ -53,19 +52,17 @@ int edge_probe(const Emulator& emu, const std::string& app, const std::string& n
 }
 
 RunResult logins(const Emulator& emu, std::vector<std::string> args) {
-  const std::string port = std::to_string(emu.port());
-  std::vector<std::string> all = {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
-                                  "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
-                                  "--ca-file", emu.ca_file()};
+  auto all = emu.api_args();
   all.insert(all.end(), args.begin(), args.end());
-  auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all, {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
+  auto r = run(CFMON_CHECK_CF_ACCESS_LOGINS, all,
+               {{"CF_API_TOKEN", kEmulatorAdminToken}, {"CF_ACCOUNT_ID", kEmulatorAccount}});
   // No secret anywhere: neither the API token nor any client secret of the config.
   for (const auto& name : {"monitoring", "other-team"}) {
     EXPECT_EQ(r.out.find(emu.client_secret(name)), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find(emu.client_secret(name)), std::string::npos) << r.err;
   }
-  EXPECT_EQ(r.out.find(kAdmin), std::string::npos) << r.out;
-  EXPECT_EQ(r.err.find(kAdmin), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(kEmulatorAdminToken), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find(kEmulatorAdminToken), std::string::npos) << r.err;
   return r;
 }
 
@@ -263,44 +260,6 @@ TEST(LoginsIntegration, BadArgumentsAreOneLineUnknown) {
     EXPECT_EQ(r.exit_code, 3) << r.out;
     EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
   }
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The README shows the samples verbatim and documents exactly the options --help lists
-// (the check's own group and the Cloudflare API group).
-TEST(LoginsIntegration, ReadmeMatchesSamplesAndHelp) {
-  const std::string dir = std::string(CFMON_SOURCE_DIR) + "/plugins/logins";
-  const std::string readme = slurp(dir + "/README.md");
-  for (const char* sample : {"foreign-ip.nagios.txt", "two-tokens.nagios.txt", "two-tokens.influx.txt"}) {
-    const std::string content = slurp(dir + "/samples/" + sample);
-    ASSERT_FALSE(content.empty()) << sample;
-    EXPECT_NE(readme.find("```\n" + content + "```"), std::string::npos) << "the README does not show " << sample;
-  }
-  const auto help = run(CFMON_CHECK_CF_ACCESS_LOGINS, {"--help"});
-  const auto own_start = help.out.find("check_cf_access_logins options:");
-  const auto own_end = help.out.find("Common options:");
-  ASSERT_NE(own_start, std::string::npos) << help.out;
-  ASSERT_NE(own_end, std::string::npos) << help.out;
-  const std::string own = help.out.substr(own_start, own_end - own_start);
-  auto options = [](const std::string& text, const std::regex& pattern) {
-    std::set<std::string> found;
-    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) found.insert((*it)[1]);
-    return found;
-  };
-  const auto in_help = options(own, std::regex(R"((?:\[ |^  )--([a-z0-9-]+))", std::regex::multiline));
-  const auto start = readme.find("## Options");
-  ASSERT_NE(start, std::string::npos);
-  const std::string table = readme.substr(start, readme.find("\n## ", start + 1) - start);
-  const auto in_readme = options(table, std::regex(R"(`(?:-[a-zA-Z0-9], )?--([a-z0-9-]+))"));
-  ASSERT_GT(in_help.size(), 15U) << own;
-  for (const auto& o : in_help) EXPECT_TRUE(in_readme.count(o)) << "--" << o << " is in --help but not in the README";
-  for (const auto& o : in_readme) EXPECT_TRUE(in_help.count(o)) << "--" << o << " is in the README but not in --help";
 }
 
 }  // namespace

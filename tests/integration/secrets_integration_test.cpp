@@ -177,9 +177,7 @@ TEST(Secrets, ControlCharactersInCredentialsAreRefusedWithoutShowingThem) {
 TEST(Secrets, FilesOthersCanWriteAreRefusedAndReadableSecretsWarnedAbout) {
   auto& emu = shared_emulator();
   TempDir dir;
-  const std::string env_file =
-      dir.write("cf.env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                              "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const std::string env_file = dir.write("cf.env", emu.token_env_text());
   const std::string targets = dir.write("targets", "ok " + emu.url("ok") + "\n");
   std::vector<std::string> base = emu.connection_args("ok");
   base.insert(base.end(), {"--env-file", env_file, "--targets-file", targets});

@@ -17,19 +17,18 @@
 #include "cfmon/http.hpp"
 #include "harness.hpp"
 #include "hostile_api.hpp"
+#include "support/emulator_defaults.hpp"
 
 namespace cfmon::testing {
 namespace {
 
 using nlohmann::json;
 
-const std::string kAccount = "a11ce5eda11ce5eda11ce5eda11ce5ed";
-const std::string kAdmin = "cfemu-admin-0123456789abcdef0123456789abcd";
 const std::string kNoRead = "cfemu-noread-0123456789abcdef0123456789ab";
 
 std::string api_token(const std::string& name) {
   static const std::map<std::string, std::string> tokens = {
-      {"admin", kAdmin},
+      {"admin", kEmulatorAdminToken},
       {"read-only", "cfemu-readonly-0123456789abcdef0123456789"},
       {"no-read", kNoRead},
       {"other-account", "cfemu-otheracct-0123456789abcdef01234567"},
@@ -53,7 +52,7 @@ class EmulatorDriver {
   explicit EmulatorDriver(const Emulator& emu) : emu_(emu), client_(transport_to(emu)) {}
 
   json call(const std::string& method, const std::string& path, const json& body = nullptr,
-            const std::string& token = kAdmin) {
+            const std::string& token = kEmulatorAdminToken) {
     http::Request r;
     r.url = "https://api.cfemu.test:" + std::to_string(emu_.port()) + path;
     r.method = method;
@@ -69,7 +68,7 @@ class EmulatorDriver {
   }
 
   json tokens_call(const std::string& method, const std::string& suffix = "", const json& body = nullptr) {
-    return call(method, "/client/v4/accounts/" + kAccount + "/access/service_tokens" + suffix, body);
+    return call(method, "/client/v4/accounts/" + kEmulatorAccount + "/access/service_tokens" + suffix, body);
   }
 
   void set_clock_offset_days(double days) {
@@ -114,10 +113,7 @@ class EmulatorDriver {
 };
 
 std::vector<std::string> api_args(const Emulator& emu) {
-  const std::string port = std::to_string(emu.port());
-  return {"--api-url", "https://api.cfemu.test:" + port + "/client/v4",
-          "--resolve", "api.cfemu.test:" + port + ":127.0.0.1",
-          "--ca-file", emu.ca_file()};
+  return emu.api_args();
 }
 
 RunResult check(const Emulator& emu, std::vector<std::string> args, const std::string& token_name = "admin",
@@ -125,7 +121,7 @@ RunResult check(const Emulator& emu, std::vector<std::string> args, const std::s
   auto all = api_args(emu);
   all.insert(all.end(), args.begin(), args.end());
   if (env.count("CF_API_TOKEN") == 0) env["CF_API_TOKEN"] = api_token(token_name);
-  if (env.count("CF_ACCOUNT_ID") == 0) env["CF_ACCOUNT_ID"] = kAccount;
+  if (env.count("CF_ACCOUNT_ID") == 0) env["CF_ACCOUNT_ID"] = kEmulatorAccount;
   auto result = run(CFMON_CHECK_CF_SERVICE_TOKENS, all, env);
   // Whatever happened, the API token is nowhere to be seen.
   EXPECT_EQ(result.out.find(env["CF_API_TOKEN"]), std::string::npos) << result.out;
@@ -229,7 +225,7 @@ TEST(TokensIntegration, ForeverIsOkUnlessAMaximumLifetimeIsSet) {
 TEST(TokensIntegration, EnvFileSelectsItsOwnTokenAndHoldsTheApiCredentials) {
   auto& emu = shared_emulator();
   TempDir tmp;
-  const auto env = tmp.write(".env", "CF_API_TOKEN=" + kAdmin + "\nCF_ACCOUNT_ID=" + kAccount +
+  const auto env = tmp.write(".env", "CF_API_TOKEN=" + kEmulatorAdminToken + "\nCF_ACCOUNT_ID=" + kEmulatorAccount +
                                          "\nCF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("expired") +
                                          "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("expired") + "\n");
   auto all = api_args(emu);
@@ -238,7 +234,7 @@ TEST(TokensIntegration, EnvFileSelectsItsOwnTokenAndHoldsTheApiCredentials) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS CRITICAL - expired: expired", 0), 0U) << r.out;
   EXPECT_EQ(r.out.find(emu.client_secret("expired")), std::string::npos);
-  EXPECT_EQ(r.out.find(kAdmin), std::string::npos);
+  EXPECT_EQ(r.out.find(kEmulatorAdminToken), std::string::npos);
 }
 
 TEST(TokensIntegration, AllTokensAndEveryFormat) {
@@ -270,7 +266,7 @@ TEST(TokensIntegration, AllTokensAndEveryFormat) {
   r = check(emu, {"--format", "json"});
   EXPECT_EQ(r.exit_code, 2);
   const auto j = json::parse(r.out);
-  EXPECT_EQ(j.dump().find(kAdmin), std::string::npos);
+  EXPECT_EQ(j.dump().find(kEmulatorAdminToken), std::string::npos);
   EXPECT_NE(r.out.find("\"token_expired\""), std::string::npos) << r.out;
 
   r = check(emu, {"--discover", "--format", "zabbix"});
@@ -435,7 +431,7 @@ TEST(TokensIntegration, BadArgumentsAreUnknown) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("missing Cloudflare API token"), std::string::npos) << r.out;
   r = run(CFMON_CHECK_CF_SERVICE_TOKENS, {"--api-url", "http://api.cfemu.test/client/v4"},
-          {{"CF_API_TOKEN", kAdmin}, {"CF_ACCOUNT_ID", kAccount}});
+          {{"CF_API_TOKEN", kEmulatorAdminToken}, {"CF_ACCOUNT_ID", kEmulatorAccount}});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("https://"), std::string::npos);
 }
@@ -473,9 +469,8 @@ TEST(TokensIntegration, TheCacheTurnsManyChecksIntoOneApiCall) {
   for (const auto& e : std::filesystem::directory_iterator(cache)) {
     ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0077, 0U) << e.path();
-    std::ifstream in(e.path());
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(content.find(kAdmin), std::string::npos);
+    const std::string content = slurp(e.path());
+    EXPECT_EQ(content.find(kEmulatorAdminToken), std::string::npos);
   }
 
   // Another API token gets its own entry (it may see less), and no cache means no sharing.
@@ -487,16 +482,15 @@ TEST(TokensIntegration, TheCacheTurnsManyChecksIntoOneApiCall) {
 TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
   auto& emu = shared_emulator();
   TempDir tmp;
-  const auto token_file = tmp.write("api-token", kAdmin + "\n");
-  const auto env = tmp.write(".env", "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") +
-                                         "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + emu.client_secret("monitoring") + "\n");
+  const auto token_file = tmp.write("api-token", kEmulatorAdminToken + "\n");
+  const auto env = tmp.write(".env", emu.token_env_text());
   for (const char* format : {"nagios", "influx", "zabbix", "json"}) {
     auto all = api_args(emu);
-    all.insert(all.end(), {"--api-token-file", token_file, "--account-id", kAccount, "--env-file", env, "-vvv",
+    all.insert(all.end(), {"--api-token-file", token_file, "--account-id", kEmulatorAccount, "--env-file", env, "-vvv",
                            "--format", format});
     const auto r = run(CFMON_CHECK_CF_SERVICE_TOKENS, all, {});
     EXPECT_NE(r.exit_code, 3) << r.out << r.err;
-    for (const std::string& secret : {kAdmin, emu.client_secret("monitoring")}) {
+    for (const std::string& secret : {kEmulatorAdminToken, emu.client_secret("monitoring")}) {
       EXPECT_EQ(r.out.find(secret), std::string::npos) << format;
       EXPECT_EQ(r.err.find(secret), std::string::npos) << format;
       EXPECT_EQ(r.cmdline.find(secret), std::string::npos);
@@ -504,79 +498,6 @@ TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {
     EXPECT_NE(r.err.find("Authorization"), std::string::npos) << "the trace shows the header, redacted";
   }
 }
-
-// ---------------------------------------------------------------- docs
-
-namespace docs {
-
-const std::string kTokensDir = std::string(CFMON_SOURCE_DIR) + "/plugins/tokens";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Days left and dates move with the calendar: compare the words, not the numbers.
-std::string normalise(const std::string& text) {
-  return std::regex_replace(text, std::regex(R"(\d+(\.\d+)?)"), "N");
-}
-
-struct Sample {
-  std::string file;
-  std::vector<std::string> args;
-};
-
-const std::vector<Sample> kSamples{
-    {"all-tokens.nagios.txt", {"--max-idle-days", "90"}},
-    {"two-tokens.influx.txt", {"--name", "monitoring", "--name", "disabled", "--format", "influx"}},
-    {"two-tokens.zabbix.txt", {"--name", "monitoring", "--name", "disabled", "--format", "zabbix"}},
-    {"discovery.zabbix.txt", {"--discover", "--format", "zabbix"}},
-    {"one-token.json.txt", {"--name", "monitoring", "--format", "json"}},
-};
-
-TEST(TokensDocs, SamplesAreWhatTheBinaryPrints) {
-  auto& emu = shared_emulator();
-  const bool update = std::getenv("CFMON_UPDATE_SAMPLES") != nullptr;
-  for (const auto& sample : kSamples) {
-    const auto r = check(emu, sample.args);
-    const std::string path = kTokensDir + "/samples/" + sample.file;
-    if (update) {
-      std::ofstream(path, std::ios::binary) << r.out;
-      continue;
-    }
-    const std::string expected = slurp(path);
-    ASSERT_FALSE(expected.empty()) << path << " is missing; run with CFMON_UPDATE_SAMPLES=1";
-    EXPECT_EQ(normalise(r.out), normalise(expected)) << sample.file;
-  }
-}
-
-TEST(TokensDocs, ReadmeShowsTheSamplesAndEveryOption) {
-  const std::string readme = slurp(kTokensDir + "/README.md");
-  for (const auto& sample : kSamples) {
-    const std::string content = slurp(kTokensDir + "/samples/" + sample.file);
-    ASSERT_FALSE(content.empty()) << sample.file;
-    EXPECT_NE(readme.find("```\n" + content + "```"), std::string::npos)
-        << "plugins/tokens/README.md does not show samples/" << sample.file << " verbatim";
-  }
-  const auto help = run(CFMON_CHECK_CF_SERVICE_TOKENS, {"--help"});
-  auto options = [](const std::string& text, const std::regex& pattern) {
-    std::set<std::string> found;
-    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) found.insert((*it)[1]);
-    return found;
-  };
-  const auto in_help = options(help.out, std::regex(R"((?:\[ |^  )--([a-z0-9-]+))", std::regex::multiline));
-  const auto start = readme.find("## Options");
-  ASSERT_NE(start, std::string::npos);
-  const std::string table = readme.substr(start, readme.find("\n## ", start + 1) - start);
-  const auto in_readme = options(table, std::regex(R"(`(?:-[a-zA-Z0-9], )?--([a-z0-9-]+))"));
-  ASSERT_GT(in_help.size(), 20U) << help.out;
-  for (const auto& o : in_help) EXPECT_TRUE(in_readme.count(o)) << "--" << o << " is in --help but not in the README";
-  for (const auto& o : in_readme) EXPECT_TRUE(in_help.count(o)) << "--" << o << " is in the README but not in --help";
-}
-
-}  // namespace docs
 
 }  // namespace
 }  // namespace cfmon::testing

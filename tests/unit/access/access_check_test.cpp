@@ -5,26 +5,12 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "support/fake_http.hpp"
+
 namespace cfmon::access {
 namespace {
 
-// Answers each request through a function of the request; records what was sent.
-class FakeClient : public http::Client {
- public:
-  explicit FakeClient(std::function<http::Outcome(const http::Request&)> answer) : answer_(std::move(answer)) {}
-  std::vector<http::Outcome> perform(const std::vector<http::Request>& requests, std::size_t parallel) override {
-    sent = requests;
-    last_parallel = parallel;
-    std::vector<http::Outcome> out;
-    for (const auto& r : requests) out.push_back(answer_(r));
-    return out;
-  }
-  std::vector<http::Request> sent;
-  std::size_t last_parallel = 0;
-
- private:
-  std::function<http::Outcome(const http::Request&)> answer_;
-};
+using FakeClient = cfmon::testing::FakeHttp;
 
 http::Response status(long code, double seconds = 0.05) {
   http::Response r;

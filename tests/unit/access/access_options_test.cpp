@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "../core/temp_dir.hpp"
 #include "access_options.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::access {
 namespace {
@@ -16,7 +16,6 @@ class TargetSelection : public ::testing::Test {
   AccessOptions options;
 
   void SetUp() override {
-    ASSERT_TRUE(dir.ok());
     options.targets_file = dir.write("targets",
                                      "# apps\n"
                                      "wiki https://wiki.example.com/\n"

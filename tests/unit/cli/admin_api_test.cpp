@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "cfmon/cloudflare_api.hpp"
+#include "support/fake_http.hpp"
 
 namespace cfmon::cloudflare {
 namespace {
@@ -16,22 +17,7 @@ using Json = nlohmann::json;
 constexpr const char* kSecret = "bdd31cbc4dec990953e39163fbbb194c93313ca9f0a6e420346af9d326b1d2a5";
 constexpr const char* kId = "f174e90a-fafe-4643-bbbc-4a0ed4fc8415";
 
-class ScriptedHttp final : public http::Client {
- public:
-  explicit ScriptedHttp(std::function<http::Response(const http::Request&)> answer) : answer_(std::move(answer)) {}
-  std::vector<http::Outcome> perform(const std::vector<http::Request>& requests, std::size_t) override {
-    std::vector<http::Outcome> out;
-    for (const auto& r : requests) {
-      sent.push_back(r);
-      out.emplace_back(answer_(r));
-    }
-    return out;
-  }
-  std::vector<http::Request> sent;
-
- private:
-  std::function<http::Response(const http::Request&)> answer_;
-};
+using ScriptedHttp = cfmon::testing::FakeHttp;
 
 http::Response respond(long status, std::string body) {
   http::Response r;

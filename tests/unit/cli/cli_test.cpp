@@ -11,9 +11,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "../core/temp_dir.hpp"
 #include "cfmon/api_options.hpp"
 #include "cfmon/dotenv.hpp"
+#include "support/fake_http.hpp"
+#include "support/temp_dir.hpp"
 #include "token_view.hpp"
 
 namespace cfmon::cli {
@@ -91,24 +92,9 @@ class FakeApi final : public cloudflare::TokenAdmin {
   }
 };
 
-class NoHttp final : public http::Client {
- public:
-  std::vector<http::Outcome> perform(const std::vector<http::Request>& requests, std::size_t) override {
-    return std::vector<http::Outcome>(requests.size(), http::TransportError{});
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
     tokens_ = {token("11111111-1111-4111-8111-111111111111", "monitoring", "feedfacefeedfacefeedfacefeedface.access"),
                token("22222222-2222-4222-8222-222222222222", "dup", "aaaa0000aaaa0000aaaa0000aaaa0000.access"),
                token("33333333-3333-4333-8333-333333333333", "dup", "bbbb0000bbbb0000bbbb0000bbbb0000.access")};
@@ -130,7 +116,9 @@ class Cli : public ::testing::Test {
       return std::nullopt;
     };
     ctx.now = [] { return TimePoint{} + std::chrono::hours(24 * 365 * 55); };
-    ctx.make_http = [](http::Transport, int) -> std::unique_ptr<http::Client> { return std::make_unique<NoHttp>(); };
+    ctx.make_http = [](http::Transport, int) -> std::unique_ptr<http::Client> {
+      return std::make_unique<cfmon::testing::FakeHttp>([](const http::Request&) { return http::TransportError{}; });
+    };
     ctx.env_write = env_write_;
     ctx.make_api = [this](http::Client&, cloudflare::ApiSettings, cloudflare::ApiHooks) {
       auto api = std::make_unique<FakeApi>();
@@ -163,7 +151,7 @@ TEST_F(Cli, CreateSavesTheSecretAndNeverPrintsIt) {
   ASSERT_TRUE(env.has_value());
   EXPECT_EQ(env->at("CF_SERVICE_TOKEN_CLIENT_SECRET"), kCanary);
   EXPECT_EQ(env->at("CF_SERVICE_TOKEN_CLIENT_ID"), "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access");
-  EXPECT_EQ(slurp(env_path()).rfind("# mine\nOTHER=1\n", 0), 0U);
+  EXPECT_EQ(testing::slurp(env_path()).rfind("# mine\nOTHER=1\n", 0), 0U);
   EXPECT_EQ(out_.str().find(kCanary), std::string::npos) << out_.str();
   EXPECT_EQ(err_.str().find(kCanary), std::string::npos) << err_.str();
   EXPECT_NE(out_.str().find("c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0.access"), std::string::npos) << out_.str();
@@ -209,7 +197,7 @@ TEST_F(Cli, CreateNeverOverwritesAnotherTokensCredentials) {
   EXPECT_EQ(run({"create", "--name", "new", "--env-file", env_path()}), kExitUsage);
   EXPECT_NE(err_.str().find("--var-prefix"), std::string::npos) << err_.str();
   EXPECT_FALSE(called("create new")) << "checked before a token exists";
-  EXPECT_EQ(slurp(env_path()), text);
+  EXPECT_EQ(testing::slurp(env_path()), text);
 
   EXPECT_EQ(run({"create", "--name", "new", "--env-file", env_path(), "--var-prefix", "NEW_"}), kExitOk) << err_.str();
   const auto env = read_dotenv_file(env_path());
@@ -224,7 +212,7 @@ TEST_F(Cli, RotateUpdatesTheKeysThatHoldTheToken) {
              "CF_SERVICE_TOKEN_CLIENT_SECRET_NEW=old\nB=2\n");
   EXPECT_EQ(run({"rotate", "monitoring", "--grace", "1h", "--env-file", env_path()}), kExitOk) << err_.str();
   EXPECT_TRUE(called("rotate 11111111-1111-4111-8111-111111111111 grace"));
-  EXPECT_EQ(slurp(env_path()),
+  EXPECT_EQ(testing::slurp(env_path()),
             std::string("A=1\nCF_SERVICE_TOKEN_CLIENT_ID_NEW=feedfacefeedfacefeedfacefeedface.access\n"
                         "CF_SERVICE_TOKEN_CLIENT_SECRET_NEW=") +
                 kCanary + "\nB=2\n");
@@ -255,7 +243,7 @@ TEST_F(Cli, AFailedSaveShowsTheSecretOnceAndExits3) {
   EXPECT_EQ(out.find(kCanary, first + 1), std::string::npos) << "printed once";
   EXPECT_EQ(err_.str().find(kCanary), std::string::npos) << err_.str();
   EXPECT_NE(err_.str().find("could not be saved"), std::string::npos) << err_.str();
-  EXPECT_EQ(slurp(env_path()), "A=1\n");
+  EXPECT_EQ(testing::slurp(env_path()), "A=1\n");
 }
 
 TEST_F(Cli, ADirectorySyncFailureAfterTheSaveSaysTheSecretIsSavedAndExits0) {
@@ -314,7 +302,7 @@ TEST_F(Cli, DeleteRemovesTheTokensCredentialsAndNothingElse) {
              "access\r\n");
   EXPECT_EQ(run({"delete", "--yes", "11111111-1111-4111-8111-111111111111", "--env-file", env_path()}), kExitOk)
       << err_.str();
-  EXPECT_EQ(slurp(env_path()),
+  EXPECT_EQ(testing::slurp(env_path()),
             "# keep\r\nCF_API_TOKEN=x\r\nOTHER_CF_SERVICE_TOKEN_CLIENT_ID=aaaa0000aaaa0000aaaa0000aaaa0000.access\r\n");
   EXPECT_NE(out_.str().find("removed CF_SERVICE_TOKEN_CLIENT_ID, CF_SERVICE_TOKEN_CLIENT_SECRET"), std::string::npos)
       << out_.str();

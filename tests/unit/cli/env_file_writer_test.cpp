@@ -11,18 +11,17 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon {
 namespace {
 
+using cfmon::testing::slurp;
 using cfmon::testing::TempDir;
 
 EnvChange set(std::string key, std::string value) {
@@ -36,13 +35,6 @@ std::string apply_ok(std::string_view text, const std::vector<EnvChange>& change
   auto out = apply_env_changes(text, changes);
   EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().message);
   return out ? *out : std::string{};
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 mode_t mode_of(const std::string& path) {
@@ -193,7 +185,6 @@ TEST(DotenvScan, LocatesEntriesIncludingTheBom) {
 
 class EnvFile : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
   std::string path(const std::string& name = ".env") const { return dir_.path() + "/" + name; }
   TempDir dir_;
 };

@@ -11,8 +11,8 @@
 #include <functional>
 #include <sstream>
 
-#include "../core/temp_dir.hpp"
 #include "cfmon/dotenv.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::cli {
 namespace {
@@ -46,13 +46,6 @@ class ObservedBuf final : public std::stringbuf {
   }
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -70,8 +63,6 @@ CreatedToken answer(std::string client_id, std::vector<std::string> warnings = {
 
 class SecretFirstTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
-
   SecretFirst keeper() { return SecretFirst(out_, err_, "cf-service-token create", {}); }
   std::string env_path() const { return dir_.path() + "/.env"; }
   // The lock file's name is taken by a directory: every write fails, for root too.
@@ -90,7 +81,7 @@ TEST_F(SecretFirstTest, TheSecretIsInTheFileBeforeAnythingOfTheAnswerIsSaid) {
   std::size_t writes_before_saved = 0;
   const auto observe = [&] {
     ++writes;
-    if (slurp(env_path()).find(kSecret) == std::string::npos) ++writes_before_saved;
+    if (testing::slurp(env_path()).find(kSecret) == std::string::npos) ++writes_before_saved;
   };
   out_buf_.before_write = observe;
   err_buf_.before_write = observe;
@@ -104,8 +95,8 @@ TEST_F(SecretFirstTest, TheSecretIsInTheFileBeforeAnythingOfTheAnswerIsSaid) {
   ASSERT_TRUE(saved.has_value());
   EXPECT_EQ(saved->size(), 1U);
   EXPECT_EQ(saved->front().secret, "CF_SERVICE_TOKEN_CLIENT_SECRET");
-  EXPECT_EQ(slurp(env_path()), std::string("A=1\nCF_SERVICE_TOKEN_CLIENT_ID=") + kClientId +
-                                   "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + kSecret + "\n");
+  EXPECT_EQ(testing::slurp(env_path()), std::string("A=1\nCF_SERVICE_TOKEN_CLIENT_ID=") + kClientId +
+                                            "\nCF_SERVICE_TOKEN_CLIENT_SECRET=" + kSecret + "\n");
   EXPECT_EQ(err_buf_.str(), "warning: 'created_at' is not an RFC 3339 date\n") << "the answer's warnings follow";
   EXPECT_GT(writes, 0U);
   EXPECT_EQ(writes_before_saved, 0U) << "nothing is said before the secret is in the file";
@@ -150,7 +141,7 @@ TEST_F(SecretFirstTest, AFailedSavePrintsTheSecretOnceThenTheClientIdReadBack) {
   EXPECT_EQ(err.rfind("cf-service-token create: ERROR: the new secret could not be saved: ", 0), 0U) << err;
   EXPECT_NE(err.find("cf-service-token create: it is printed ONCE on stdout; copy it now\n"), std::string::npos);
   EXPECT_NE(err.find("warning: the answer holds no 'client_id'\n"), std::string::npos) << err;
-  EXPECT_EQ(slurp(env_path()), "A=1\n");
+  EXPECT_EQ(testing::slurp(env_path()), "A=1\n");
 
   // The printed lines are a .env that gives the credentials back exactly.
   const auto printed = read_dotenv_file(dir_.write("printed.env", out));
@@ -199,7 +190,7 @@ TEST_F(SecretFirstTest, AnotherTokensSecretWrittenMeanwhileIsNeverOverwritten) {
   dir_.write(".env", before);
   const auto saved = keeper().save(env_path(), KeyChoice{}, kClientId, answer(kClientId), {default_env_keys("")});
   ASSERT_FALSE(saved.has_value());
-  EXPECT_EQ(slurp(env_path()), before);
+  EXPECT_EQ(testing::slurp(env_path()), before);
   EXPECT_EQ(count_of(out_buf_.str(), kSecret), 1U);
   EXPECT_EQ(err_buf_.str().find(kSecret), std::string::npos);
   EXPECT_EQ(err_buf_.str().find("another-tokens-secret"), std::string::npos) << err_buf_.str();

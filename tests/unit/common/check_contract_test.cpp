@@ -41,19 +41,22 @@ Discovery two_apps() {
                     {{"NAME", "wiki"}, {"URL", "https://wiki.example.com/"}}}};
 }
 
-TEST(RenderDiscovery, ZabbixGetsLowLevelDiscoveryMacros) {
-  const auto out = render_discovery(two_apps(), "CF-ACCESS", "cf_access", OutputFormat::zabbix);
+// The discovery of two_apps() in `format`, which succeeds, parsed.
+nlohmann::json discovered(OutputFormat format) {
+  const auto out = render_discovery(two_apps(), "CF-ACCESS", "cf_access", format);
   EXPECT_EQ(out.exit_code, 0);
-  const auto lld = nlohmann::json::parse(out.text);
+  return nlohmann::json::parse(out.text);
+}
+
+TEST(RenderDiscovery, ZabbixGetsLowLevelDiscoveryMacros) {
+  const auto lld = discovered(OutputFormat::zabbix);
   ASSERT_EQ(lld.size(), 2U);
   EXPECT_EQ(lld[1].at("{#NAME}"), "wiki");
   EXPECT_EQ(lld[0].at("{#URL}"), "https://shop.example.com/");
 }
 
 TEST(RenderDiscovery, JsonGetsAnArrayOfObjectsWithLowerCaseKeys) {
-  const auto out = render_discovery(two_apps(), "CF-ACCESS", "cf_access", OutputFormat::json);
-  EXPECT_EQ(out.exit_code, 0);
-  const auto array = nlohmann::json::parse(out.text);
+  const auto array = discovered(OutputFormat::json);
   ASSERT_TRUE(array.is_array());
   ASSERT_EQ(array.size(), 2U);
   EXPECT_EQ(array[0].at("name"), "shop");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/results.hpp"
+
 namespace cfmon {
 namespace {
 
@@ -19,9 +21,8 @@ TEST(FoldFindings, TheWorstNamesTheResultAndEveryFindingIsSaidWorstFirst) {
   EXPECT_TRUE(fold_findings(r, {{State::warning, "token_idle", "unused for 40 days"},
                                 {State::critical, "token_expired", "expired 2 days ago"},
                                 {State::warning, "lifetime_too_long", "lifetime forever"}}));
-  EXPECT_EQ(r.state, State::critical);
-  EXPECT_EQ(r.reason, "token_expired");
-  EXPECT_EQ(r.message, "expired 2 days ago; unused for 40 days; lifetime forever");
+  EXPECT_TRUE(cfmon::testing::says(r, State::critical, "token_expired",
+                                   "expired 2 days ago; unused for 40 days; lifetime forever"));
 }
 
 TEST(FoldFindings, NothingFoundLeavesTheResultToTheCaller) {
@@ -43,25 +44,19 @@ TEST(FoldChildren, OneChildSpeaksForItselfOrIsCounted) {
   Result speaks;
   speaks.children = {child(State::warning, "token_idle", "unused for 40 days")};
   fold_children(speaks, "token", "tokens", SingleChild::speaks);
-  EXPECT_EQ(speaks.state, State::warning);
-  EXPECT_EQ(speaks.reason, "token_idle");
-  EXPECT_EQ(speaks.message, "unused for 40 days");
+  EXPECT_TRUE(cfmon::testing::says(speaks, State::warning, "token_idle", "unused for 40 days"));
 
   Result counted;
   counted.children = {child(State::critical, "token_rejected", "token rejected")};
   fold_children(counted, "app", "apps", SingleChild::counted);
-  EXPECT_EQ(counted.state, State::critical);
-  EXPECT_EQ(counted.reason, "token_rejected");
-  EXPECT_EQ(counted.message, "1 app: 1 critical");
+  EXPECT_TRUE(cfmon::testing::says(counted, State::critical, "token_rejected", "1 app: 1 critical"));
 }
 
 TEST(FoldChildren, SeveralChildrenAreASummaryInTheWorstState) {
   Result root;
   root.children = {child(State::ok, "token_valid", ""), child(State::warning, "token_idle", "")};
   fold_children(root, "token", "tokens", SingleChild::speaks);
-  EXPECT_EQ(root.state, State::warning);
-  EXPECT_EQ(root.reason, "summary");
-  EXPECT_EQ(root.message, "2 tokens: 1 warning, 1 ok");
+  EXPECT_TRUE(cfmon::testing::says(root, State::warning, "summary", "2 tokens: 1 warning, 1 ok"));
 }
 
 }  // namespace

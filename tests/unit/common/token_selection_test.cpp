@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/results.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -46,10 +48,9 @@ TEST(TokenSelection, AMissingTokenIsCriticalUnlessUnreadableTokensMightBeIt) {
   auto s = select_tokens(selectors, list);
   ASSERT_EQ(s.missing.size(), 1U);
   const auto missing = missing_token_result(*s.missing[0], s.unreadable[0]);
-  EXPECT_EQ(missing.state, State::critical);
-  EXPECT_EQ(missing.reason, "token_missing");
-  EXPECT_EQ(missing.message,
-            "no service token with --name gone: it may have been deleted, or cleaned up by Cloudflare for inactivity");
+  EXPECT_TRUE(cfmon::testing::says(
+      missing, State::critical, "token_missing",
+      "no service token with --name gone: it may have been deleted, or cleaned up by Cloudflare for inactivity"));
 
   auto unreadable = token("", "2", "b");
   unreadable.problems.push_back("'name' is not a string");

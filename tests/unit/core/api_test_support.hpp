@@ -3,13 +3,13 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "cfmon/cloudflare_api.hpp"
+#include "support/fake_http.hpp"
 
 namespace cfmon::cloudflare::test_support {
 
@@ -19,31 +19,10 @@ using namespace std::chrono_literals;
 inline constexpr const char* kToken = "canary-api-token-0123456789";
 inline constexpr const char* kAccount = "0123456789abcdef0123456789abcdef";
 
-// Answers through a function of the request; records every request.
-class FakeHttp : public http::Client {
+// tests/support's fake client, held to one request at a time (the API client is sequential).
+class FakeHttp : public cfmon::testing::FakeHttp {
  public:
-  explicit FakeHttp(std::function<http::Outcome(const http::Request&)> answer) : answer_(std::move(answer)) {}
-  std::vector<http::Outcome> perform(const std::vector<http::Request>& requests, std::size_t parallel) override {
-    EXPECT_EQ(parallel, 1U);
-    std::vector<http::Outcome> out;
-    for (const auto& r : requests) {
-      {
-        std::lock_guard lock(mutex_);
-        sent.push_back(r);
-      }
-      out.push_back(answer_(r));
-    }
-    return out;
-  }
-  std::size_t count() {
-    std::lock_guard lock(mutex_);
-    return sent.size();
-  }
-  std::vector<http::Request> sent;
-
- private:
-  std::mutex mutex_;
-  std::function<http::Outcome(const http::Request&)> answer_;
+  explicit FakeHttp(Answer answer) : cfmon::testing::FakeHttp(std::move(answer), 1) {}
 };
 
 inline http::Response respond(long status, std::string body,

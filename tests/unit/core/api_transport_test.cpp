@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "api_test_support.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::cloudflare {
 namespace {
@@ -23,54 +23,57 @@ using namespace std::chrono_literals;
 
 // ---------------------------------------------------------------- pagination
 
-TEST(CloudflareApi, PaginatesUntilTotalPages) {
-  FakeHttp http([](const http::Request& r) {
-    const int page = page_of(r);
-    return envelope(tokens((page - 1) * 5, 5), {{"page", page}, {"per_page", 5}, {"count", 5}, {"total_pages", 3}});
-  });
-  ApiClient api(http, settings(5));
-  auto list = api.list_service_tokens({});
-  ASSERT_TRUE(list) << list.error().message;
-  EXPECT_EQ(list->size(), 15U);
-  EXPECT_EQ(http.sent.size(), 3U) << "total_pages says 3: no fourth request";
+// Pagination (5 a page) stops where the answers say, and no later.
+struct PagingCase {
+  const char* name;
+  std::function<http::Response(int page)> answer;
+  std::size_t tokens;
+  std::size_t requests;
+};
+
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const PagingCase& c, std::ostream* os) {
+  *os << c.name;
 }
 
-TEST(CloudflareApi, PaginatesWithoutTotalPagesUntilAShortPage) {
-  FakeHttp http([](const http::Request& r) {
-    const int page = page_of(r);
-    const int count = page < 3 ? 5 : 2;
-    return envelope(tokens((page - 1) * 5, count), {{"page", page}, {"per_page", 5}, {"count", count}});
-  });
+class CloudflareApiPaging : public ::testing::TestWithParam<PagingCase> {};
+
+TEST_P(CloudflareApiPaging, StopsWhereTheAnswersSay) {
+  const PagingCase& c = GetParam();
+  FakeHttp http([&](const http::Request& r) { return c.answer(page_of(r)); });
   ApiClient api(http, settings(5));
   auto list = api.list_service_tokens({});
   ASSERT_TRUE(list) << list.error().message;
-  EXPECT_EQ(list->size(), 12U);
-  EXPECT_EQ(http.sent.size(), 3U);
+  EXPECT_EQ(list->size(), c.tokens);
+  EXPECT_EQ(http.sent.size(), c.requests);
 }
 
-TEST(CloudflareApi, AFullLastPageStopsOnTotalCountWithoutAnEmptyRequest) {
-  FakeHttp http([](const http::Request& r) {
-    const int page = page_of(r);
-    return envelope(tokens((page - 1) * 5, 5), {{"page", page}, {"per_page", 5}, {"count", 5}, {"total_count", 10}});
-  });
-  ApiClient api(http, settings(5));
-  auto list = api.list_service_tokens({});
-  ASSERT_TRUE(list) << list.error().message;
-  EXPECT_EQ(list->size(), 10U);
-  EXPECT_EQ(http.sent.size(), 2U);
-}
-
-TEST(CloudflareApi, AFullLastPageWithoutInfoCostsOneEmptyRequest) {
-  FakeHttp http([](const http::Request& r) {
-    const int page = page_of(r);
-    return envelope(page <= 2 ? tokens((page - 1) * 5, 5) : Json::array());
-  });
-  ApiClient api(http, settings(5));
-  auto list = api.list_service_tokens({});
-  ASSERT_TRUE(list) << list.error().message;
-  EXPECT_EQ(list->size(), 10U);
-  EXPECT_EQ(http.sent.size(), 3U);
-}
+INSTANTIATE_TEST_SUITE_P(
+    CloudflareApi, CloudflareApiPaging,
+    ::testing::Values(
+        // total_pages says 3: no fourth request.
+        PagingCase{"PaginatesUntilTotalPages",
+                   [](int page) {
+                     return envelope(tokens((page - 1) * 5, 5),
+                                     {{"page", page}, {"per_page", 5}, {"count", 5}, {"total_pages", 3}});
+                   },
+                   15, 3},
+        PagingCase{
+            "PaginatesWithoutTotalPagesUntilAShortPage",
+            [](int page) {
+              const int count = page < 3 ? 5 : 2;
+              return envelope(tokens((page - 1) * 5, count), {{"page", page}, {"per_page", 5}, {"count", count}});
+            },
+            12, 3},
+        PagingCase{"AFullLastPageStopsOnTotalCountWithoutAnEmptyRequest",
+                   [](int page) {
+                     return envelope(tokens((page - 1) * 5, 5),
+                                     {{"page", page}, {"per_page", 5}, {"count", 5}, {"total_count", 10}});
+                   },
+                   10, 2},
+        PagingCase{"AFullLastPageWithoutInfoCostsOneEmptyRequest",
+                   [](int page) { return envelope(page <= 2 ? tokens((page - 1) * 5, 5) : Json::array()); }, 10, 3}),
+    [](const ::testing::TestParamInfo<PagingCase>& p) { return std::string(p.param.name); });
 
 TEST(CloudflareApi, EndlessPaginationStopsAtThePageCap) {
   FakeHttp http([](const http::Request& r) {
@@ -409,8 +412,7 @@ TEST(CloudflareApi, AListIsBoundedInBytesAndTokensAndKeepsOnlyItsFields) {
   for (const auto& e : std::filesystem::directory_iterator(c.cache.dir)) {
     if (e.path().extension() != ".json") continue;
     ++files;
-    std::ifstream in(e.path());
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = testing::slurp(e.path());
     EXPECT_NE(text.find("token-1"), std::string::npos) << text;
     EXPECT_EQ(text.find("XYZZY"), std::string::npos) << text;
   }

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "api_test_support.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::cloudflare {
 namespace {

@@ -1,5 +1,6 @@
 #include "cfmon/credentials.hpp"
 #include "cfmon/dotenv.hpp"
+#include "support/temp_dir.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,18 +19,19 @@ namespace fs = std::filesystem;
 
 class Credentials : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/cfmon-cred-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string& name, const std::string& content, mode_t mode = 0600) {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path) << content;
+    const auto path = tmp_.write(name, content);
     ::chmod(path.c_str(), mode);
     return path;
+  }
+
+  // Why resolving from an .env file holding `content` (and no environment) fails.
+  std::string error_with_env_file(const std::string& content) {
+    CredentialSources sources;
+    sources.env_file = write(".env", content);
+    auto token = resolve_service_token(sources, env({}));
+    EXPECT_FALSE(token.has_value());
+    return token ? std::string{} : token.error().message;
   }
 
   EnvLookup env(std::map<std::string, std::string> values) {
@@ -40,7 +42,8 @@ class Credentials : public ::testing::Test {
     };
   }
 
-  fs::path dir_;
+  cfmon::testing::TempDir tmp_;
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(Credentials, ReadsTheEnvironment) {
@@ -83,12 +86,8 @@ TEST_F(Credentials, OptionsBeatFilesAndSecretFileIsTrimmed) {
 }
 
 TEST_F(Credentials, MissingCredentialsNameEveryPlaceLooked) {
-  const auto file = write(".env", "OTHER=1\n");
-  CredentialSources sources;
-  sources.env_file = file;
-  auto token = resolve_service_token(sources, env({}));
-  ASSERT_FALSE(token.has_value());
-  const auto& m = token.error().message;
+  const auto m = error_with_env_file("OTHER=1\n");
+  const auto file = (dir_ / ".env").string();
   EXPECT_NE(m.find("--client-id"), std::string::npos) << m;
   EXPECT_NE(m.find("--client-secret-file"), std::string::npos) << m;
   EXPECT_NE(m.find(file), std::string::npos) << m;
@@ -197,12 +196,9 @@ TEST_F(Credentials, SecretFileThroughAPipeStillWorks) {
 }
 
 TEST_F(Credentials, ErrorsNeverContainTheSecret) {
-  const auto file = write(".env", "CF_SERVICE_TOKEN_CLIENT_SECRET=\"topsecretvalue\n");
-  CredentialSources sources;
-  sources.env_file = file;
-  auto token = resolve_service_token(sources, env({}));
-  ASSERT_FALSE(token.has_value());
-  EXPECT_EQ(token.error().message.find("topsecretvalue"), std::string::npos) << token.error().message;
+  const auto m = error_with_env_file("CF_SERVICE_TOKEN_CLIENT_SECRET=\"topsecretvalue\n");
+  EXPECT_FALSE(m.empty());
+  EXPECT_EQ(m.find("topsecretvalue"), std::string::npos) << m;
 }
 
 TEST_F(Credentials, ControlCharactersInTheTokenAreRefusedWithoutShowingIt) {

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "support/examples.hpp"
+#include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace cfmon {
 namespace {
@@ -167,20 +169,13 @@ TEST(Dotenv, LineNumbersStayRightAfterAMultiLineValue) {
 
 // --- errors ------------------------------------------------------------------
 
-struct ErrorCase {
-  const char* text;
-  const char* message;  // exact: users read these
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const ErrorCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The text, and the message (exact: users read these).
+using ErrorCase = cfmon::testing::TextCase;
 
 class DotenvError : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(DotenvError, NamesTheLineAndTheProblem) {
-  EXPECT_EQ(parse_error(GetParam().text), GetParam().message);
+  EXPECT_EQ(parse_error(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -242,7 +237,6 @@ TEST(Dotenv, ErrorsNeverContainTheValue) {
 
 class DotenvFile : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir"; }
   TempDir dir_;
 };
 
@@ -365,12 +359,9 @@ TEST_F(DotenvFile, PathWithControlCharactersStaysOneLine) {
 }
 
 TEST_F(DotenvFile, PermissionDenied) {
-  const std::string path = dir_.write("locked.env", "A=1\n");
-  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);  // let an unprivileged child reach it
-  // Root reads anything, so the check runs in a child that dropped to nobody.
-  const auto message = cfmon::testing::run_unprivileged([&] {
-    const auto env = read_dotenv_file(path);
+  const std::string path = dir_.path() + "/locked.env";
+  const auto message = cfmon::testing::read_unreadable(dir_, "locked.env", "A=1\n", [](const std::string& file) {
+    const auto env = read_dotenv_file(file);
     return env ? std::string("unexpectedly readable") : env.error().message;
   });
   if (!message) GTEST_SKIP() << "running as root and cannot drop privileges to test EACCES";

@@ -29,24 +29,15 @@ void expect_case(const std::string& name, const Report& report, int exit_code) {
   expect_golden("json", name, out.text);
 }
 
-TEST(JsonFormatter, SingleOkTarget) {
-  expect_case("single_ok", single_ok_report(), 0);
+// Each shared sample report against its golden file.
+class JsonGolden : public ::testing::TestWithParam<SampleReport> {};
+
+TEST_P(JsonGolden, MatchesTheGoldenFile) {
+  const SampleReport& sample = GetParam();
+  expect_case(sample.name, sample.make(), sample.exit_code);
 }
-TEST(JsonFormatter, MixedStates) {
-  expect_case("mixed", mixed_report(), 2);
-}
-TEST(JsonFormatter, NastyNames) {
-  expect_case("nasty", nasty_report(), 2);
-}
-TEST(JsonFormatter, UnknownRootWithoutChildren) {
-  expect_case("unknown_root", unknown_root_report(), 3);
-}
-TEST(JsonFormatter, UndeterminableValues) {
-  expect_case("u_values", u_values_report(), 2);
-}
-TEST(JsonFormatter, Thresholds) {
-  expect_case("thresholds", thresholds_report(), 0);
-}
+
+INSTANTIATE_TEST_SUITE_P(Samples, JsonGolden, ::testing::ValuesIn(sample_reports()), sample_name);
 
 TEST(JsonFormatter, KeysInDocumentedOrder) {
   const json doc = parse(format_json(single_ok_report()));

@@ -10,6 +10,7 @@
 
 #include "../support/golden.hpp"
 #include "../support/sample_reports.hpp"
+#include "support/examples.hpp"
 
 namespace cfmon {
 namespace {
@@ -63,12 +64,13 @@ TEST(FormatNumber, IgnoresTheCLocale) {
 }
 
 TEST(SanitizePerfLabel, DropsWhatPerfdataCannotCarry) {
-  EXPECT_EQ(sanitize_perf_label("time"), "time");
-  EXPECT_EQ(sanitize_perf_label("it's=a|b\nc\td\x7f"), "itsabcd");
-  EXPECT_EQ(sanitize_perf_label("with space"), "with space");
-  EXPECT_EQ(sanitize_perf_label("ünïcødé"), "ünïcødé");
-  EXPECT_EQ(sanitize_perf_label("'='|"), "_");
-  EXPECT_EQ(sanitize_perf_label(""), "_");
+  cfmon::testing::expect_examples([](const std::string& s) { return sanitize_perf_label(s); },
+                                  {{"time", "time"},
+                                   {"it's=a|b\nc\td\x7f", "itsabcd"},
+                                   {"with space", "with space"},
+                                   {"ünïcødé", "ünïcødé"},
+                                   {"'='|", "_"},
+                                   {"", "_"}});
 }
 
 TEST(SanitizePerfLabel, PropertyOutputIsCleanAndIdempotent) {
@@ -89,11 +91,17 @@ TEST(SanitizePerfLabel, PropertyOutputIsCleanAndIdempotent) {
   }
 }
 
-TEST(FormatPerfdatum, MinimalAndFull) {
+// A datum with just a label, a value (none: undeterminable) and a unit.
+PerfDatum datum(std::string label, std::optional<double> value, std::string uom = "") {
   PerfDatum d;
-  d.label = "time";
-  d.value = 0.5;
-  d.uom = "s";
+  d.label = std::move(label);
+  d.value = value;
+  d.uom = std::move(uom);
+  return d;
+}
+
+TEST(FormatPerfdatum, MinimalAndFull) {
+  PerfDatum d = datum("time", 0.5, "s");
   EXPECT_EQ(format_perfdatum(d), "time=0.5s");
   d.warn = make_range("1", 0, 1);
   d.crit = make_range("2", 0, 2);
@@ -103,10 +111,7 @@ TEST(FormatPerfdatum, MinimalAndFull) {
 }
 
 TEST(FormatPerfdatum, TrimsOnlyTrailingEmptyFields) {
-  PerfDatum d;
-  d.label = "size";
-  d.value = 1024;
-  d.uom = "B";
+  PerfDatum d = datum("size", 1024, "B");
   d.min = 0.0;
   EXPECT_EQ(format_perfdatum(d), "size=1024B;;;0");
   d.min.reset();
@@ -115,9 +120,7 @@ TEST(FormatPerfdatum, TrimsOnlyTrailingEmptyFields) {
 }
 
 TEST(FormatPerfdatum, UndeterminableValue) {
-  PerfDatum d;
-  d.label = "time";
-  d.uom = "s";
+  PerfDatum d = datum("time", std::nullopt, "s");
   EXPECT_EQ(format_perfdatum(d), "time=U");
   d.value = std::numeric_limits<double>::quiet_NaN();
   d.max = std::numeric_limits<double>::infinity();
@@ -125,19 +128,14 @@ TEST(FormatPerfdatum, UndeterminableValue) {
 }
 
 TEST(FormatPerfdatum, QuotesLabelsWithSpacesOnly) {
-  PerfDatum d;
-  d.label = "cert days";
-  d.value = 3;
+  PerfDatum d = datum("cert days", 3);
   EXPECT_EQ(format_perfdatum(d), "'cert days'=3");
   d.label = "it's = a|b";
   EXPECT_EQ(format_perfdatum(d), "'its  ab'=3");
 }
 
 TEST(FormatPerfdatum, UomAndRangeTextCannotBreakTheDatum) {
-  PerfDatum d;
-  d.label = "x";
-  d.value = 1;
-  d.uom = "2 s;|";
+  PerfDatum d = datum("x", 1, "2 s;|");
   d.warn = make_range("1; 2|", 0, 1);
   EXPECT_EQ(format_perfdatum(d), "x=1s;12");
 }

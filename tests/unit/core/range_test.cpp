@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/examples.hpp"
+
 #include <clocale>
 #include <cmath>
 #include <limits>
@@ -116,24 +118,17 @@ TEST(Range, DefaultRangeAlertsOnAnythingButZero) {
   EXPECT_TRUE(r.alerts(-0.1));
 }
 
-struct RejectCase {
-  const char* text;
-  const char* message_part;  // what the user reads to fix it
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const RejectCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The text, and part of the message: what the user reads to fix it.
+using RejectCase = cfmon::testing::TextCase;
 
 class RangeRejects : public ::testing::TestWithParam<RejectCase> {};
 
 TEST_P(RangeRejects, WithAOneLineReason) {
   const RejectCase& c = GetParam();
-  const auto r = parse_range(c.text);
-  ASSERT_FALSE(r.has_value()) << "accepted '" << c.text << "'";
+  const auto r = parse_range(c.input);
+  ASSERT_FALSE(r.has_value()) << "accepted '" << c.input << "'";
   const std::string& msg = r.error().message;
-  EXPECT_NE(msg.find(c.message_part), std::string::npos) << msg;
+  EXPECT_NE(msg.find(c.expected), std::string::npos) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   EXPECT_EQ(msg.rfind("invalid threshold range", 0), 0U) << msg;
 }

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "api_test_support.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::cloudflare {
 namespace {
@@ -30,9 +30,14 @@ ApiSettings cached(const std::string& dir, std::chrono::seconds ttl = 60s) {
   return s;
 }
 
-TEST(CloudflareApiCache, ASecondReadWithinTheTtlSendsNothing) {
+// Each test: a private cache directory and a fake clock.
+class CloudflareApiCache : public ::testing::Test {
+ protected:
   testing::TempDir tmp;
   FakeTime time;
+};
+
+TEST_F(CloudflareApiCache, ASecondReadWithinTheTtlSendsNothing) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   {
     ApiClient api(http, cached(tmp.path()), time.hooks());
@@ -49,9 +54,7 @@ TEST(CloudflareApiCache, ASecondReadWithinTheTtlSendsNothing) {
   EXPECT_EQ(http.count(), 1U);
 }
 
-TEST(CloudflareApiCache, AnExpiredEntryIsFetchedAgain) {
-  testing::TempDir tmp;
-  FakeTime time;
+TEST_F(CloudflareApiCache, AnExpiredEntryIsFetchedAgain) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   ApiClient api(http, cached(tmp.path()), time.hooks());
   ASSERT_TRUE(api.list_service_tokens({}));
@@ -63,8 +66,7 @@ TEST(CloudflareApiCache, AnExpiredEntryIsFetchedAgain) {
   EXPECT_EQ(http.count(), 3U);
 }
 
-TEST(CloudflareApiCache, FilesArePrivateAndHoldNoToken) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, FilesArePrivateAndHoldNoToken) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   ApiClient api(http, cached(tmp.path()));
   ASSERT_TRUE(api.list_service_tokens({}));
@@ -77,8 +79,7 @@ TEST(CloudflareApiCache, FilesArePrivateAndHoldNoToken) {
     ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600U) << e.path();
     EXPECT_EQ(e.path().string().find(kToken), std::string::npos);
-    std::ifstream in(e.path());
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string content = testing::slurp(e.path());
     EXPECT_EQ(content.find(kToken), std::string::npos) << e.path();
     if (e.path().extension() == ".json") ++entries;
     EXPECT_FALSE(e.path().filename().string().starts_with(".")) << "no temp file left behind";
@@ -86,9 +87,8 @@ TEST(CloudflareApiCache, FilesArePrivateAndHoldNoToken) {
   EXPECT_EQ(entries, 1);
 }
 
-TEST(CloudflareApiCache, AnEntryWithFieldsOfTheWrongTypeIsAMissNotACrash) {
+TEST_F(CloudflareApiCache, AnEntryWithFieldsOfTheWrongTypeIsAMissNotACrash) {
   // Another process (or a hand) may leave anything in the cache: a wrong type is a miss.
-  testing::TempDir tmp;
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   ASSERT_TRUE(ApiClient(http, cached(tmp.path())).list_service_tokens({}));
   const std::string dir = tmp.path() + "/cache/cfmon";
@@ -105,8 +105,7 @@ TEST(CloudflareApiCache, AnEntryWithFieldsOfTheWrongTypeIsAMissNotACrash) {
   }
 }
 
-TEST(CloudflareApiCache, AnotherApiTokenOrAccountDoesNotShareEntries) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, AnotherApiTokenOrAccountDoesNotShareEntries) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   {
     ApiClient api(http, cached(tmp.path()));
@@ -127,8 +126,7 @@ TEST(CloudflareApiCache, AnotherApiTokenOrAccountDoesNotShareEntries) {
   EXPECT_EQ(c.requests_sent(), 1U) << "another query is another entry";
 }
 
-TEST(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 3)); });
   auto insecure = cached(tmp.path());
   http::Transport k;
@@ -157,9 +155,7 @@ TEST(CloudflareApiCache, WhatChangesTheTrustOfAnAnswerChangesItsScope) {
   }
 }
 
-TEST(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
-  testing::TempDir tmp;
-  FakeTime time;
+TEST_F(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
   FakeHttp http([](const http::Request&) { return envelope(token_json(1)); });
   ApiClient api(http, cached(tmp.path()), time.hooks());
   const std::string dir = tmp.path() + "/cache/cfmon";
@@ -177,9 +173,7 @@ TEST(CloudflareApiCache, AWriteRemovesExpiredEntriesAndTheirLocks) {
   EXPECT_GE(files, 2U);
 }
 
-TEST(CloudflareApiCache, AnotherScopesEntriesGoOnlyAfterTheLongestTtl) {
-  testing::TempDir tmp;
-  FakeTime time;
+TEST_F(CloudflareApiCache, AnotherScopesEntriesGoOnlyAfterTheLongestTtl) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
   auto other = cached(tmp.path(), 3600s);
   other.credentials.api_token = Secret("another-token");
@@ -203,8 +197,7 @@ TEST(CloudflareApiCache, AnotherScopesEntriesGoOnlyAfterTheLongestTtl) {
   EXPECT_EQ(entries(), 1U) << "only the newest entry of this scope is left";
 }
 
-TEST(CloudflareApiCache, FailuresAreNotCached) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, FailuresAreNotCached) {
   int calls = 0;
   FakeHttp http(
       [&](const http::Request&) { return ++calls == 1 ? failure(500, 10001, "boom") : envelope(tokens(0, 1)); });
@@ -215,8 +208,7 @@ TEST(CloudflareApiCache, FailuresAreNotCached) {
   EXPECT_EQ(http.count(), 2U);
 }
 
-TEST(CloudflareApiCache, AWriteDropsTheCachedReads) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, AWriteDropsTheCachedReads) {
   FakeHttp http([](const http::Request& r) {
     if (r.method == "POST") return envelope(token_json(1));
     return envelope(tokens(0, 2));
@@ -228,8 +220,7 @@ TEST(CloudflareApiCache, AWriteDropsTheCachedReads) {
   EXPECT_EQ(http.count(), 3U);
 }
 
-TEST(CloudflareApiCache, ConcurrentMissesAskTheApiOnce) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, ConcurrentMissesAskTheApiOnce) {
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
   FakeHttp http([&](const http::Request&) {
@@ -258,13 +249,11 @@ TEST(CloudflareApiCache, ConcurrentMissesAskTheApiOnce) {
   EXPECT_EQ(max_in_flight.load(), 1);
 }
 
-TEST(CloudflareApiCache, AnUnusableCacheDirectoryFallsBackToTheApi) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, AnUnusableCacheDirectoryFallsBackToTheApi) {
   const std::string dir = tmp.path() + "/shared";
   ASSERT_EQ(::mkdir(dir.c_str(), 0777), 0);
   ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
-  FakeTime time;
   auto s = settings();
   s.cache.ttl = 60s;
   s.cache.dir = dir;
@@ -278,8 +267,7 @@ TEST(CloudflareApiCache, AnUnusableCacheDirectoryFallsBackToTheApi) {
   EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
-TEST(CloudflareApiCache, ACorruptEntryIsAMiss) {
-  testing::TempDir tmp;
+TEST_F(CloudflareApiCache, ACorruptEntryIsAMiss) {
   FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
   ApiClient api(http, cached(tmp.path()));
   ASSERT_TRUE(api.list_service_tokens({}));

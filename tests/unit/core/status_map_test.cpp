@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/examples.hpp"
+
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cfmon {
 namespace {
@@ -15,64 +19,55 @@ StatusMap parse_ok(std::string_view text) {
   return map ? *map : StatusMap{};
 }
 
-TEST(StatusMap, TheDocumentedExample) {
-  const StatusMap map = parse_ok("404=ok,5xx=critical,200-299=ok,3xx=warning");
-  EXPECT_EQ(map.lookup(404), State::ok);
-  EXPECT_EQ(map.lookup(500), State::critical);
-  EXPECT_EQ(map.lookup(503), State::critical);
-  EXPECT_EQ(map.lookup(599), State::critical);
-  EXPECT_EQ(map.lookup(200), State::ok);
-  EXPECT_EQ(map.lookup(299), State::ok);
-  EXPECT_EQ(map.lookup(301), State::warning);
-  EXPECT_EQ(map.lookup(399), State::warning);
-  // Not covered: the caller falls back to its default classification.
-  EXPECT_EQ(map.lookup(403), std::nullopt);
-  EXPECT_EQ(map.lookup(100), std::nullopt);
+// What a map answers for each status, grouped by state; `unmapped`: not covered, the
+// caller falls back to its default classification.
+struct LookupCase {
+  const char* name;
+  const char* map;
+  std::vector<int> ok, warning, critical, unknown, unmapped;
+};
+
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+void PrintTo(const LookupCase& c, std::ostream* os) {
+  *os << c.map;
+}
+
+class StatusMapLookups : public ::testing::TestWithParam<LookupCase> {};
+
+TEST_P(StatusMapLookups, AnswerAsWritten) {
+  const LookupCase& c = GetParam();
+  const StatusMap map = parse_ok(c.map);
   EXPECT_FALSE(map.empty());
+  const std::pair<const std::vector<int>&, std::optional<State>> groups[] = {{c.ok, State::ok},
+                                                                             {c.warning, State::warning},
+                                                                             {c.critical, State::critical},
+                                                                             {c.unknown, State::unknown},
+                                                                             {c.unmapped, std::nullopt}};
+  for (const auto& [statuses, state] : groups) {
+    for (const int status : statuses) EXPECT_EQ(map.lookup(status), state) << c.map << " @ " << status;
+  }
 }
 
-TEST(StatusMap, EveryStateNameAndAlias) {
-  const StatusMap map = parse_ok(
-      "401=OK,402=Warning,403=CRITICAL,404=unknown,405=warn,406=crit,"
-      "407=0,408=1,409=2,410=3");
-  EXPECT_EQ(map.lookup(401), State::ok);
-  EXPECT_EQ(map.lookup(402), State::warning);
-  EXPECT_EQ(map.lookup(403), State::critical);
-  EXPECT_EQ(map.lookup(404), State::unknown);
-  EXPECT_EQ(map.lookup(405), State::warning);
-  EXPECT_EQ(map.lookup(406), State::critical);
-  EXPECT_EQ(map.lookup(407), State::ok);
-  EXPECT_EQ(map.lookup(408), State::warning);
-  EXPECT_EQ(map.lookup(409), State::critical);
-  EXPECT_EQ(map.lookup(410), State::unknown);
-}
-
-TEST(StatusMap, ClassesAreCaseInsensitiveAndCoverTheirHundred) {
-  const StatusMap map = parse_ok("1XX=warning,2xX=ok,4Xx=critical");
-  EXPECT_EQ(map.lookup(100), State::warning);
-  EXPECT_EQ(map.lookup(199), State::warning);
-  EXPECT_EQ(map.lookup(250), State::ok);
-  EXPECT_EQ(map.lookup(400), State::critical);
-  EXPECT_EQ(map.lookup(499), State::critical);
-  EXPECT_EQ(map.lookup(500), std::nullopt);
-}
-
-TEST(StatusMap, RangesAreInclusive) {
-  const StatusMap map = parse_ok("401-403=critical,418-418=ok");
-  EXPECT_EQ(map.lookup(400), std::nullopt);
-  EXPECT_EQ(map.lookup(401), State::critical);
-  EXPECT_EQ(map.lookup(402), State::critical);
-  EXPECT_EQ(map.lookup(403), State::critical);
-  EXPECT_EQ(map.lookup(404), std::nullopt);
-  EXPECT_EQ(map.lookup(418), State::ok);
-}
-
-TEST(StatusMap, ToleratesBlanksAroundItemsKeysAndStates) {
-  const StatusMap map = parse_ok("  404 = ok ,\t5xx=critical\t, 200 - 299 =ok ");
-  EXPECT_EQ(map.lookup(404), State::ok);
-  EXPECT_EQ(map.lookup(502), State::critical);
-  EXPECT_EQ(map.lookup(204), State::ok);
-}
+// A table, one map a row.
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(StatusMap, StatusMapLookups, ::testing::Values(
+  //         name, map,
+  //         ok, warning, critical, unknown, unmapped
+  LookupCase{"TheDocumentedExample", "404=ok,5xx=critical,200-299=ok,3xx=warning",
+             {404, 200, 299}, {301, 399}, {500, 503, 599}, {}, {403, 100}},
+  LookupCase{"EveryStateNameAndAlias", "401=OK,402=Warning,403=CRITICAL,404=unknown,405=warn,406=crit,407=0,408=1,409=2,410=3",
+             {401, 407}, {402, 405, 408}, {403, 406, 409}, {404, 410}, {}},
+  LookupCase{"ClassesAreCaseInsensitiveAndCoverTheirHundred", "1XX=warning,2xX=ok,4Xx=critical",
+             {250}, {100, 199}, {400, 499}, {}, {500}},
+  LookupCase{"RangesAreInclusive", "401-403=critical,418-418=ok",
+             {418}, {}, {401, 402, 403}, {}, {400, 404}},
+  LookupCase{"ToleratesBlanksAroundItemsKeysAndStates", "  404 = ok ,\t5xx=critical\t, 200 - 299 =ok ",
+             {404, 204}, {}, {502}, {}, {}},
+  // 0: no response at all.
+  LookupCase{"OutOfRangeStatusesAreNeverMapped", "1xx=ok,5xx=critical,100-599=warning",
+             {}, {}, {}, {}, {0, -1, 99, 600}}),
+  [](const ::testing::TestParamInfo<LookupCase>& p) { return std::string(p.param.name); });
+// clang-format on
 
 TEST(StatusMap, EmptyTextMeansNoOverrides) {
   for (const char* text : {"", "   ", "\t"}) {
@@ -80,14 +75,6 @@ TEST(StatusMap, EmptyTextMeansNoOverrides) {
     EXPECT_TRUE(map.empty()) << '\'' << text << '\'';
     EXPECT_EQ(map.lookup(500), std::nullopt);
   }
-}
-
-TEST(StatusMap, OutOfRangeStatusesAreNeverMapped) {
-  const StatusMap map = parse_ok("1xx=ok,5xx=critical,100-599=warning");
-  EXPECT_EQ(map.lookup(0), std::nullopt);  // no response at all
-  EXPECT_EQ(map.lookup(-1), std::nullopt);
-  EXPECT_EQ(map.lookup(99), std::nullopt);
-  EXPECT_EQ(map.lookup(600), std::nullopt);
 }
 
 // Precedence: exact > range > class whatever the order, later wins among equals.
@@ -148,22 +135,15 @@ TEST(StatusMap, ExposesEntriesInTheOrderWritten) {
   EXPECT_EQ(map.entries()[2].state, State::warning);
 }
 
-struct RejectCase {
-  const char* text;
-  const char* message;  // exact: users read these
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const RejectCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The text, and the message (exact: users read these).
+using RejectCase = cfmon::testing::TextCase;
 
 class StatusMapRejects : public ::testing::TestWithParam<RejectCase> {};
 
 TEST_P(StatusMapRejects, WithAMessageNamingTheItem) {
-  const auto map = StatusMap::parse(GetParam().text);
-  ASSERT_FALSE(map.has_value()) << "accepted " << GetParam().text;
-  EXPECT_EQ(map.error().message, GetParam().message);
+  const auto map = StatusMap::parse(GetParam().input);
+  ASSERT_FALSE(map.has_value()) << "accepted " << GetParam().input;
+  EXPECT_EQ(map.error().message, GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "support/examples.hpp"
+#include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace cfmon {
 namespace {
@@ -28,20 +30,13 @@ std::string parse_error(std::string_view text) {
 
 // --- default names -------------------------------------------------------------
 
-struct NameCase {
-  const char* url;
-  const char* name;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const NameCase& c, std::ostream* os) {
-  *os << c.url;
-}
+// The URL, and its default name.
+using NameCase = cfmon::testing::TextCase;
 
 class DefaultTargetName : public ::testing::TestWithParam<NameCase> {};
 
 TEST_P(DefaultTargetName, IsHostPortAndPath) {
-  EXPECT_EQ(default_target_name(GetParam().url), GetParam().name);
+  EXPECT_EQ(default_target_name(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Urls, DefaultTargetName,
@@ -86,22 +81,15 @@ TEST(MakeTarget, KeepsNameAndUrlAsGiven) {
   EXPECT_EQ(t->url, "https://app.example.com/health");
 }
 
-struct UrlRejectCase {
-  const char* url;
-  const char* message;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const UrlRejectCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.url);
-}
+// The URL, and the message.
+using UrlRejectCase = cfmon::testing::TextCase;
 
 class MakeTargetRejectsUrl : public ::testing::TestWithParam<UrlRejectCase> {};
 
 TEST_P(MakeTargetRejectsUrl, WithAClearReason) {
-  const auto t = make_target("name", GetParam().url);
-  ASSERT_FALSE(t.has_value()) << "accepted " << GetParam().url;
-  EXPECT_EQ(t.error().message, GetParam().message);
+  const auto t = make_target("name", GetParam().input);
+  ASSERT_FALSE(t.has_value()) << "accepted " << GetParam().input;
+  EXPECT_EQ(t.error().message, GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -194,10 +182,9 @@ TEST(ParseTargets, ReadsNamedAndUnnamedTargets) {
 
 TEST(ParseTargets, KeepsFileOrder) {
   const auto targets = parse_ok("z https://z.example/\na https://a.example/\nm https://m.example/\n");
-  ASSERT_EQ(targets.size(), 3U);
-  EXPECT_EQ(targets[0].name, "z");
-  EXPECT_EQ(targets[1].name, "a");
-  EXPECT_EQ(targets[2].name, "m");
+  std::vector<std::string> names;
+  for (const auto& t : targets) names.push_back(t.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"z", "a", "m"}));
 }
 
 TEST(ParseTargets, AHashInsideAUrlIsNotAComment) {
@@ -219,20 +206,13 @@ TEST(ParseTargets, EmptyOrCommentOnlyTextHasNoTargets) {
   EXPECT_TRUE(parse_ok("# nothing yet\n\n   \n").empty());
 }
 
-struct FileErrorCase {
-  const char* text;
-  const char* message;
-};
-
-// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
-void PrintTo(const FileErrorCase& c, std::ostream* os) {
-  *os << ::testing::PrintToString(c.text);
-}
+// The file's text, and the message.
+using FileErrorCase = cfmon::testing::TextCase;
 
 class ParseTargetsError : public ::testing::TestWithParam<FileErrorCase> {};
 
 TEST_P(ParseTargetsError, NamesTheLine) {
-  EXPECT_EQ(parse_error(GetParam().text), GetParam().message);
+  EXPECT_EQ(parse_error(GetParam().input), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -268,7 +248,6 @@ TEST(ParseTargets, RejectsNulBytes) {
 
 class TargetsFile : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir"; }
   TempDir dir_;
 };
 
@@ -305,14 +284,12 @@ TEST_F(TargetsFile, FileErrorsNameThePath) {
 }
 
 TEST_F(TargetsFile, PermissionDenied) {
-  const std::string path = dir_.write("locked.txt", "a https://a.example/\n");
-  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);  // let an unprivileged child reach it
-  // Root reads anything, so the check runs in a child that dropped to nobody.
-  const auto message = cfmon::testing::run_unprivileged([&] {
-    const auto targets = read_targets_file(path);
-    return targets ? std::string("unexpectedly readable") : targets.error().message;
-  });
+  const std::string path = dir_.path() + "/locked.txt";
+  const auto message =
+      cfmon::testing::read_unreadable(dir_, "locked.txt", "a https://a.example/\n", [](const std::string& file) {
+        const auto targets = read_targets_file(file);
+        return targets ? std::string("unexpectedly readable") : targets.error().message;
+      });
   if (!message) GTEST_SKIP() << "running as root and cannot drop privileges to test EACCES";
   EXPECT_EQ(*message, "targets file '" + path + "': permission denied");
 }

@@ -2,19 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include "support/results.hpp"
+
 #include <filesystem>
 
-#include "../core/temp_dir.hpp"
 #include "cfmon/graphql_cache.hpp"
 #include "cfmon/plugin.hpp"
 #include "logins_options.hpp"
+#include "support/fake_cloudflare.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cfmon::logins {
 namespace {
 
 using cloudflare::ApiError;
 using cloudflare::ApiErrorKind;
-using cloudflare::ApiResult;
 using cloudflare::ServiceTokenInfo;
 using cloudflare::TimePoint;
 using nlohmann::json;
@@ -44,31 +46,10 @@ json answer(json groups) {
 }
 
 // A token list and one GraphQL answer (or error); records the variables sent.
-class FakeApi : public cloudflare::TokenDirectory, public cloudflare::GraphqlApi {
+class FakeApi : public cfmon::testing::FakeCloudflare {
  public:
-  FakeApi(json data, ApiResult<std::vector<ServiceTokenInfo>> list = std::vector<ServiceTokenInfo>{})
-      : data_(std::move(data)), list_(std::move(list)) {}
-  ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery&) override { return list_; }
-  ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
-  ApiResult<json> graphql(std::string_view query, const json& variables) override {
-    ++queries;
-    last_query = std::string(query);
-    last_variables = variables;
-    if (error) return *error;
-    return data_;
-  }
-  std::optional<ApiError> error;
-  int queries = 0;
-  std::string last_query;
-  json last_variables;
-
- private:
-  static ApiError unexpected() {
-    ADD_FAILURE() << "the check only lists and queries";
-    return ApiError{ApiErrorKind::api_error, "unexpected", 0, {}, std::nullopt};
-  }
-  json data_;
-  ApiResult<std::vector<ServiceTokenInfo>> list_;
+  explicit FakeApi(json data, TokenList list = std::vector<ServiceTokenInfo>{})
+      : FakeCloudflare(std::move(list), std::move(data)) {}
 };
 
 ServiceTokenInfo token(const std::string& name, const std::string& id) {
@@ -338,9 +319,8 @@ TEST(LoginsCheck, GraphqlErrorsAndBadAnswersAreUnknownWithTheMessage) {
   api.error = ApiError{
       ApiErrorKind::api_error, "the GraphQL query failed: rate limiter budget exceeded", 200, {}, std::nullopt};
   auto report = run_logins_check(plan_for(), api, api, kNow);
-  EXPECT_EQ(report.root.state, State::unknown);
-  EXPECT_EQ(report.root.reason, "graphql_error");
-  EXPECT_EQ(report.root.message, "the GraphQL query failed: rate limiter budget exceeded");
+  EXPECT_TRUE(cfmon::testing::says(report.root, State::unknown, "graphql_error",
+                                   "the GraphQL query failed: rate limiter budget exceeded"));
 
   api.error = ApiError{ApiErrorKind::forbidden, "the API token lacks Account Analytics Read", 200, {}, std::nullopt};
   EXPECT_EQ(run_logins_check(plan_for(), api, api, kNow).root.reason, "api_forbidden");
@@ -361,9 +341,9 @@ TEST(LoginsCheck, AbsurdCountsAreABadAnswerNeverOk) {
   plan.max_logins = 10;
   const std::int64_t half = std::int64_t{1} << 62;
   auto report = run(plan, json::array({group(kCi, true, "192.0.2.1", half), group(kCi, true, "192.0.2.2", half)}));
-  EXPECT_EQ(report.root.state, State::unknown);
-  EXPECT_EQ(report.root.reason, "bad_response");
-  EXPECT_EQ(report.root.message, "the GraphQL answer is not login events: a group counts 4611686018427387904 logins");
+  EXPECT_TRUE(
+      cfmon::testing::says(report.root, State::unknown, "bad_response",
+                           "the GraphQL answer is not login events: a group counts 4611686018427387904 logins"));
   json huge = group(kCi, true, "192.0.2.1");
   huge["count"] = std::numeric_limits<std::uint64_t>::max();  // would wrap to -1 as int64
   report = run(plan, json::array({huge}));

@@ -9,6 +9,7 @@
 
 #include "../support/golden.hpp"
 #include "../support/sample_reports.hpp"
+#include "support/perfdata_parse.hpp"
 
 namespace cfmon::nagios {
 namespace {
@@ -25,24 +26,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     start = end + 1;
   }
   return lines;
-}
-
-// Splits perfdata the way Nagios/Icinga do: on spaces outside single quotes.
-std::vector<std::string> split_perfdata(const std::string& perf) {
-  std::vector<std::string> items;
-  std::string cur;
-  bool quoted = false;
-  for (char c : perf) {
-    if (c == '\'') quoted = !quoted;
-    if (c == ' ' && !quoted) {
-      if (!cur.empty()) items.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) items.push_back(cur);
-  return items;
 }
 
 // Checks the plugin contract on any output; returns the perfdata labels.
@@ -73,24 +56,16 @@ void expect_case(const std::string& name, const Report& report, int exit_code) {
   expect_golden("nagios", name, out.text);
 }
 
-TEST(NagiosFormatter, SingleOkTarget) {
-  expect_case("single_ok", single_ok_report(), 0);
+// Each shared sample report against its golden file.
+class NagiosGolden : public ::testing::TestWithParam<SampleReport> {};
+
+TEST_P(NagiosGolden, MatchesTheGoldenFile) {
+  const SampleReport& sample = GetParam();
+  expect_case(sample.name, sample.make(), sample.exit_code);
 }
-TEST(NagiosFormatter, MixedStatesWorstFirst) {
-  expect_case("mixed", mixed_report(), 2);
-}
-TEST(NagiosFormatter, NastyNames) {
-  expect_case("nasty", nasty_report(), 2);
-}
-TEST(NagiosFormatter, UnknownRootWithoutChildren) {
-  expect_case("unknown_root", unknown_root_report(), 3);
-}
-TEST(NagiosFormatter, UndeterminableValues) {
-  expect_case("u_values", u_values_report(), 2);
-}
-TEST(NagiosFormatter, Thresholds) {
-  expect_case("thresholds", thresholds_report(), 0);
-}
+
+INSTANTIATE_TEST_SUITE_P(Samples, NagiosGolden, ::testing::ValuesIn(sample_reports()), sample_name);
+
 TEST(NagiosFormatter, TruncatesAt8KB) {
   expect_case("truncated", many_targets_report(120), 2);
 }

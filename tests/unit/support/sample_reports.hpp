@@ -6,6 +6,9 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "cfmon/result.hpp"
 
@@ -180,6 +183,30 @@ inline Report many_targets_report(int count) {
   }
   report.root.aggregate_from_children();
   return report;
+}
+
+// The samples every formatter has a golden file for (named after it), with the exit code
+// the Nagios-style formatters give each: its worst state.
+struct SampleReport {
+  const char* name;
+  Report (*make)();
+  int exit_code;
+};
+
+inline const std::vector<SampleReport>& sample_reports() {
+  static const std::vector<SampleReport> all{
+      {"single_ok", single_ok_report, 0},       {"mixed", mixed_report, 2},       {"nasty", nasty_report, 2},
+      {"unknown_root", unknown_root_report, 3}, {"u_values", u_values_report, 2}, {"thresholds", thresholds_report, 0}};
+  return all;
+}
+
+// NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.
+inline void PrintTo(const SampleReport& sample, std::ostream* os) {
+  *os << sample.name;
+}
+
+inline std::string sample_name(const ::testing::TestParamInfo<SampleReport>& info) {
+  return info.param.name;
 }
 
 }  // namespace cfmon::testing

@@ -11,6 +11,8 @@
 
 #include "../support/golden.hpp"
 #include "../support/sample_reports.hpp"
+#include "support/examples.hpp"
+#include "support/line_protocol_text.hpp"
 
 namespace cfmon::telegraf {
 namespace {
@@ -25,15 +27,6 @@ struct Line {
   std::vector<std::pair<std::string, std::string>> fields;  // value as written (strings unescaped, unquoted)
   std::string timestamp;
 };
-
-std::string unescape(std::string_view s, std::string_view specials) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && specials.find(s[i + 1]) != std::string_view::npos) ++i;
-    out += s[i];
-  }
-  return out;
-}
 
 class Reader {
  public:
@@ -138,24 +131,15 @@ void expect_case(const std::string& name, const Report& report) {
   expect_golden("telegraf", name, out.text);
 }
 
-TEST(LineProtocol, SingleOkTarget) {
-  expect_case("single_ok", single_ok_report());
+// Each shared sample report against its golden file.
+class LineProtocolGolden : public ::testing::TestWithParam<SampleReport> {};
+
+TEST_P(LineProtocolGolden, MatchesTheGoldenFile) {
+  const SampleReport& sample = GetParam();
+  expect_case(sample.name, sample.make());
 }
-TEST(LineProtocol, MixedStates) {
-  expect_case("mixed", mixed_report());
-}
-TEST(LineProtocol, NastyNames) {
-  expect_case("nasty", nasty_report());
-}
-TEST(LineProtocol, UnknownRootWithoutChildren) {
-  expect_case("unknown_root", unknown_root_report());
-}
-TEST(LineProtocol, UndeterminableValues) {
-  expect_case("u_values", u_values_report());
-}
-TEST(LineProtocol, Thresholds) {
-  expect_case("thresholds", thresholds_report());
-}
+
+INSTANTIATE_TEST_SUITE_P(Samples, LineProtocolGolden, ::testing::ValuesIn(sample_reports()), sample_name);
 
 TEST(LineProtocol, LineShape) {
   const auto lines = read_all(format(single_ok_report()).text);
@@ -259,11 +243,11 @@ TEST(LineProtocol, UnknownRootCarriesReasonAndMessage) {
 TEST(LineProtocolEscape, Examples) {
   EXPECT_EQ(escape_measurement("cpu load,x=y"), "cpu\\ load\\,x=y");
   EXPECT_EQ(escape_measurement("#comment"), "_comment");
-  EXPECT_EQ(escape_key("a b,c=d"), "a\\ b\\,c\\=d");
-  EXPECT_EQ(escape_key("line\nbreak"), "line\\ break");
-  EXPECT_EQ(escape_key("C:\\dir\\"), "C:\\dir/");
-  EXPECT_EQ(escape_key("a\\,b"), "a/\\,b");
-  EXPECT_EQ(escape_key("a\\b"), "a\\b");
+  cfmon::testing::expect_examples([](const std::string& s) { return escape_key(s); }, {{"a b,c=d", "a\\ b\\,c\\=d"},
+                                                                                       {"line\nbreak", "line\\ break"},
+                                                                                       {"C:\\dir\\", "C:\\dir/"},
+                                                                                       {"a\\,b", "a/\\,b"},
+                                                                                       {"a\\b", "a\\b"}});
   EXPECT_EQ(escape_string_field("say \"hi\"\\\n"), "say \\\"hi\\\"\\\\ ");
 }
 

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "../core/temp_dir.hpp"
+#include "support/results.hpp"
+
 #include "cfmon/plugin.hpp"
+#include "support/fake_cloudflare.hpp"
+#include "support/temp_dir.hpp"
 #include "tokens_options.hpp"
 
 namespace cfmon::tokens {
@@ -11,31 +14,21 @@ namespace {
 
 using cloudflare::ApiError;
 using cloudflare::ApiErrorKind;
-using cloudflare::ApiResult;
 using cloudflare::ServiceTokenInfo;
 using cloudflare::TimePoint;
 using namespace std::chrono_literals;
 
 const TimePoint kNow = *cloudflare::parse_rfc3339("2026-03-01T12:00:00Z");
 
-// Serves a fixed list (or error); everything else is a test failure.
-class FakeApi : public cloudflare::TokenDirectory {
+// Serves a fixed list (or error); the check lists everything (one cache entry) and asks
+// nothing else.
+class FakeApi : public cfmon::testing::FakeCloudflare {
  public:
-  explicit FakeApi(ApiResult<std::vector<ServiceTokenInfo>> list) : list_(std::move(list)) {}
-  ApiResult<std::vector<ServiceTokenInfo>> list_service_tokens(const cloudflare::ListQuery& query) override {
-    ++lists;
-    EXPECT_TRUE(query.name.empty() && query.search.empty()) << "the check lists everything (one cache entry)";
-    return list_;
+  explicit FakeApi(TokenList list) : FakeCloudflare(std::move(list)) {
+    on_list = [](const cloudflare::ListQuery& query) {
+      EXPECT_TRUE(query.name.empty() && query.search.empty()) << "the check lists everything (one cache entry)";
+    };
   }
-  ApiResult<ServiceTokenInfo> get_service_token(std::string_view) override { return unexpected(); }
-  int lists = 0;
-
- private:
-  static ApiError unexpected() {
-    ADD_FAILURE() << "the check must only list";
-    return ApiError{ApiErrorKind::api_error, "unexpected", 0, {}, std::nullopt};
-  }
-  ApiResult<std::vector<ServiceTokenInfo>> list_;
 };
 
 ServiceTokenInfo token(const std::string& name, std::optional<double> days_left, bool enabled = true) {
@@ -123,18 +116,15 @@ TEST(TokensCheck, SeveralProblemsAreAllSaidWorstFirst) {
   plan.max_idle_days = 30;
   const auto report = run(plan, {token("ci", 20, false)});
   const auto& r = only(report);
-  EXPECT_EQ(r.state, State::critical);
-  EXPECT_EQ(r.reason, "token_disabled");
-  EXPECT_EQ(r.message,
-            "disabled (enabled: false): Access refuses it; expires in 20 days (2026-03-21); never used "
-            "(Cloudflare may clean up unused tokens)");
+  EXPECT_TRUE(
+      cfmon::testing::says(r, State::critical, "token_disabled",
+                           "disabled (enabled: false): Access refuses it; expires in 20 days (2026-03-21); never used "
+                           "(Cloudflare may clean up unused tokens)"));
 }
 
 TEST(TokensCheck, ForeverIsOkUnlessALifetimeIsRequired) {
   auto report = run(TokensPlan{}, {token("legacy", std::nullopt)});
-  EXPECT_EQ(only(report).state, State::ok);
-  EXPECT_EQ(only(report).reason, "never_expires");
-  EXPECT_EQ(only(report).message, "never expires (duration forever)");
+  EXPECT_TRUE(cfmon::testing::says(only(report), State::ok, "never_expires", "never expires (duration forever)"));
   EXPECT_TRUE(std::get<bool>(field(only(report), "never_expires")->value));
   EXPECT_FALSE(field(only(report), "days_left").has_value()) << "no made-up number";
 
@@ -194,10 +184,9 @@ TEST(TokensCheck, SelectionByNameIdClientIdAndMissingTokens) {
   EXPECT_EQ(report.root.children[1].name, "c");
   const auto& missing = report.root.children[2];
   EXPECT_EQ(missing.name, "gone");
-  EXPECT_EQ(missing.state, State::critical);
-  EXPECT_EQ(missing.reason, "token_missing");
-  EXPECT_EQ(missing.message,
-            "no service token with --name gone: it may have been deleted, or cleaned up by Cloudflare for inactivity");
+  EXPECT_TRUE(cfmon::testing::says(
+      missing, State::critical, "token_missing",
+      "no service token with --name gone: it may have been deleted, or cleaned up by Cloudflare for inactivity"));
   EXPECT_EQ(report.root.state, State::critical);
   EXPECT_EQ(report.root.message, "3 tokens: 1 critical, 2 ok");
 }
@@ -231,9 +220,9 @@ TEST(TokensCheck, AMalformedTokenIsUnknownAndTheOthersAreStillJudged) {
   EXPECT_EQ(report.root.children[0].state, State::ok);
   const auto& b = report.root.children[1];
   EXPECT_EQ(b.name, "broken");
-  EXPECT_EQ(b.state, State::unknown);
-  EXPECT_EQ(b.reason, "api_bad_response");
-  EXPECT_EQ(b.message, "the API's answer for this token is unusable: 'enabled' is a string, not a boolean");
+  EXPECT_TRUE(
+      cfmon::testing::says(b, State::unknown, "api_bad_response",
+                           "the API's answer for this token is unusable: 'enabled' is a string, not a boolean"));
   EXPECT_EQ(report.root.children[2].state, State::critical);
   EXPECT_EQ(report.root.children[3].name, "token #4 of the answer");
   EXPECT_EQ(report.root.children[3].state, State::unknown);
@@ -282,11 +271,10 @@ TEST(TokensCheck, ASelectedTokenPerhapsAmongUnreadableOnesIsUnknown) {
   plan.selectors = {{TokenSelector::Kind::name, "ci", "--name ci"}};
   const auto report = run(plan, {token("other", 100), nameless});
   const auto& r = only(report);
-  EXPECT_EQ(r.state, State::unknown);
-  EXPECT_EQ(r.reason, "api_bad_response");
-  EXPECT_EQ(r.message,
-            "no readable service token with --name ci, but 1 token in the answer could not be read: cannot tell "
-            "whether it exists");
+  EXPECT_TRUE(cfmon::testing::says(
+      r, State::unknown, "api_bad_response",
+      "no readable service token with --name ci, but 1 token in the answer could not be read: cannot tell "
+      "whether it exists"));
 }
 
 TEST(TokensCheck, AnEmptyListIsUnknownNeverOk) {
@@ -308,9 +296,8 @@ TEST(TokensCheck, ApiErrorsAreUnknownWithTheMappedMessage) {
                        {},
                        std::nullopt});
   const auto report = run_tokens_check(TokensPlan{}, api, kNow);
-  EXPECT_EQ(report.root.state, State::unknown);
-  EXPECT_EQ(report.root.reason, "api_forbidden");
-  EXPECT_EQ(report.root.message, "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)");
+  EXPECT_TRUE(cfmon::testing::says(report.root, State::unknown, "api_forbidden",
+                                   "the API token lacks Access: Service Tokens Read (Cloudflare error 10000)"));
   EXPECT_EQ(api.lists, 1);
 }
 

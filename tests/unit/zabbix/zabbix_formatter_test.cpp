@@ -8,6 +8,7 @@
 
 #include "../support/golden.hpp"
 #include "../support/sample_reports.hpp"
+#include "support/examples.hpp"
 
 namespace cfmon::zabbix {
 namespace {
@@ -34,24 +35,15 @@ void expect_case(const std::string& name, const Report& report) {
   expect_golden("zabbix", name, out.text);
 }
 
-TEST(ZabbixFormatter, SingleOkTarget) {
-  expect_case("single_ok", single_ok_report());
+// Each shared sample report against its golden file.
+class ZabbixGolden : public ::testing::TestWithParam<SampleReport> {};
+
+TEST_P(ZabbixGolden, MatchesTheGoldenFile) {
+  const SampleReport& sample = GetParam();
+  expect_case(sample.name, sample.make());
 }
-TEST(ZabbixFormatter, MixedStates) {
-  expect_case("mixed", mixed_report());
-}
-TEST(ZabbixFormatter, NastyNames) {
-  expect_case("nasty", nasty_report());
-}
-TEST(ZabbixFormatter, UnknownRootWithoutChildren) {
-  expect_case("unknown_root", unknown_root_report());
-}
-TEST(ZabbixFormatter, UndeterminableValues) {
-  expect_case("u_values", u_values_report());
-}
-TEST(ZabbixFormatter, Thresholds) {
-  expect_case("thresholds", thresholds_report());
-}
+
+INSTANTIATE_TEST_SUITE_P(Samples, ZabbixGolden, ::testing::ValuesIn(sample_reports()), sample_name);
 
 TEST(ZabbixFormatter, ObjectShapeForOneTarget) {
   const json doc = parse(format(single_ok_report()));
@@ -98,11 +90,9 @@ TEST(ZabbixDiscovery, Golden) {
 }
 
 TEST(ZabbixDiscovery, MacroNames) {
-  EXPECT_EQ(discovery_macro("name"), "{#NAME}");
-  EXPECT_EQ(discovery_macro("{#URL}"), "{#URL}");
-  EXPECT_EQ(discovery_macro("app-url v2.x"), "{#APP_URL_V2.X}");
-  EXPECT_EQ(discovery_macro(""), "");
-  EXPECT_EQ(discovery_macro("{#}"), "");
+  cfmon::testing::expect_examples(
+      [](const std::string& s) { return discovery_macro(s); },
+      {{"name", "{#NAME}"}, {"{#URL}", "{#URL}"}, {"app-url v2.x", "{#APP_URL_V2.X}"}, {"", ""}, {"{#}", ""}});
   const std::regex valid(R"(\{#[A-Z0-9_.]+\})");
   for (const char* name : {"a", "ü", "{#x", "x}", "#", "{", "a b\nc"}) {
     EXPECT_TRUE(std::regex_match(discovery_macro(name), valid)) << name;

@@ -18,7 +18,7 @@ struct Perfdata {
 // One item; nullopt when it does not follow the grammar.
 std::optional<Perfdata> parse_perfdata(const std::string& item);
 
-// A whole perfdata string: items split on blanks outside quotes.
+// A whole perfdata string: items split on blanks and line ends outside quotes.
 std::vector<std::string> split_perfdata(const std::string& text);
 
 }  // namespace cfmon::testing

@@ -1,4 +1,4 @@
-#include "perfdata_parse.hpp"
+#include "support/perfdata_parse.hpp"
 
 #include <charconv>
 #include <system_error>
