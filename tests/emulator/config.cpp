@@ -353,8 +353,8 @@ const AppConfig* EmulatorConfig::find_app(std::string_view host_header) const {
 
 namespace {
 
-constexpr cfmon::EnumNames<ApiFault, 8> kApiFaultNames{{"none", "server_error", "invalid_json", "truncated_json",
-                                                       "success_false", "html", "endless_pagination", "slow"}};
+constexpr cfmon::EnumNames<ApiFault, 8> kApiFaultNames{
+    {"none", "server_error", "invalid_json", "truncated_json", "success_false", "html", "endless_pagination", "slow"}};
 static_assert(kApiFaultNames.ends_with(ApiFault::slow));
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "cfmon/status_map.hpp"
+#include "status_map.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -16,7 +16,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   [[nodiscard]] const std::string& path() const { return path_; }
-  // Always true: the constructor throws instead (kept for the callers that ask).
+
   // Writes the bytes verbatim to a file created mode 0600 and returns its path;
   // throws std::runtime_error when it cannot.
   std::string write(const std::string& name, std::string_view bytes) const;

@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "classify.hpp"
 #include "cfmon/findings.hpp"
 #include "cfmon/metric.hpp"
 #include "cfmon/printable.hpp"
+#include "classify.hpp"
 
 namespace cfmon::access {
 namespace {

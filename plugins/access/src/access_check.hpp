@@ -12,7 +12,7 @@
 #include "cfmon/http.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/result.hpp"
-#include "cfmon/status_map.hpp"
+#include "status_map.hpp"
 #include "cfmon/targets.hpp"
 
 namespace cfmon::access {

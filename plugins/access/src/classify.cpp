@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
-#include "cfmon/tables.hpp"
 #include "cfmon/printable.hpp"
+#include "cfmon/tables.hpp"
 
 namespace cfmon {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "cfmon/http.hpp"
 #include "cfmon/state.hpp"
-#include "cfmon/status_map.hpp"
+#include "status_map.hpp"
 
 namespace cfmon {
 

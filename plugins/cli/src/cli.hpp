@@ -12,8 +12,8 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/credentials.hpp"
-#include "env_file_writer.hpp"
 #include "cfmon/http.hpp"
+#include "env_file_writer.hpp"
 
 namespace cfmon::cli {
 

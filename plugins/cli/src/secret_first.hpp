@@ -17,10 +17,10 @@
 
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/dotenv.hpp"
-#include "env_file_writer.hpp"
 #include "cfmon/expected.hpp"
 #include "cfmon/secret.hpp"
 #include "cli.hpp"
+#include "env_file_writer.hpp"
 #include "token_view.hpp"
 
 namespace cfmon::cli {

@@ -8,7 +8,8 @@ namespace po = boost::program_options;
 
 namespace cfmon::plugin {
 
-const char* const kApiCredentialsHelp = R"(Cloudflare API credentials (there is no option that takes the API token itself):
+const char* const kApiCredentialsHelp =
+    R"(Cloudflare API credentials (there is no option that takes the API token itself):
   API token:  --api-token-file, then CF_API_TOKEN in --env-file, then the environment
   account ID: --account-id, then CF_ACCOUNT_ID in --env-file, then the environment
 The token needs Access: Service Tokens Read (Write for changes).

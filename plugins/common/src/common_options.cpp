@@ -12,7 +12,8 @@ namespace po = boost::program_options;
 
 namespace cfmon::plugin {
 
-const char* const kExitCodesHelp = R"(Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).
+const char* const kExitCodesHelp =
+    R"(Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).
 With --format zabbix the exit code is always 0; with influx, 0 when lines were written.
 )";
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "cfmon/tables.hpp"
 #include "cfmon/printable.hpp"
+#include "cfmon/tables.hpp"
 
 namespace cfmon::cloudflare {
 

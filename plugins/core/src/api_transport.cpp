@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "cfmon/cloudflare_api.hpp"
-#include "json_bounded.hpp"
 #include "cfmon/text_util.hpp"
+#include "json_bounded.hpp"
 
 namespace cfmon::cloudflare {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "cfmon/tables.hpp"
 #include "cfmon/result.hpp"
+#include "cfmon/tables.hpp"
 
 namespace cfmon {
 namespace {

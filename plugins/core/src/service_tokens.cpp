@@ -2,8 +2,8 @@
 
 #include "api_client_impl.hpp"
 #include "cfmon/printable.hpp"
-#include "service_token_json.hpp"
 #include "cfmon/text_util.hpp"
+#include "service_token_json.hpp"
 
 namespace cfmon::cloudflare {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cidr.hpp"
 #include "cfmon/cloudflare_api.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/result.hpp"
 #include "cfmon/token_selection.hpp"
+#include "cidr.hpp"
 
 namespace cfmon::logins {
 

@@ -13,7 +13,8 @@ const char* const kUsage = R"(Usage: check_cf_access_logins [--since 15m] [--unt
          [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
 )";
 
-const char* const kHelpEpilog = R"(Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups
+const char* const kHelpEpilog =
+    R"(Watches service-token logins in Cloudflare's GraphQL dataset accessLoginRequestsAdaptiveGroups
 (the REST access log holds identity logins only). One query per run for the whole account;
 --name, --id and --client-id (repeatable) and the client ID of --env-file narrow it to
 tokens, resolved through the token list. Nothing selected: every service token.

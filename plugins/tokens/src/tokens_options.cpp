@@ -12,7 +12,8 @@ const char* const kUsage = R"(Usage: check_cf_service_tokens [--name NAME | --id
          [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
 )";
 
-const char* const kHelpEpilog = R"(Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose
+const char* const kHelpEpilog =
+    R"(Selection: --name, --id and --client-id are repeatable; with --env-file, the token whose
 client ID the file holds (CF_SERVICE_TOKEN_CLIENT_ID<SUFFIX>) is selected too. Nothing
 selected: every token of the account.
 

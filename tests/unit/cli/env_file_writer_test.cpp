@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace cfmon {
 namespace {

@@ -1,4 +1,4 @@
-#include "cfmon/status_map.hpp"
+#include "status_map.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cfmon/status_map.hpp"
+#include "status_map.hpp"
 
 #include <charconv>
 #include <string>
