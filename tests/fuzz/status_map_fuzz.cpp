@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "status_map.hpp"
 #include "fuzz_support.hpp"
+#include "status_map.hpp"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include "cfmon/http.hpp"
 #include "cfmon/range.hpp"
 #include "cfmon/result.hpp"
-#include "status_map.hpp"
 #include "cfmon/targets.hpp"
+#include "status_map.hpp"
 
 namespace cfmon::access {
 
