@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -44,6 +45,19 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds lim
   }
 }
 
+std::map<std::string, std::string> debian_unit_environment() {
+  return {{"LANG", "C.UTF-8"}};
+}
+
+std::vector<std::string> cache_entries(const std::string& dir) {
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".json") entries.push_back(e.path().filename().string());
+  }
+  return entries;
+}
+
 Daemon::Daemon(const std::vector<std::string>& argv, const std::string& log_file,
                const std::map<std::string, std::string>& env) {
   std::vector<std::string> args = argv;
@@ -55,7 +69,7 @@ Daemon::Daemon(const std::vector<std::string>& argv, const std::string& log_file
   if (env.empty()) {
     for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
   } else {
-    env_strings = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+    env_strings = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   }
   std::vector<char*> env_c;

@@ -35,7 +35,15 @@ bool running_in_ci();
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit,
                 std::chrono::milliseconds pace = std::chrono::milliseconds(50));
 
+// The environment Debian's systemd units give the daemons: PATH and the locale, no HOME,
+// no XDG_*, nothing of the test's own (for Daemon's `env`).
+std::map<std::string, std::string> debian_unit_environment();
+
+// The entries (*.json) an API cache directory holds; empty when it does not exist.
+std::vector<std::string> cache_entries(const std::string& dir);
+
 // A daemon in its own session (process group = its PID), stdout and stderr to `log_file`.
+// `env` empty: the test's environment; else only PATH and `env`.
 class Daemon {
  public:
   Daemon(const std::vector<std::string>& argv, const std::string& log_file,

@@ -271,6 +271,8 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       "  vars.cf_service_tokens_api_token = \"" +
       api_token +
       "\"\n"
+      // As the shipped example host: the token list cached, in the CheckCommand's directory.
+      "  vars.cf_service_tokens_cache_ttl = 300\n"
       "  vars.cf_service_tokens[\"other-team\"] = {}\n"
       "  vars.cf_service_tokens[\"monitoring\"] = { cf_service_tokens_warning_days = 2000 }\n"
       "  vars.cf_service_tokens[\"expired\"] = {}\n"
@@ -311,7 +313,8 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_EQ(run(CFMON_CHECK_CF_ACCESS, login_args).exit_code, 0);
 
   const std::string log = d + "/daemon.log";
-  Daemon icinga(tree.args(""), log);
+  // As Debian's unit starts it: no HOME, nothing but PATH and the locale.
+  Daemon icinga(tree.args(""), log, debian_unit_environment());
   // bind_port 0: the kernel picks the port, the log says which.
   int api_port = 0;
   const std::regex listener(R"(Started new listener on '\[127\.0\.0\.1\]:([0-9]+)')");
@@ -418,7 +421,10 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     EXPECT_EQ(perf["days_left"].crit, "7:");
     for (const auto& [label, p] : perf) EXPECT_TRUE(label == "days_left" || label == "idle_days") << label;
     EXPECT_EQ(cr.at("command").dump().find(api_token), std::string::npos) << "the API token went through env";
+    EXPECT_EQ(output.find("warning:"), std::string::npos) << "the cache works without HOME: " << output;
   }
+  // The three token services shared the list through Icinga's cache directory.
+  EXPECT_FALSE(cache_entries(d + "/cache/cfmon").empty());
 
   // Logins: a successful login from outside the allowed networks is CRITICAL.
   const auto& logins = results["emulator!cf-access-logins"];

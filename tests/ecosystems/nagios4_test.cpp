@@ -27,6 +27,7 @@ struct NagiosTree {
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string targets_file = dir.path() + "/cfmon/targets";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
+  std::string cache_dir = dir.path() + "/cache/cfmon";
 
   NagiosTree() {
     std::filesystem::create_directories(dir.path() + "/cfmon");
@@ -35,7 +36,8 @@ struct NagiosTree {
     const std::map<std::string, std::string> paths{{"/usr/lib/nagios/plugins", CFMON_PLUGIN_BUILD_DIR},
                                                    {"/etc/nagios4/cfmon/cf-access.env", env_file},
                                                    {"/etc/nagios4/cfmon/targets", targets_file},
-                                                   {"/etc/nagios4/cfmon/cf-api.env", api_env_file}};
+                                                   {"/etc/nagios4/cfmon/cf-api.env", api_env_file},
+                                                   {"/var/lib/nagios4/cfmon", cache_dir}};
     for (const char* file : {"commands.cfg", "services.cfg", "resource.cfg"}) {
       copy_with_paths(kShipped + "/" + file, dir.path() + "/cfmon-" + file, paths);
     }
@@ -124,7 +126,8 @@ TEST(Nagios4Config, ResourceMacrosHoldPathsNeverSecrets) {
     ++macros;
     EXPECT_EQ(line.at(line.find('=') + 1), '/') << "not a path: " << line;
   }
-  EXPECT_EQ(macros, 4);
+  EXPECT_EQ(macros, 5);
+  EXPECT_NE(commands.find("--cache-dir '$USER6$'"), std::string::npos);
   EXPECT_NE(commands.find("--env-file '$USER3$'"), std::string::npos);
   EXPECT_NE(commands.find("--env-file '$USER5$'"), std::string::npos);
   EXPECT_EQ(commands.find("--client-secret"), std::string::npos);
@@ -186,7 +189,8 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
            "\n}\n"
            "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
            "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" +
-           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           " --cache-ttl 300\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
   files.push_back(services);
@@ -194,7 +198,8 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   const auto check = run(kNagios, {"-v", tree.cfg});
   ASSERT_EQ(check.exit_code, 0) << check.out;
 
-  Daemon nagios({kNagios, tree.cfg}, tree.dir.path() + "/daemon.log");
+  // As Debian's unit starts it: no HOME, nothing but PATH and the locale.
+  Daemon nagios({kNagios, tree.cfg}, tree.dir.path() + "/daemon.log", debian_unit_environment());
   const std::string status_file = tree.dir.path() + "/status.dat";
   std::map<std::string, std::map<std::string, std::string>> status;
   ASSERT_TRUE(wait_until(
@@ -242,6 +247,9 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_TRUE(days) << token["performance_data"];
   EXPECT_EQ(days->label, "days_left");
   EXPECT_LT(days->value, 0.0);
+  // --cache-ttl without HOME: the list went to the shipped cache directory, silently.
+  EXPECT_EQ(token["plugin_output"].find("warning:"), std::string::npos) << token["plugin_output"];
+  EXPECT_FALSE(cache_entries(tree.cache_dir).empty());
   nagios.stop();
   EXPECT_FALSE(nagios.running());
 }

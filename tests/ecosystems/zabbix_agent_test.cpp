@@ -231,7 +231,10 @@ TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
   CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
   auto& emu = shared_emulator();
   AgentTree tree(emu);
-  Daemon agent({kAgent, "-f", "-c", tree.conf}, tree.dir.path() + "/daemon.log");
+  // As Debian's unit starts it (User=zabbix, whose HOME is /nonexistent).
+  auto unit_env = debian_unit_environment();
+  unit_env["HOME"] = "/nonexistent";
+  Daemon agent({kAgent, "-f", "-c", tree.conf}, tree.dir.path() + "/daemon.log", unit_env);
   // Listening once a connection is accepted and answered.
   std::string lld_text;
   ASSERT_TRUE(wait_until(

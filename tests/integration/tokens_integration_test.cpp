@@ -3,6 +3,7 @@
 // tokens, faults, rate limit) gets a fresh emulator, so tests stay independent.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -477,6 +478,46 @@ TEST(TokensIntegration, TheCacheTurnsManyChecksIntoOneApiCall) {
   EXPECT_EQ(check(emu, cached, "no-read").exit_code, 3);
   EXPECT_EQ(check(emu, {}).exit_code, 2);
   EXPECT_EQ(driver.api_requests() - before, 3U);
+}
+
+// Debian's icinga2 and nagios4 units start the daemon without HOME: --cache-ttl still
+// caches (here in $TMPDIR/cfmon-UID, or /var/cache/cfmon/UID where that is writable).
+TEST(TokensIntegration, WithoutHomeTheCacheStillWorks) {
+  auto& emu = shared_emulator();
+  EmulatorDriver driver(emu);
+  TempDir tmp;
+  const std::map<std::string, std::string> unit_env{{"TMPDIR", tmp.path()}, {"LANG", "C.UTF-8"}};
+  const std::size_t before = driver.api_requests();
+  for (int i = 0; i < 2; ++i) {
+    const auto r = check(emu, {"--cache-ttl", "60", "--name", "monitoring"}, "admin", unit_env);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.err, "");
+  }
+  EXPECT_EQ(driver.api_requests() - before, 1U) << "the second run read the cache";
+  if (!std::filesystem::exists("/var/cache/cfmon")) {
+    struct stat st {};
+    const std::string dir = tmp.path() + "/cfmon-" + std::to_string(::geteuid());
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700U);
+  }
+}
+
+// A cache that cannot be used is said once on stderr (Nagios ignores it, Icinga shows it),
+// never with --format zabbix (the agent would read it as part of the value); the check
+// still runs against the API.
+TEST(TokensIntegration, ACacheThatCannotBeUsedIsSaidButNotToZabbix) {
+  auto& emu = shared_emulator();
+  TempDir tmp;
+  const std::string not_a_dir = tmp.write("file", "x");
+  const auto nagios = check(emu, {"--cache-ttl", "60", "--cache-dir", not_a_dir, "--name", "monitoring"});
+  EXPECT_EQ(nagios.exit_code, 0) << nagios.out;
+  EXPECT_EQ(nagios.err,
+            "warning: API cache off, every run asks the API: cache directory " + not_a_dir + " is not a directory\n");
+  const auto zabbix =
+      check(emu, {"--cache-ttl", "60", "--cache-dir", not_a_dir, "--name", "monitoring", "--format", "zabbix"});
+  EXPECT_EQ(zabbix.exit_code, 0) << zabbix.out;
+  EXPECT_EQ(zabbix.err, "");
+  EXPECT_NE(zabbix.out.find("\"state\":0"), std::string::npos) << zabbix.out;
 }
 
 TEST(TokensIntegration, SecretsStayOutOfEveryOutputEvenAtFullVerbosity) {

@@ -1,5 +1,7 @@
 #include "cfmon/api_options.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <utility>
@@ -26,7 +28,8 @@ po::options_description api_options(ApiOptions& o) {
     ("per-page", po::value(&o.per_page)->value_name("N")->default_value(100), "list page size, 1 to 1000")
     ("cache-ttl", po::value(&o.cache_ttl_seconds)->value_name("SECONDS")->default_value(0, "0"),
        "keep successful API reads on disk this many seconds (0 = no cache)")
-    ("cache-dir", po::value(&o.cache_dir)->value_name("DIR"), "cache directory (default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon)");
+    ("cache-dir", po::value(&o.cache_dir)->value_name("DIR"), "cache directory (default: the first usable of $XDG_CACHE_HOME/cfmon, ~/.cache/cfmon, "
+       "/var/cache/cfmon/UID, ${TMPDIR:-/tmp}/cfmon-UID)");
   // clang-format on
   return group;
 }
@@ -46,10 +49,14 @@ Expected<cloudflare::ApiSettings> make_api_settings(const ApiOptions& o, const C
   }
   s.cache.ttl = std::chrono::seconds(static_cast<long long>(std::llround(o.cache_ttl_seconds)));
   if (s.cache.ttl.count() > 0) {
-    s.cache.dir = o.cache_dir.empty() ? cloudflare::default_cache_dir(env) : o.cache_dir;
-    if (s.cache.dir.empty())
-      return make_error("--cache-ttl needs --cache-dir (neither XDG_CACHE_HOME nor HOME is set)");
-    if (s.cache.dir.front() != '/') return make_error("--cache-dir must be an absolute path");
+    if (!o.cache_dir.empty()) {
+      if (o.cache_dir.front() != '/') return make_error("--cache-dir must be an absolute path");
+      s.cache.dir = o.cache_dir;
+    } else {
+      auto dirs = cloudflare::default_cache_dirs(env, ::geteuid());
+      s.cache.dir = dirs.front();
+      s.cache.fallbacks.assign(dirs.begin() + 1, dirs.end());
+    }
   }
 
   cloudflare::ApiCredentialSources sources;
@@ -87,6 +94,7 @@ cloudflare::ApiHooks api_hooks(const Deps& deps) {
   cloudflare::ApiHooks hooks;
   hooks.wall_now = deps.now;
   hooks.log = deps.log;
+  hooks.warn = deps.warn;
   return hooks;
 }
 

@@ -14,8 +14,10 @@ void print_to_stderr(std::string_view line) {
 
 void with_real_deps(const CommonConfig& common, const std::function<void(Deps&)>& body) {
   http::CurlClient client(transport_of(common), common.verbosity, common.verbosity >= 3 ? &print_to_stderr : nullptr);
-  Deps deps{client, common.verbosity, [] { return std::chrono::system_clock::now(); }, nullptr};
+  Deps deps{client, common.verbosity, [] { return std::chrono::system_clock::now(); }, nullptr, nullptr};
   if (common.verbosity >= 1) deps.log = &print_to_stderr;
+  if (common.format != OutputFormat::zabbix)
+    deps.warn = [](std::string_view line) { std::cerr << "warning: " << line << '\n'; };
   body(deps);
 }
 

@@ -90,43 +90,76 @@ CacheLock::~CacheLock() {
   }
 }
 
-CacheStore::CacheStore(std::string dir, std::string scope, std::chrono::seconds ttl)
-    : dir_(std::move(dir)), scope_(std::move(scope)), ttl_(ttl) {
-  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+CacheStore::CacheStore(std::vector<std::string> dirs, std::string scope, std::chrono::seconds ttl)
+    : candidates_(std::move(dirs)), scope_(std::move(scope)), ttl_(ttl) {
+  for (auto& dir : candidates_) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  }
+  if (!candidates_.empty()) dir_ = candidates_.front();
 }
 
 std::string CacheStore::path_for(const std::string& request) const {
   return dir_ + "/" + scope_ + "-" + sha256_hex(scope_ + "\n" + request, 32) + ".json";
 }
 
-bool CacheStore::ensure_dir(std::string* problem) {
-  if (dir_checked_) {
-    if (!dir_ok_) *problem = "cache directory " + dir_ + " is unusable";
-    return dir_ok_;
-  }
-  dir_checked_ = true;
-  if (dir_.empty() || dir_.front() != '/') {
+bool CacheStore::usable_dir(const std::string& dir, bool fallback, std::string* problem) {
+  if (dir.empty() || dir.front() != '/') {
     *problem = "the cache directory must be an absolute path";
     return false;
   }
-  if (!make_dirs(dir_, problem)) return false;
+  // A fallback in a shared place (/var/cache/cfmon, /tmp) is only its last component:
+  // never a parent others would then find made and owned by us, never a symbolic link.
+  if (fallback) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      *problem = "cannot create cache directory " + dir + ": " + errno_text(errno);
+      return false;
+    }
+  } else if (!make_dirs(dir, problem)) {
+    return false;
+  }
   struct stat st {};
-  if (::stat(dir_.c_str(), &st) != 0) {
-    *problem = "cannot use cache directory " + dir_ + ": " + errno_text(errno);
+  if ((fallback ? ::lstat(dir.c_str(), &st) : ::stat(dir.c_str(), &st)) != 0) {
+    *problem = "cannot use cache directory " + dir + ": " + errno_text(errno);
     return false;
   }
   if (!S_ISDIR(st.st_mode)) {
-    *problem = "cache directory " + dir_ + " is not a directory";
+    *problem = "cache directory " + dir + " is not a directory";
     return false;
   }
   // Someone else's directory, or one others can write to, could feed us a forged
   // token list: refuse it rather than trust it.
   if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    *problem = "cache directory " + dir_ + " is not private (must be ours and not group/world-writable)";
+    *problem = "cache directory " + dir + " is not private (must be ours and not group/world-writable)";
     return false;
   }
-  dir_ok_ = true;
+  // mkdir says nothing of a directory that exists: a read-only one (a HOME that is not
+  // ours to write) would leave every entry unwritten without a word.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    *problem = "cannot write cache directory " + dir + ": " + errno_text(errno);
+    return false;
+  }
   return true;
+}
+
+bool CacheStore::ensure_dir(std::string* problem) {
+  if (dir_checked_) {
+    if (!dir_ok_) *problem = "no usable cache directory";
+    return dir_ok_;
+  }
+  dir_checked_ = true;
+  std::string why;
+  for (std::size_t i = 0; i < candidates_.size(); ++i) {
+    const auto& dir = candidates_[i];
+    std::string this_one;
+    if (usable_dir(dir, i > 0, &this_one)) {
+      dir_ = dir;
+      dir_ok_ = true;
+      return true;
+    }
+    why += (why.empty() ? "" : "; ") + this_one;
+  }
+  *problem = why.empty() ? "no cache directory given" : why;
+  return false;
 }
 
 std::optional<nlohmann::json> CacheStore::read(const std::string& request, TimePoint now, std::string* problem) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,7 +53,10 @@ class CacheStore {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
 
-  CacheStore(std::string dir, std::string scope, std::chrono::seconds ttl);
+  // `dirs`: where the cache may live, tried in order; the first usable one holds it. The
+  // first is made with its parents; the others (fallbacks in shared places) only as their
+  // last component, and never through a symbolic link.
+  CacheStore(std::vector<std::string> dirs, std::string scope, std::chrono::seconds ttl);
 
   // A fresh entry (stored within ttl of `now`), or nullopt; `problem` explains a
   // failure worth logging (left empty on a plain miss).
@@ -68,13 +72,17 @@ class CacheStore {
 
   [[nodiscard]] std::string path_for(const std::string& request) const;
   [[nodiscard]] std::chrono::seconds ttl() const { return ttl_; }
+  // False once no directory proved usable: the cache is off for this run.
+  [[nodiscard]] bool usable() const { return !dir_checked_ || dir_ok_; }
 
  private:
   bool ensure_dir(std::string* problem);
+  static bool usable_dir(const std::string& dir, bool fallback, std::string* problem);
   // Removes expired entries, temp files and orphaned locks; never `keep` (a file name).
   void sweep(TimePoint now, const std::string& keep);
 
-  std::string dir_;
+  std::vector<std::string> candidates_;
+  std::string dir_;  // the chosen one
   std::string scope_;
   std::chrono::seconds ttl_;
   bool dir_checked_ = false;

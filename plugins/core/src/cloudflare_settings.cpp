@@ -37,15 +37,24 @@ Expected<ApiCredentials> resolve_api_credentials(const ApiCredentialSources& sou
   return credentials;
 }
 
-std::string default_cache_dir(const EnvLookup& env) {
+std::vector<std::string> default_cache_dirs(const EnvLookup& env, unsigned uid) {
   auto get = [&](const char* name) -> std::string {
     auto v = env ? env(name) : std::nullopt;
     return v ? *v : std::string();
   };
+  std::vector<std::string> dirs;
   // XDG: a relative XDG_CACHE_HOME is invalid and must be ignored.
-  if (const auto xdg = get("XDG_CACHE_HOME"); !xdg.empty() && xdg.front() == '/') return xdg + "/cfmon";
-  if (const auto home = get("HOME"); !home.empty() && home.front() == '/') return home + "/.cache/cfmon";
-  return {};
+  if (const auto xdg = get("XDG_CACHE_HOME"); !xdg.empty() && xdg.front() == '/') {
+    dirs.push_back(xdg + "/cfmon");
+  } else if (const auto home = get("HOME"); !home.empty() && home.front() == '/') {
+    dirs.push_back(home + "/.cache/cfmon");
+  }
+  dirs.push_back("/var/cache/cfmon/" + std::to_string(uid));
+  auto tmp = get("TMPDIR");
+  if (tmp.empty() || tmp.front() != '/') tmp = "/tmp";
+  while (tmp.size() > 1 && tmp.back() == '/') tmp.pop_back();
+  dirs.push_back(tmp + "/cfmon-" + std::to_string(uid));
+  return dirs;
 }
 
 ApiSettings for_whole_run(ApiSettings settings) {

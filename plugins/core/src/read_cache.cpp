@@ -17,7 +17,9 @@ std::string cache_scope(const ApiSettings& settings, std::string_view purpose) {
 ReadCache::ReadCache(const ApiSettings& settings, std::string_view purpose, const ApiHooks& hooks) : hooks_(hooks) {
   if (settings.cache.ttl > std::chrono::seconds::zero() && !settings.cache.dir.empty()) {
     // Scope: one API, one account, one API token, one way of trusting the answer.
-    store_.emplace(settings.cache.dir, cache_scope(settings, purpose), settings.cache.ttl);
+    std::vector<std::string> dirs{settings.cache.dir};
+    dirs.insert(dirs.end(), settings.cache.fallbacks.begin(), settings.cache.fallbacks.end());
+    store_.emplace(std::move(dirs), cache_scope(settings, purpose), settings.cache.ttl);
   }
 }
 
@@ -31,6 +33,13 @@ ApiResult<nlohmann::json> ReadCache::hit(nlohmann::json& data, const char* how, 
   ++hits_;
   log(std::string(how) + request);
   return std::move(data);
+}
+
+void ReadCache::trouble(const std::string& problem) {
+  log("cache: " + problem);
+  if (!store_->usable() && hooks_.warn && !warned_.exchange(true)) {
+    hooks_.warn("API cache off, every run asks the API: " + problem);
+  }
 }
 
 void ReadCache::log(const std::string& line) const {

@@ -43,7 +43,8 @@ class ReadCache {
                                  std::chrono::milliseconds::zero());
     std::string problem;
     if (auto entry = store_->read(request, hooks_.wall_now(), &problem)) return hit(*entry, "cache hit: ", request);
-    if (!problem.empty()) log("cache: " + problem);
+    if (!problem.empty()) trouble(problem);
+    if (!store_->usable()) return fetch();
     auto lock = store_->lock(request, budget, &problem);
     if (!lock) {
       log("cache: " + problem + "; asking the API directly");
@@ -63,10 +64,13 @@ class ReadCache {
  private:
   ApiResult<nlohmann::json> hit(nlohmann::json& data, const char* how, const std::string& request);
   void log(const std::string& line) const;
+  // A cache problem: at -v; and once, at any verbosity, when it turns the cache off.
+  void trouble(const std::string& problem);
 
   std::optional<cfmon::detail::CacheStore> store_;
   ApiHooks hooks_;
   std::atomic<std::size_t> hits_{0};
+  std::atomic<bool> warned_{false};
 };
 
 }  // namespace cfmon::cloudflare::internal

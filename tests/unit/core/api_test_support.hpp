@@ -79,6 +79,7 @@ struct FakeTime {
   TimePoint wall = TimePoint{} + std::chrono::hours(24 * 365 * 55);
   std::vector<std::chrono::milliseconds> slept;
   std::vector<std::string> log;
+  std::vector<std::string> warnings;
 
   ApiHooks hooks() {
     ApiHooks h;
@@ -90,6 +91,7 @@ struct FakeTime {
       wall += d;
     };
     h.log = [this](std::string_view line) { log.emplace_back(line); };
+    h.warn = [this](std::string_view line) { warnings.emplace_back(line); };
     return h;
   }
 };

@@ -63,7 +63,7 @@ TEST(CloudflareCredentials, MissingPartsNameEveryPlaceLooked) {
   EXPECT_EQ(c.error().message.find("secret-one"), std::string::npos);
 }
 
-TEST(CloudflareCredentials, DefaultCacheDirFollowsXdg) {
+TEST(CloudflareCredentials, DefaultCacheDirsFollowXdgThenHomeThenSystemPlaces) {
   auto env_of = [](std::map<std::string, std::string> values) -> EnvLookup {
     return [values](const std::string& name) -> std::optional<std::string> {
       auto it = values.find(name);
@@ -71,9 +71,15 @@ TEST(CloudflareCredentials, DefaultCacheDirFollowsXdg) {
       return it->second;
     };
   };
-  EXPECT_EQ(default_cache_dir(env_of({{"XDG_CACHE_HOME", "/x/cache"}, {"HOME", "/home/u"}})), "/x/cache/cfmon");
-  EXPECT_EQ(default_cache_dir(env_of({{"XDG_CACHE_HOME", "relative"}, {"HOME", "/home/u"}})), "/home/u/.cache/cfmon");
-  EXPECT_EQ(default_cache_dir(env_of({})), "");
+  using Dirs = std::vector<std::string>;
+  EXPECT_EQ(default_cache_dirs(env_of({{"XDG_CACHE_HOME", "/x/cache"}, {"HOME", "/home/u"}}), 1000),
+            (Dirs{"/x/cache/cfmon", "/var/cache/cfmon/1000", "/tmp/cfmon-1000"}));
+  EXPECT_EQ(default_cache_dirs(env_of({{"XDG_CACHE_HOME", "relative"}, {"HOME", "/home/u"}}), 7),
+            (Dirs{"/home/u/.cache/cfmon", "/var/cache/cfmon/7", "/tmp/cfmon-7"}));
+  // A system daemon's environment (Debian's units set no HOME): still somewhere to go.
+  EXPECT_EQ(default_cache_dirs(env_of({}), 105), (Dirs{"/var/cache/cfmon/105", "/tmp/cfmon-105"}));
+  EXPECT_EQ(default_cache_dirs(env_of({{"TMPDIR", "/run/user/105/"}, {"HOME", "nowhere"}}), 105),
+            (Dirs{"/var/cache/cfmon/105", "/run/user/105/cfmon-105"}));
 }
 
 TEST(CloudflareSettings, ValidationRefusesWhatWouldLeakOrMisbehave) {

@@ -265,6 +265,50 @@ TEST_F(CloudflareApiCache, AnUnusableCacheDirectoryFallsBackToTheApi) {
   for (const auto& line : time.log) logged = logged || line.find("not private") != std::string::npos;
   EXPECT_TRUE(logged);
   EXPECT_TRUE(std::filesystem::is_empty(dir));
+  // Said once at any verbosity, not only at -v: the user asked for a cache.
+  ASSERT_EQ(time.warnings.size(), 1U);
+  EXPECT_NE(time.warnings[0].find("API cache off"), std::string::npos) << time.warnings[0];
+  EXPECT_NE(time.warnings[0].find(dir), std::string::npos) << time.warnings[0];
+}
+
+TEST_F(CloudflareApiCache, AFallbackHoldsTheCacheWhenTheFirstDirectoryIsUnusable) {
+  // A HOME that is not a directory we can use (here: a file), then a private fallback.
+  const std::string home_cache = tmp.write("not-a-dir", "x");
+  const std::string fallback = tmp.path() + "/cfmon-1000";
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 2)); });
+  auto s = settings();
+  s.cache.ttl = 60s;
+  s.cache.dir = home_cache;
+  s.cache.fallbacks = {tmp.path() + "/missing-parent/cfmon-1000", fallback};
+  {
+    ApiClient api(http, s, time.hooks());
+    ASSERT_TRUE(api.list_service_tokens({}));
+  }
+  ApiClient again(http, s, time.hooks());
+  ASSERT_TRUE(again.list_service_tokens({}));
+  EXPECT_EQ(http.count(), 1U) << "the second run reads the fallback";
+  EXPECT_TRUE(time.warnings.empty()) << time.warnings.front();
+  struct stat st {};
+  ASSERT_EQ(::stat(fallback.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700U);
+  // A fallback lives in a shared place: its parent is never made.
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/missing-parent"));
+}
+
+TEST_F(CloudflareApiCache, AFallbackThatIsASymbolicLinkIsRefused) {
+  const std::string target = tmp.path() + "/elsewhere";
+  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+  const std::string link = tmp.path() + "/cfmon-1000";
+  std::filesystem::create_directory_symlink(target, link);
+  FakeHttp http([](const http::Request&) { return envelope(tokens(0, 1)); });
+  auto s = settings();
+  s.cache.ttl = 60s;
+  s.cache.dir = tmp.write("file", "x");
+  s.cache.fallbacks = {link};
+  ApiClient api(http, s, time.hooks());
+  ASSERT_TRUE(api.list_service_tokens({}));
+  EXPECT_TRUE(std::filesystem::is_empty(target));
+  ASSERT_EQ(time.warnings.size(), 1U);
 }
 
 TEST_F(CloudflareApiCache, ACorruptEntryIsAMiss) {

@@ -1,6 +1,7 @@
 #include "tokens_check.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "support/results.hpp"
 
@@ -384,8 +385,28 @@ TEST(TokensOptions, ValidationErrorsAreOneClearLine) {
   EXPECT_NE(plan.error().message.find("missing Cloudflare API token"), std::string::npos);
   o = TokensOptions{};
   o.api.cache_ttl_seconds = 60;
+  o.api.cache_dir = "relative/cache";
   plan = make_plan(o, common, api_env(), nullptr);
-  ASSERT_FALSE(plan) << "no HOME, no XDG_CACHE_HOME and no --cache-dir";
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("--cache-dir must be an absolute path"), std::string::npos);
+}
+
+TEST(TokensOptions, ACacheWithoutHomeGoesToTheSystemPlaces) {
+  // Debian's icinga2 and nagios4 units start the daemon without HOME or XDG_CACHE_HOME.
+  plugin::CommonConfig common;
+  TokensOptions o;
+  o.api.cache_ttl_seconds = 60;
+  const auto plan = make_plan(o, common, api_env(), nullptr);
+  ASSERT_TRUE(plan) << plan.error().message;
+  const auto uid = std::to_string(::geteuid());
+  EXPECT_EQ(plan->api.cache.dir, "/var/cache/cfmon/" + uid);
+  EXPECT_EQ(plan->api.cache.fallbacks, std::vector<std::string>{"/tmp/cfmon-" + uid});
+  // An explicit --cache-dir is the one place: no fallback hides a typo.
+  o.api.cache_dir = "/srv/cache/cfmon";
+  const auto explicit_dir = make_plan(o, common, api_env(), nullptr);
+  ASSERT_TRUE(explicit_dir) << explicit_dir.error().message;
+  EXPECT_EQ(explicit_dir->api.cache.dir, "/srv/cache/cfmon");
+  EXPECT_TRUE(explicit_dir->api.cache.fallbacks.empty());
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 //   --api-url URL           default https://api.cloudflare.com/client/v4
 //   --per-page N            page size of list requests (1 to 1000)
 //   --cache-ttl SECONDS     cache successful reads on disk this long (0 = off)
-//   --cache-dir DIR         default $XDG_CACHE_HOME/cfmon or ~/.cache/cfmon
+//   --cache-dir DIR         default: the first usable of default_cache_dirs()
 // There is deliberately no option that takes the API token itself.
 #include <boost/program_options.hpp>
 #include <optional>
@@ -31,7 +31,7 @@ struct ApiOptions {
   std::string api_url = std::string(cloudflare::kDefaultApiUrl);
   unsigned per_page = 100;
   double cache_ttl_seconds = 0;
-  std::string cache_dir;  // empty = default_cache_dir()
+  std::string cache_dir;  // empty = default_cache_dirs()
 };
 
 // The option group, bound to `options` (account ID and token file are read back

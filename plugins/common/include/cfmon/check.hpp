@@ -30,6 +30,9 @@ struct Deps {
   int verbosity = 0;                                           // -v count, 0..3
   std::function<std::chrono::system_clock::time_point()> now;  // the wall clock
   std::function<void(std::string_view)> log;                   // stderr at -v; empty = silent
+  // A warning the user must see at any verbosity (the API cache is off): stderr, but
+  // silent with --format zabbix, whose agent and external checks read stderr as the value.
+  std::function<void(std::string_view)> warn;
 };
 
 template <class Options, class Plan>

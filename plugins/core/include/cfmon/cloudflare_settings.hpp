@@ -45,14 +45,19 @@ struct ApiCredentialSources {
 Expected<ApiCredentials> resolve_api_credentials(const ApiCredentialSources& sources, const EnvLookup& env,
                                                  std::vector<std::string>* warnings = nullptr);
 
-// $XDG_CACHE_HOME/cfmon, else $HOME/.cache/cfmon; empty when neither is set.
-std::string default_cache_dir(const EnvLookup& env);
+// Where the cache goes without --cache-dir, most personal first; the first usable one
+// holds it: $XDG_CACHE_HOME/cfmon, else $HOME/.cache/cfmon (when set and absolute); then,
+// for a system daemon without a usable HOME (Debian's icinga2 and nagios4 units set none,
+// zabbix's is /nonexistent), /var/cache/cfmon/<uid> (where an administrator made
+// /var/cache/cfmon writable and sticky), then $TMPDIR/cfmon-<uid> (/tmp without TMPDIR).
+std::vector<std::string> default_cache_dirs(const EnvLookup& env, unsigned uid);
 
 // ---------------------------------------------------------------- settings
 
 struct CacheSettings {
-  std::chrono::seconds ttl{0};  // 0 = no cache
-  std::string dir;              // created 0700 when missing; must not be group/world-writable
+  std::chrono::seconds ttl{0};         // 0 = no cache
+  std::string dir;                     // created 0700 when missing; must be ours, not group/world-writable
+  std::vector<std::string> fallbacks;  // tried in order when `dir` is unusable (the defaults only)
   // http::trust_key of the client's transport: an answer fetched with -k, another
   // --ca-file or --resolve never serves a run that trusts its peer otherwise.
   std::string trust;
@@ -93,6 +98,8 @@ struct ApiHooks {
   // One line per request for -v ("GET …/service_tokens?page=1 -> 200 in 0.084 s",
   // "cache hit …"); never holds a secret. Empty = silent.
   std::function<void(std::string_view)> log;
+  // What the user must hear at any verbosity (stderr): the cache is off. Empty = silent.
+  std::function<void(std::string_view)> warn;
 };
 
 // `hooks` with every empty clock and the sleep set to the real one.
