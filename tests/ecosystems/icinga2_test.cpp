@@ -171,24 +171,26 @@ TEST_P(Icinga2CommandMapping, EveryOptionIsMappedOnce) {
   EXPECT_EQ(env_vars, check.env_vars);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Checks, Icinga2CommandMapping,
-    ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS,
-                                  "cf_access",
-                                  {"expect-protected", "insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                  {"url", "target", "resolve"},
-                                  2},
-                      MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS,
-                                  "cf_service_tokens",
-                                  {"insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                  {"name", "id", "client-id", "resolve"},
-                                  1},
-                      MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
-                                  "cf_access_logins",
-                                  {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
-                                  {"name", "id", "client-id", "allowed-cidr", "resolve"},
-                                  1}),
-    [](const ::testing::TestParamInfo<MappedCheck>& param) { return std::string(param.param.command); });
+INSTANTIATE_TEST_SUITE_P(Checks, Icinga2CommandMapping,
+                         ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS,
+                                                       "cf_access",
+                                                       {"expect-protected", "jwt-optional", "insecure", "ipv4", "ipv6",
+                                                        "discover", "verbose"},
+                                                       {"url", "target", "resolve", "expect-aud"},
+                                                       2},
+                                           MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS,
+                                                       "cf_service_tokens",
+                                                       {"insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                                       {"name", "id", "client-id", "resolve"},
+                                                       1},
+                                           MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
+                                                       "cf_access_logins",
+                                                       {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
+                                                       {"name", "id", "client-id", "allowed-cidr", "resolve"},
+                                                       1}),
+                         [](const ::testing::TestParamInfo<MappedCheck>& param) {
+                           return std::string(param.param.command);
+                         });
 
 // The API as the test's window into the daemon.
 class IcingaApi {

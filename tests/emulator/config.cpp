@@ -377,6 +377,7 @@ const ApiTokenConfig* ApiConfig::find_token(std::string_view bearer) const {
 
 std::vector<std::string> EmulatorConfig::certificate_hosts() const {
   auto hosts = app_hosts();
+  if (!team_domain.empty()) hosts.push_back(team_domain);  // its /cdn-cgi/access/certs
   if (api.enabled) hosts.push_back(api.host);
   return hosts;
 }

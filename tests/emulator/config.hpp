@@ -2,6 +2,7 @@
 // The emulator's configuration file (JSON; see README.md and default-config.json).
 // Parsed once at start and immutable afterwards, so request threads share it freely.
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -96,9 +97,14 @@ struct ApiConfig {
   [[nodiscard]] const ApiTokenConfig* find_token(std::string_view bearer) const;
 };
 
+class AccessKeys;
+
 struct EmulatorConfig {
   std::string team_domain;  // "acme.cloudflareaccess.com"
-  std::string colo;         // suffix of cf-ray, e.g. "AMS"
+  // The team's signing keys (set by the emulator at start; not in the config file): the
+  // CF_Authorization JWT is signed with them, else it carries a fake signature.
+  std::shared_ptr<AccessKeys> access_keys;
+  std::string colo;  // suffix of cf-ray, e.g. "AMS"
   std::vector<ServiceToken> tokens;
   std::vector<AppConfig> apps;
   ApiConfig api;
@@ -107,7 +113,7 @@ struct EmulatorConfig {
   [[nodiscard]] const AppConfig* find_app(std::string_view host_header) const;
   // Every app host, for the server certificate's subjectAltName.
   [[nodiscard]] std::vector<std::string> app_hosts() const;
-  // app_hosts() plus the API host when the API is enabled.
+  // app_hosts(), the team domain, and the API host when the API is enabled.
   [[nodiscard]] std::vector<std::string> certificate_hosts() const;
 };
 

@@ -1,5 +1,7 @@
 #include "edge.hpp"
 
+#include "access_keys.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -141,11 +143,13 @@ EdgeResponse grant(const EmulatorConfig& config, const AppConfig& app, const Edg
                    const PresentedCredentials& credentials, TimePoint now) {
   EdgeResponse response = origin_response(app, request, ray, "granted");
   if (app.behaviour == Behaviour::legacy) {
-    const auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
-    response.headers.emplace_back("Set-Cookie", "CF_Authorization=" +
-                                                    fake_access_jwt(app.aud, credentials.client_id, config.team_domain,
-                                                                    static_cast<long long>(issued.count())) +
-                                                    "; Path=/; Secure; HttpOnly");
+    const auto issued =
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+    const std::string jwt =
+        config.access_keys
+            ? config.access_keys->sign(access_jwt_claims(app.aud, credentials.client_id, config.team_domain, issued))
+            : fake_access_jwt(app.aud, credentials.client_id, config.team_domain, issued);
+    response.headers.emplace_back("Set-Cookie", "CF_Authorization=" + jwt + "; Path=/; Secure; HttpOnly");
   }
   return response;
 }

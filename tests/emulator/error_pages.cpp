@@ -16,23 +16,6 @@ std::string html_escape(std::string_view text) {
   return cfmon::escape_chars(text, kHtmlEscapes);
 }
 
-std::string base64url(std::string_view bytes) {
-  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const char c : bytes) {
-    buffer = (buffer << 8U) | static_cast<unsigned char>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(buffer >> static_cast<unsigned>(bits)) & 0x3FU]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(buffer << static_cast<unsigned>(6 - bits)) & 0x3FU]);
-  return out;  // JWTs use base64url without padding
-}
-
 // The page frame every Cloudflare-generated HTML error shares here.
 std::string error_page(std::string_view title, std::string_view code_line, std::string_view host,
                        std::string_view ray) {
@@ -51,6 +34,23 @@ std::string error_page(std::string_view title, std::string_view code_line, std::
 }
 
 }  // namespace
+
+std::string base64url(std::string_view bytes) {
+  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : bytes) {
+    buffer = (buffer << 8U) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(buffer >> static_cast<unsigned>(bits)) & 0x3FU]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(buffer << static_cast<unsigned>(6 - bits)) & 0x3FU]);
+  return out;  // JWTs use base64url without padding
+}
 
 std::string_view cloudflare_error_title(int code) {
   static constexpr cfmon::CodeNames<int, 11> kTitles{
@@ -118,10 +118,9 @@ std::string login_redirect_page(std::string_view location) {
          html_escape(location) + "\">Found</a>.</body></html>\n";
 }
 
-std::string fake_access_jwt(std::string_view aud, std::string_view client_id, std::string_view team_domain,
-                            long long issued_at_unix) {
-  const nlohmann::json header = {{"alg", "RS256"}, {"kid", "cfemu-fake-key"}, {"typ", "JWT"}};
-  const nlohmann::json claims = {
+nlohmann::json access_jwt_claims(std::string_view aud, std::string_view client_id, std::string_view team_domain,
+                                 long long issued_at_unix) {
+  return {
       {"aud", nlohmann::json::array({std::string(aud)})},
       {"common_name", std::string(client_id)},  // service tokens carry the client id here
       {"exp", issued_at_unix + 24 * 3600},
@@ -131,6 +130,12 @@ std::string fake_access_jwt(std::string_view aud, std::string_view client_id, st
       {"sub", ""},
       {"type", "app"},
   };
+}
+
+std::string fake_access_jwt(std::string_view aud, std::string_view client_id, std::string_view team_domain,
+                            long long issued_at_unix) {
+  const nlohmann::json header = {{"alg", "RS256"}, {"kid", "cfemu-fake-key"}, {"typ", "JWT"}};
+  const auto claims = access_jwt_claims(aud, client_id, team_domain, issued_at_unix);
   return base64url(header.dump()) + "." + base64url(claims.dump()) + "." + base64url("cfmon-emulator-fake-signature");
 }
 

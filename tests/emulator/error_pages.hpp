@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace cfmon::emulator {
 
 // "Connection timed out" for 522, ...; "" for codes without a known phrase.
@@ -27,8 +29,16 @@ std::string access_denied_page(int status, std::string_view host);
 // Body of the 302 to the login page.
 std::string login_redirect_page(std::string_view location);
 
-// A JWT-shaped CF_Authorization value: real header and claims, fake signature. The
-// emulator has no signing key; clients must treat the cookie as opaque anyway.
+// base64url without padding, as JWTs use it.
+std::string base64url(std::string_view bytes);
+
+// The claims of the JWT Access issues to a service token for an application (24 h).
+nlohmann::json access_jwt_claims(std::string_view aud, std::string_view client_id, std::string_view team_domain,
+                                 long long issued_at_unix);
+
+// A JWT-shaped CF_Authorization value: real header and claims, fake signature; what the
+// edge sets when no signing keys were given (the edge's unit tests). The emulator
+// itself signs with AccessKeys.
 std::string fake_access_jwt(std::string_view aud, std::string_view client_id, std::string_view team_domain,
                             long long issued_at_unix);
 

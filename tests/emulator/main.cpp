@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "access_keys.hpp"
 #include "auth_log.hpp"
 #include "config.hpp"
 #include "server.hpp"
@@ -168,7 +169,9 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<const EmulatorConfig> config;
   try {
-    config = std::make_shared<const EmulatorConfig>(load_config_file(cli.config_path, Clock::now()));
+    auto loaded = load_config_file(cli.config_path, Clock::now());
+    loaded.access_keys = std::make_shared<AccessKeys>();  // real RS256 JWTs and a certs endpoint
+    config = std::make_shared<const EmulatorConfig>(std::move(loaded));
   } catch (const ConfigError& e) {
     std::cerr << kProgram << ": bad config: " << e.what() << '\n';
     return 2;

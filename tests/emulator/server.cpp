@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "access_keys.hpp"
 #include "edge.hpp"
 #include "random_text.hpp"
 
@@ -119,6 +120,10 @@ struct EdgeServer::Impl {
       const std::string* host = request.header("Host");
       if (host != nullptr && normalize_host(*host) == options.api->host()) return handle_api(request, req, res);
     }
+    if (config->access_keys) {
+      const std::string* host = request.header("Host");
+      if (host != nullptr && normalize_host(*host) == config->team_domain) return handle_team_domain(request, res);
+    }
     const TimePoint now = options.clock();
     EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id());
     if (response.auth_event) {
@@ -131,6 +136,27 @@ struct EdgeServer::Impl {
     res.status = response.status;
     for (const auto& [name, value] : response.headers) res.set_header(name, value);
     res.body = std::move(response.body);
+  }
+
+  // The team domain: its signing keys (JWK set), and a test control to rotate them.
+  void handle_team_domain(const EdgeRequest& request, httplib::Response& res) {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    std::string verdict = "not_found";
+    res.status = 404;
+    res.set_content("error code: 404", "text/plain");
+    if (path == "/cdn-cgi/access/certs" && (request.method == "GET" || request.method == "HEAD")) {
+      res.status = 200;
+      res.set_content(config->access_keys->jwks().dump(), "application/json");
+      verdict = "certs";
+    } else if (path == "/__emulator/access-keys/rotate" && request.method == "POST") {
+      res.status = 200;
+      res.set_content(nlohmann::json{{"kid", config->access_keys->rotate()}}.dump(), "application/json");
+      verdict = "keys_rotated";
+    }
+    if (options.request_log) {
+      options.request_log(request.remote_addr + " " + request.method + " " + config->team_domain + path + " -> " +
+                          std::to_string(res.status) + " " + verdict);
+    }
   }
 
   void handle_api(const EdgeRequest& request, const httplib::Request& req, httplib::Response& res) {

@@ -72,8 +72,9 @@ struct Probe {
   http::Timings timings;
   std::int64_t content_length = 0;
   bool answered = false;
-  std::size_t redirects = 0;  // followed inside the origin before this answer
-  std::string url;            // where the answer came from
+  std::size_t redirects = 0;       // followed inside the origin before this answer
+  std::string url;                 // where the answer came from
+  std::optional<std::string> jwt;  // the CF_Authorization cookie Access set, if any
 };
 
 Probe evaluate(const http::Outcome& outcome, const AccessPlan& plan, bool anonymous) {
@@ -86,6 +87,7 @@ Probe evaluate(const http::Outcome& outcome, const AccessPlan& plan, bool anonym
     p.url = response->url;
     p.verdict =
         anonymous ? classify_anonymous_response(*response) : classify_access_response(*response, plan.status_map);
+    if (!anonymous) p.jwt = cf_authorization_cookie(*response);
     p.content_length = static_cast<std::int64_t>(response->body_bytes);
     if (auto length = response->header("content-length")) {
       try {
@@ -161,6 +163,59 @@ Result target_result(const AccessPlan& plan, const Target& target, const Probe& 
   return r;
 }
 
+// A finding about the answer that outranks what the probe said of it: the headline.
+// Unless the result already says something worse (an app reachable without a token).
+void raise(Result& r, State state, const char* reason, const std::string& text) {
+  if (worst(r.state, state) != state) {
+    r.message += "; " + text;
+    return;
+  }
+  r.state = state;
+  r.reason = reason;
+  r.message = text + "; " + r.message;
+}
+
+// --expect-aud: an answered 2xx is OK only when it carries the application's Access JWT.
+void judge_jwt(Result& r, const Probe& p, TeamKeySource& source, const AccessPlan& plan,
+               std::chrono::system_clock::time_point now) {
+  const std::string answered = "answered HTTP " + std::to_string(p.status);
+  if (!p.jwt) {
+    if (plan.jwt.optional) {
+      r.message += "; no Access JWT to verify (--jwt-optional)";
+    } else {
+      raise(r, State::warning, "unverifiable",
+            answered +
+                " but Access set no CF_Authorization cookie: nothing ties the answer to the application "
+                "(strict orgs issue none: --jwt-optional)");
+    }
+    return;
+  }
+  std::string problem;
+  const TeamKeys* keys = source.keys(&problem);
+  if (keys == nullptr) {
+    raise(r, State::unknown, "jwt_keys_unavailable", "cannot verify the Access JWT: " + problem);
+    return;
+  }
+  const JwtExpectations expect{plan.jwt.audiences, "https://" + plan.jwt.team_domain, plan.token.client_id, now};
+  auto check = verify_access_jwt(*p.jwt, *keys, expect);
+  if (check.outcome == JwtCheck::Outcome::unknown_key) {
+    // Keys rotate: a kid we do not know sends us to fetch the set again, once.
+    keys = source.refreshed(&problem);
+    if (keys == nullptr) {
+      raise(r, State::unknown, "jwt_keys_unavailable", "cannot verify the Access JWT: " + problem);
+      return;
+    }
+    check = verify_access_jwt(*p.jwt, *keys, expect);
+  }
+  if (check.outcome != JwtCheck::Outcome::valid) {
+    raise(r, State::critical, "not_through_access",
+          answered + " without a valid Access token for this application (" + check.problem +
+              "): a Bypass policy, another application, or not Cloudflare");
+    return;
+  }
+  r.message += "; Access JWT verified";
+}
+
 }  // namespace
 
 std::string printable_text(std::string_view text, std::size_t max_chars) {
@@ -181,7 +236,7 @@ std::vector<http::Request> build_requests(const AccessPlan& plan) {
   return requests;
 }
 
-Report run_access_check(const AccessPlan& plan, http::Client& client) {
+Report run_access_check(const AccessPlan& plan, http::Client& client, std::chrono::system_clock::time_point now) {
   Report report;
   auto requests = build_requests(plan);
   // One budget for the whole run: whatever N, --parallel and --expect-protected, -t holds.
@@ -189,12 +244,18 @@ Report run_access_check(const AccessPlan& plan, http::Client& client) {
   for (auto& r : requests) r.deadline = deadline;
   const auto outcomes = client.perform(requests, plan.parallel);
   const std::size_t n = plan.targets.size();
+  std::optional<TeamKeySource> keys;
+  if (plan.jwt.enabled()) keys.emplace(plan.jwt, client, plan.timeout, deadline, now);
 
   for (std::size_t i = 0; i < n; ++i) {
     const Probe probe = evaluate(outcomes.at(i), plan, false);
     std::optional<Probe> anonymous;
     if (plan.expect_protected) anonymous = evaluate(outcomes.at(n + i), plan, true);
-    report.root.children.push_back(target_result(plan, plan.targets[i], probe, anonymous));
+    Result r = target_result(plan, plan.targets[i], probe, anonymous);
+    if (keys && probe.answered && probe.verdict.state == State::ok && probe.status >= 200 && probe.status <= 299) {
+      judge_jwt(r, probe, *keys, plan, now);
+    }
+    report.root.children.push_back(std::move(r));
   }
   fold_children(report.root, "app", "apps", SingleChild::counted);
   return report;

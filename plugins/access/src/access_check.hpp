@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access_jwt.hpp"
 #include "cfmon/credentials.hpp"
 #include "cfmon/http.hpp"
 #include "cfmon/range.hpp"
@@ -36,10 +37,13 @@ struct AccessPlan {
   std::vector<std::string> insecure_targets;  // http:// targets allowed by --allow-insecure-http
   std::chrono::milliseconds timeout{10000};   // the whole run, every target and hop included
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
+  JwtPolicy jwt;  // --expect-aud: a 2xx is OK only with the application's Access JWT
 };
 
 // Every request shares one deadline, plan.timeout from the start: the run ends by then.
-Report run_access_check(const AccessPlan& plan, http::Client& client);
+// `now` judges the expiry of Access JWTs (--expect-aud).
+Report run_access_check(const AccessPlan& plan, http::Client& client,
+                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Text from a user or a server made safe for a one-line message: control bytes and '|'
 // become '?', and at most `max_chars` are kept (cfmon::printable, kQuotedTarget).

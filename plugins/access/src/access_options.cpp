@@ -1,8 +1,12 @@
 #include "access_options.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+
+#include "cfmon/cloudflare_settings.hpp"
 
 namespace po = boost::program_options;
 
@@ -12,6 +16,8 @@ const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...] | --tar
                        | -H HOST [--path PATH]
          [--env-file FILE | --client-id ID --client-secret-file FILE]
          [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]
+         [--expect-aud TAG ... --team-domain TEAM.cloudflareaccess.com
+          [--jwt-optional] [--cache-ttl SECONDS] [--cache-dir DIR]]
          [--format nagios|influx|zabbix|json]
 )";
 
@@ -29,6 +35,9 @@ accepted, origin down); redirects inside the origin are followed
 followed: OK only if Access set CF_Authorization, else WARNING; other 4xx/5xx
 WARNING; DNS/connect/TLS failures CRITICAL; timeout --timeout-state; usage and
 credential errors UNKNOWN.
+--expect-aud: a 2xx is OK only with a CF_Authorization JWT signed by the team's
+keys for one of the AUD tags and this client ID; no cookie WARNING unverifiable
+(unless --jwt-optional), any other JWT CRITICAL not_through_access.
 -t is the budget of the whole run, every target included. http:// targets need
 --allow-insecure-http (the secret would travel unencrypted).
 )";
@@ -65,7 +74,18 @@ po::options_description access_options(AccessOptions& o) {
        "never to another origin")
     ("allow-insecure-http", po::bool_switch(&o.allow_insecure_http),
        "probe http:// targets with the token anyway (it crosses the network unencrypted)")
-    ("discover", po::bool_switch(&o.discover), "list the targets, probe nothing (Zabbix LLD with --format zabbix)");
+    ("discover", po::bool_switch(&o.discover), "list the targets, probe nothing (Zabbix LLD with --format zabbix)")
+    ("expect-aud", po::value(&o.expect_aud)->value_name("TAG")->composing(),
+       "a 2xx is OK only with an Access JWT for this application AUD tag (repeatable; needs --team-domain)")
+    ("team-domain", po::value(&o.team_domain)->value_name("HOST"),
+       "the Access team domain (TEAM.cloudflareaccess.com) whose keys sign the JWT")
+    ("jwt-optional", po::bool_switch(&o.jwt_optional),
+       "with --expect-aud: a 2xx without a CF_Authorization cookie stays OK (strict orgs issue none)")
+    ("cache-ttl", po::value(&o.cache_ttl_seconds)->value_name("SECONDS")->default_value(0, "0"),
+       "keep the team's keys on disk this many seconds (0 = fetch them every run)")
+    ("cache-dir", po::value(&o.cache_dir)->value_name("DIR"),
+       "cache directory (default: the first usable of $XDG_CACHE_HOME/cfmon, ~/.cache/cfmon, "
+       "/var/cache/cfmon/UID, ${TMPDIR:-/tmp}/cfmon-UID)");
   // clang-format on
   return group;
 }
@@ -130,6 +150,62 @@ bool is_plain_http(std::string_view url) {
          });
 }
 
+bool is_domain_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+}
+
+Expected<JwtPolicy> make_jwt_policy(const AccessOptions& o, const plugin::CommonConfig& common, const EnvLookup& env) {
+  JwtPolicy policy;
+  if (o.expect_aud.empty()) {
+    if (!o.team_domain.empty() || o.jwt_optional)
+      return make_error("--team-domain and --jwt-optional need --expect-aud");
+    return policy;
+  }
+  for (const auto& aud : o.expect_aud) {
+    if (aud.empty() || aud.size() > 256 ||
+        !std::all_of(aud.begin(), aud.end(), [](char c) { return c > ' ' && c < 0x7f && c != '|'; })) {
+      return make_error("--expect-aud takes an application's AUD tag (64 hex characters), not '" +
+                        printable_text(aud, 80) + "'");
+    }
+  }
+  if (o.team_domain.empty()) return make_error("--expect-aud needs --team-domain TEAM.cloudflareaccess.com");
+  // HOST[:PORT]: the port only ever serves an emulator; the JWT's issuer is https://HOST.
+  std::string host = o.team_domain;
+  int port = 0;
+  if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    const std::string digits = host.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(digits) < 1 || std::stoi(digits) > 65535) {
+      return make_error("--team-domain: bad port in '" + printable_text(o.team_domain, 80) + "'");
+    }
+    port = std::stoi(digits);
+    host.resize(colon);
+  }
+  if (host.find('.') == std::string::npos || !std::all_of(host.begin(), host.end(), is_domain_char)) {
+    return make_error("--team-domain takes a host name such as acme.cloudflareaccess.com, not '" +
+                      printable_text(o.team_domain, 80) + "'");
+  }
+  if (!std::isfinite(o.cache_ttl_seconds) || o.cache_ttl_seconds < 0 || o.cache_ttl_seconds > 86400) {
+    return make_error("--cache-ttl must be between 0 and 86400 seconds");
+  }
+  policy.audiences = o.expect_aud;
+  policy.team_domain = host;
+  policy.team_port = port;
+  std::transform(policy.team_domain.begin(), policy.team_domain.end(), policy.team_domain.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  policy.optional = o.jwt_optional;
+  policy.cache_ttl = std::chrono::seconds(static_cast<long long>(std::llround(o.cache_ttl_seconds)));
+  if (!o.cache_dir.empty()) {
+    if (o.cache_dir.front() != '/') return make_error("--cache-dir must be an absolute path");
+    policy.cache_dirs = {o.cache_dir};
+  } else {
+    policy.cache_dirs = cloudflare::default_cache_dirs(env, ::geteuid());
+  }
+  policy.trust = http::trust_key(plugin::transport_of(common));
+  return policy;
+}
+
 }  // namespace
 
 std::optional<Error> refuse_insecure_targets(const std::vector<Target>& targets, bool allow_insecure_http) {
@@ -187,6 +263,9 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   plan.token = std::move(*token);
 
   plan.timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(common.timeout_seconds * 1000.0)));
+  auto jwt = make_jwt_policy(o, common, env);
+  if (!jwt) return jwt.error();
+  plan.jwt = std::move(*jwt);
   return plan;
 }
 

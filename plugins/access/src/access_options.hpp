@@ -33,6 +33,11 @@ struct AccessOptions {
   int max_redirects = kDefaultMaxRedirects;
   bool allow_insecure_http = false;
   bool discover = false;
+  std::vector<std::string> expect_aud;  // --expect-aud (repeatable)
+  std::string team_domain;
+  bool jwt_optional = false;
+  double cache_ttl_seconds = 0;
+  std::string cache_dir;
 };
 
 boost::program_options::options_description access_options(AccessOptions& options);

@@ -1,4 +1,4 @@
-#include "cache_store.hpp"
+#include "cfmon/cache_store.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cache_store.hpp"
+#include "cfmon/cache_store.hpp"
 #include "read_cache.hpp"
 
 namespace cfmon::cloudflare {

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cache_store.hpp"
+#include "cfmon/cache_store.hpp"
 #include "cfmon/cloudflare_errors.hpp"
 #include "cfmon/cloudflare_settings.hpp"
 

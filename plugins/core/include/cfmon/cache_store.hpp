@@ -1,5 +1,6 @@
 #pragma once
-// The on-disk store of API reads (internal to the core; read_cache.hpp reads through it).
+// The on-disk store of API reads: read_cache.hpp reads the v4 API through it, check_cf_access
+// keeps the Access team keys (JWKS) in it.
 //
 // One JSON file per request: <dir>/<scope>-<hash of the request>.json holding
 // {"version":1, "request": ..., "stored_at": <unix s>, "data": ...}; its mtime is
