@@ -181,6 +181,12 @@ std::vector<http::Request> build_requests(const AccessPlan& plan) {
   return requests;
 }
 
+const std::vector<Metric>& app_metrics() {
+  static const std::vector<Metric> all{kHttpStatus,  kResponseTime, kResultCodeMetric, kTokenAccepted, kContentLength,
+                                       kTimeConnect, kTimeTls,      kTimeFirstbyte,    kProtected};
+  return all;
+}
+
 Report run_access_check(const AccessPlan& plan, http::Client& client) {
   Report report;
   auto requests = build_requests(plan);

@@ -41,6 +41,9 @@ struct AccessPlan {
 // Every request shares one deadline, plan.timeout from the start: the run ends by then.
 Report run_access_check(const AccessPlan& plan, http::Client& client);
 
+// Every metric an app's result may carry (for tests of the formatters' names).
+const std::vector<Metric>& app_metrics();
+
 // Text from a user or a server made safe for a one-line message: control bytes and '|'
 // become '?', and at most `max_chars` are kept (cfmon::printable, kQuotedTarget).
 std::string printable_text(std::string_view text, std::size_t max_chars);

@@ -12,7 +12,7 @@ const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...] | --tar
                        | -H HOST [--path PATH]
          [--env-file FILE | --client-id ID --client-secret-file FILE]
          [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]
-         [--format nagios|influx|zabbix|json]
+         [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog = R"(Credentials (there is no option that takes the secret itself):

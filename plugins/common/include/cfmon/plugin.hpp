@@ -16,7 +16,7 @@
 
 namespace cfmon::plugin {
 
-enum class OutputFormat { nagios, influx, zabbix, json };
+enum class OutputFormat { nagios, influx, zabbix, json, openmetrics };
 
 struct CommonConfig {
   bool help = false;
