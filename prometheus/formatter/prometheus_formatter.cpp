@@ -111,7 +111,7 @@ struct Family {
 };
 
 std::string help_of(const Metric& metric) {
-  std::string help = "cfmon: the " + metric.field + " of each target";
+  std::string help = "cfmon: the " + (metric.field.empty() ? metric.prometheus : metric.field) + " of each target";
   switch (metric.unit) {
     case Unit::seconds:
       return help + ", in seconds";
