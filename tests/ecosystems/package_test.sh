@@ -46,7 +46,10 @@ for f in ./usr/lib/nagios/plugins/check_cf_access \
          ./usr/share/cfmon/zabbix/userparameter_cf_access.conf \
          ./usr/share/cfmon/zabbix/userparameter_cf_service_tokens.conf \
          ./usr/share/cfmon/zabbix/template/cfmon_cloudflare_access.yaml \
-         ./usr/share/cfmon/telegraf/cf_access.conf; do
+         ./usr/share/cfmon/telegraf/cf_access.conf \
+         ./usr/share/cfmon/prometheus/cfmon-textfile \
+         ./usr/share/cfmon/prometheus/cfmon-textfile.service \
+         ./usr/share/cfmon/prometheus/cfmon_rules.yml; do
   grep -qxF "$f" "$scratch/files" || fail "$f is not in the package"
 done
 if grep -E 'emulator|fault|test|/include/|\.a$' "$scratch/files"; then fail "test or build files in the package"; fi

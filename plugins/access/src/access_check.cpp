@@ -236,6 +236,12 @@ std::vector<http::Request> build_requests(const AccessPlan& plan) {
   return requests;
 }
 
+const std::vector<Metric>& app_metrics() {
+  static const std::vector<Metric> all{kHttpStatus,  kResponseTime, kResultCodeMetric, kTokenAccepted, kContentLength,
+                                       kTimeConnect, kTimeTls,      kTimeFirstbyte,    kProtected};
+  return all;
+}
+
 Report run_access_check(const AccessPlan& plan, http::Client& client, std::chrono::system_clock::time_point now) {
   Report report;
   auto requests = build_requests(plan);

@@ -45,6 +45,9 @@ struct AccessPlan {
 Report run_access_check(const AccessPlan& plan, http::Client& client,
                         std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// Every metric an app's result may carry (for tests of the formatters' names).
+const std::vector<Metric>& app_metrics();
+
 // Text from a user or a server made safe for a one-line message: control bytes and '|'
 // become '?', and at most `max_chars` are kept (cfmon::printable, kQuotedTarget).
 std::string printable_text(std::string_view text, std::size_t max_chars);

@@ -18,7 +18,7 @@ const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...] | --tar
          [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]
          [--expect-aud TAG ... --team-domain TEAM.cloudflareaccess.com
           [--jwt-optional] [--cache-ttl SECONDS] [--cache-dir DIR]]
-         [--format nagios|influx|zabbix|json]
+         [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog = R"(Credentials (there is no option that takes the secret itself):

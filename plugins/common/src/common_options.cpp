@@ -14,7 +14,8 @@ namespace cfmon::plugin {
 
 const char* const kExitCodesHelp =
     R"(Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help and --version).
-With --format zabbix the exit code is always 0; with influx, 0 when lines were written.
+With --format zabbix or openmetrics the exit code is always 0; with influx, 0 when lines
+were written.
 )";
 
 std::string help_epilog(std::string_view check_text, std::string_view appendix) {
@@ -33,7 +34,7 @@ po::options_description common_options(CommonConfig& c) {
     ("verbose,v", "more detail on stderr; repeat up to -vvv (3 = redacted HTTP trace)")
     ("timeout,t", po::value(&c.timeout_seconds)->value_name("SECONDS")->default_value(10.0, "10"),
        "timeout in seconds, connect included (at least 0.001; check_cf_access: the whole run)")
-    ("format", po::value(&c.format_text)->value_name("FORMAT")->default_value("nagios"), "output: nagios|influx|zabbix|json")
+    ("format", po::value(&c.format_text)->value_name("FORMAT")->default_value("nagios"), "output: nagios|influx|zabbix|json|openmetrics")
     ("env-file", po::value<std::string>()->value_name("FILE"), "dotenv file with credentials (never executed)")
     ("ca-file", po::value(&c.ca_file)->value_name("FILE"), "CA bundle (PEM) to verify TLS with")
     ("insecure,k", po::bool_switch(&c.insecure), "do not verify TLS certificates")
@@ -56,8 +57,10 @@ std::optional<Error> validate_common(CommonConfig& c) {
     c.format = OutputFormat::zabbix;
   } else if (c.format_text == "json") {
     c.format = OutputFormat::json;
+  } else if (c.format_text == "openmetrics") {
+    c.format = OutputFormat::openmetrics;
   } else {
-    return Error{"--format must be nagios, influx, zabbix or json, not '" + c.format_text + "'"};
+    return Error{"--format must be nagios, influx, zabbix, json or openmetrics, not '" + c.format_text + "'"};
   }
   if (!std::isfinite(c.timeout_seconds) || c.timeout_seconds <= 0 || c.timeout_seconds > 3600) {
     return Error{"--timeout must be a number of seconds between 0.001 and 3600"};

@@ -10,6 +10,7 @@
 #include "cfmon/version.hpp"
 #include "line_protocol.hpp"
 #include "nagios_formatter.hpp"
+#include "prometheus_formatter.hpp"
 #include "zabbix_formatter.hpp"
 
 namespace po = boost::program_options;
@@ -34,6 +35,7 @@ OutputFormat format_from_args(const std::vector<std::string>& args) {
   if (value == "influx") return OutputFormat::influx;
   if (value == "zabbix") return OutputFormat::zabbix;
   if (value == "json") return OutputFormat::json;
+  if (value == "openmetrics") return OutputFormat::openmetrics;
   return OutputFormat::nagios;
 }
 
@@ -55,6 +57,8 @@ FormattedOutput render(const Report& report, OutputFormat format) {
       return zabbix::format(report);
     case OutputFormat::json:
       return format_json(report);
+    case OutputFormat::openmetrics:
+      return prometheus::format(report);
   }
   return nagios::format(report);
 }
@@ -105,10 +109,11 @@ FormattedOutput render_discovery(const Expected<Discovery>& found, const std::st
       return {text + "\n", 0};
     }
     case OutputFormat::influx:
+    case OutputFormat::openmetrics:
       break;
   }
   return render(unknown_report(label, measurement, "usage_error",
-                               "--discover has no line-protocol form: use --format zabbix or json"),
+                               "--discover has no line-protocol or metrics form: use --format zabbix or json"),
                 format);
 }
 

@@ -8,11 +8,6 @@
 namespace cfmon {
 namespace {
 
-std::optional<FieldValue> value_of(const Result& r, const Measurement& m) {
-  if (m.metric.from_reason != nullptr) return FieldValue{m.metric.from_reason(r.reason)};
-  return m.value;
-}
-
 // Perfdata is numeric: integers and doubles; anything else is undeterminable ("U").
 std::optional<double> number_of(const std::optional<FieldValue>& value) {
   if (!value) return std::nullopt;
@@ -21,10 +16,15 @@ std::optional<double> number_of(const std::optional<FieldValue>& value) {
   return std::nullopt;
 }
 
-constexpr EnumNames<Unit, 5> kUnitSymbols{{"", "s", "B", "%", "c"}};
-static_assert(kUnitSymbols.ends_with(Unit::counter));
+constexpr EnumNames<Unit, 6> kUnitSymbols{{"", "s", "B", "%", "c", ""}};
+static_assert(kUnitSymbols.ends_with(Unit::days));
 
 }  // namespace
+
+std::optional<FieldValue> value_of(const Result& r, const Measurement& m) {
+  if (m.metric.from_reason != nullptr) return FieldValue{m.metric.from_reason(r.reason)};
+  return m.value;
+}
 
 std::string_view unit_symbol(Unit unit) noexcept {
   return kUnitSymbols(unit, "");

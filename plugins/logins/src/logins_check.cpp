@@ -227,6 +227,11 @@ std::pair<TimePoint, TimePoint> window_of(const LoginsPlan& plan, TimePoint now)
   return {until - plan.window, until};
 }
 
+const std::vector<Metric>& login_metrics() {
+  static const std::vector<Metric> all{kLogins, kFailures, kDistinctIps, kOutsideLogins, kClientId};
+  return all;
+}
+
 Report run_logins_check(const LoginsPlan& plan, cloudflare::TokenDirectory& tokens, cloudflare::GraphqlApi& graphql,
                         TimePoint now) {
   // Token names and client IDs for the message, and the IDs a selection stands for.

@@ -45,6 +45,9 @@ struct LoginsPlan {
 std::pair<cloudflare::TimePoint, cloudflare::TimePoint> window_of(const LoginsPlan& plan, cloudflare::TimePoint now);
 
 // `tokens` names the selected tokens, `graphql` asks for their logins.
+// Every metric a token's result may carry (for tests of the formatters' names).
+const std::vector<Metric>& login_metrics();
+
 Report run_logins_check(const LoginsPlan& plan, cloudflare::TokenDirectory& tokens, cloudflare::GraphqlApi& graphql,
                         cloudflare::TimePoint now);
 

@@ -10,7 +10,7 @@ const char* const kUsage = R"(Usage: check_cf_access_logins [--since 15m] [--unt
          [--name NAME | --id ID | --client-id ID ...] [--env-file FILE]
          [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]
          [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =

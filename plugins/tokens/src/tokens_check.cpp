@@ -72,9 +72,14 @@ const Metric kFound{.field = "found"};
 const Metric kEnabled{.field = "enabled"};
 const Metric kExpired{.field = "expired"};
 const Metric kNeverExpires{.field = "never_expires"};
-const Metric kDaysLeft{.field = "days_left", .perf_label = "days_left"};
+const Metric kDaysLeft{
+    .field = "days_left", .perf_label = "days_left", .unit = Unit::days, .prometheus = "token_expires_in_seconds"};
 const Metric kNeverUsed{.field = "never_used"};
-const Metric kIdleDays{.field = "idle_days", .perf_label = "idle_days", .min = 0.0};
+const Metric kIdleDays{.field = "idle_days",
+                       .perf_label = "idle_days",
+                       .unit = Unit::days,
+                       .min = 0.0,
+                       .prometheus = "token_idle_seconds"};
 const Metric kClientId{.field = "client_id"};
 const Metric kExpiresAt{.field = "expires_at"};
 
@@ -207,6 +212,12 @@ std::string empty_list_message() {
 }
 
 }  // namespace
+
+const std::vector<Metric>& token_metrics() {
+  static const std::vector<Metric> all{kFound,     kEnabled,  kExpired,  kNeverExpires, kDaysLeft,
+                                       kNeverUsed, kIdleDays, kClientId, kExpiresAt};
+  return all;
+}
 
 Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api, TimePoint now) {
   Report report;

@@ -26,6 +26,9 @@ struct TokensPlan {
   cloudflare::ApiSettings api;                  // for main(); the check only uses a `TokenDirectory&`
 };
 
+// Every metric a token's result may carry (for tests of the formatters' names).
+const std::vector<Metric>& token_metrics();
+
 // One list request (cached or not) answers every selection, so all services
 // checking tokens of one account share a single API call per cache TTL.
 Report run_tokens_check(const TokensPlan& plan, cloudflare::TokenDirectory& api, cloudflare::TimePoint now);

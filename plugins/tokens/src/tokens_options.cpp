@@ -9,7 +9,7 @@ namespace cfmon::tokens {
 const char* const kUsage = R"(Usage: check_cf_service_tokens [--name NAME | --id ID | --client-id ID ...]
          [--env-file FILE] [--api-token-file FILE] [--account-id ID]
          [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =

@@ -75,6 +75,24 @@ TEST(RenderDiscovery, LineProtocolHasNoFormForItAndSaysSo) {
   EXPECT_NE(out.text.find("usage_error"), std::string::npos) << out.text;
 }
 
+TEST(RenderDiscovery, PrometheusHasNoFormForItAndSaysTheCheckIsDown) {
+  const auto out = render_discovery(two_apps(), "CF-ACCESS", "cf_access", OutputFormat::openmetrics);
+  EXPECT_NE(out.text.find("cfmon_up{check=\"cf_access\"} 0\n"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("cfmon_state{check=\"cf_access\",reason=\"usage_error\"} 3\n"), std::string::npos)
+      << out.text;
+}
+
+TEST(CommonOptions, OpenMetricsIsTheFifthFormatAndAnOtherNameIsRefused) {
+  CommonConfig config;
+  config.format_text = "openmetrics";
+  EXPECT_FALSE(validate_common(config));
+  EXPECT_EQ(config.format, OutputFormat::openmetrics);
+  config.format_text = "prometheus";
+  const auto error = validate_common(config);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message, "--format must be nagios, influx, zabbix, json or openmetrics, not 'prometheus'");
+}
+
 TEST(RenderDiscovery, AFailureIsUnknownInTheChosenFormatNeverAnEmptyArray) {
   const Expected<Discovery> failed = make_error("the API listed no service tokens");
   const auto zabbix = render_discovery(failed, "CF-TOKENS", "cf_service_token", OutputFormat::zabbix);

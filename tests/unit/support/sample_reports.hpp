@@ -1,5 +1,5 @@
 #pragma once
-// The reports every formatter's golden tests render, so the four outputs of one case can be
+// The reports every formatter's golden tests render, so the five outputs of one case can be
 // read side by side. Ranges are built field by field: formatters only print Range::text.
 #include <cmath>
 #include <cstdint>

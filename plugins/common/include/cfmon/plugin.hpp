@@ -16,7 +16,7 @@
 
 namespace cfmon::plugin {
 
-enum class OutputFormat { nagios, influx, zabbix, json };
+enum class OutputFormat { nagios, influx, zabbix, json, openmetrics };
 
 struct CommonConfig {
   bool help = false;
@@ -90,8 +90,8 @@ struct Discovery {
 };
 
 // Discovery through the formatter layer: zabbix -> low-level discovery JSON, json -> an
-// array of objects with lower-case keys, nagios -> one line naming what was found, influx ->
-// UNKNOWN (discovery has no line-protocol form). An error is UNKNOWN `discovery_failed` in
+// array of objects with lower-case keys, nagios -> one line naming what was found, influx and
+// openmetrics -> UNKNOWN (discovery has no line-protocol or metrics form). An error is UNKNOWN `discovery_failed` in
 // the chosen format (for Zabbix never an empty array: that would drop every discovered item).
 FormattedOutput render_discovery(const Expected<Discovery>& found, const std::string& label,
                                  const std::string& measurement, OutputFormat format);

@@ -16,10 +16,11 @@ namespace cfmon {
 
 struct Result;
 
-// Perfdata units of measure the checks use.
-enum class Unit { none, seconds, bytes, percent, counter };
+// Units of measure the checks use. Perfdata has no day: a value in days has no UOM there,
+// and Prometheus gets it in seconds (its base unit).
+enum class Unit { none, seconds, bytes, percent, counter, days };
 
-// "", "s", "B", "%", "c".
+// The perfdata UOM: "", "s", "B", "%", "c", "" (days).
 std::string_view unit_symbol(Unit unit) noexcept;
 
 // A typed value for line protocol, Zabbix and JSON. Types never change with the outcome
@@ -41,6 +42,9 @@ struct Metric {
   // When set, the value is derived from the result's reason code when formatting (the check
   // adds the metric without a value).
   std::int64_t (*from_reason)(std::string_view reason) = nullptr;
+  // The Prometheus name after "cfmon_", unit suffix included; empty: the field name with the
+  // unit's suffix (prometheus/formatter/prometheus_formatter.hpp).
+  std::string prometheus{};
 };
 
 // One measurement of a metric in a Result.
@@ -68,6 +72,10 @@ struct Field {
   FieldValue value;
   std::string zabbix_key;  // empty: not in the Zabbix object
 };
+
+// The value a measurement shows: derived from the result's reason when the metric says so,
+// else its own (nullopt: not measured).
+std::optional<FieldValue> value_of(const Result& r, const Measurement& m);
 
 // Telegraf inputs.http_response's result_code for a reason code: 0 success, 3 connection
 // failed, 4 timeout, 5 DNS error, 6 status mismatch (any other answer).
