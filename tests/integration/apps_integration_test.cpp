@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cfmon/http.hpp"
+#include "emulator_control.hpp"
 #include "harness.hpp"
 #include "support/emulator_defaults.hpp"
 
@@ -14,25 +14,6 @@ namespace cfmon::testing {
 namespace {
 
 using nlohmann::json;
-
-// PUT/DELETE on the emulator's admin endpoints.
-void admin(const Emulator& emu, const std::string& method, const std::string& path, const json& body = nullptr) {
-  http::Request r;
-  r.url = "https://api.cfemu.test:" + std::to_string(emu.port()) + "/__emulator/" + path;
-  r.method = method;
-  if (!body.is_null()) {
-    r.body = body.dump();
-    r.headers.emplace_back("Content-Type", "application/json");
-  }
-  http::Transport transport;
-  transport.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
-  transport.ca_file = emu.ca_file();
-  http::CurlClient client(transport);
-  auto out = client.perform({r}, 1);
-  const auto* response = std::get_if<http::Response>(&out.at(0));
-  ASSERT_NE(response, nullptr);
-  ASSERT_EQ(response->status, 200) << response->body;
-}
 
 RunResult apps(const Emulator& emu, std::vector<std::string> args) {
   auto all = emu.api_args();
@@ -120,16 +101,17 @@ TEST(AppsCheck, ABrokenPolicyTurnsThePredictionAndTheProbeCriticalTogether) {
   EXPECT_EQ(apps(emu, {"--app", "ok"}).exit_code, 0);
   EXPECT_EQ(probe(emu, "ok"), 0);
   // The common mistake: the token moved into an Allow policy.
-  admin(emu, "PUT", "access/apps/ok/policies",
-        {{"policies",
-          json::array({{{"name", "Monitoring (Allow)"},
-                        {"decision", "allow"},
-                        {"include", json::array({{{"service_token", {{"token_id", kMonitoringTokenId}}}}})}}})}});
+  emulator_control(
+      emu, "PUT", "access/apps/ok/policies",
+      {{"policies",
+        json::array({{{"name", "Monitoring (Allow)"},
+                      {"decision", "allow"},
+                      {"include", json::array({{{"service_token", {{"token_id", kMonitoringTokenId}}}}})}}})}});
   const auto broken = apps(emu, {"--app", "ok"});
   EXPECT_EQ(broken.exit_code, 2) << broken.out;
   EXPECT_NE(broken.out.find("no Service Auth policy includes token 'monitoring'"), std::string::npos) << broken.out;
   EXPECT_EQ(probe(emu, "ok"), 2) << "the edge decides from the same policies: the login page";
-  admin(emu, "DELETE", "access");
+  emulator_control(emu, "DELETE", "access");
   EXPECT_EQ(apps(emu, {"--app", "ok"}).exit_code, 0);
   EXPECT_EQ(probe(emu, "ok"), 0);
 }
