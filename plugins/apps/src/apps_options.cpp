@@ -29,7 +29,8 @@ only in an Allow policy), any_service_token (the app admits any valid service to
 and allow_everyone (an Allow policy includes everyone); OK naming the Service Auth
 policy that admits the token. --orphans adds a child: WARNING orphan_tokens, the service
 tokens no policy names. API errors, an empty list and unreadable policies UNKNOWN.
--t is the budget of the whole run: every page and any wait share it.
+-t is the budget of the whole run: every page and any wait share it. The API token
+needs Access: Apps and Policies Read and Access: Service Tokens Read.
 )";
 
 po::options_description apps_options(AppsOptions& o) {
