@@ -171,26 +171,29 @@ TEST_P(Icinga2CommandMapping, EveryOptionIsMappedOnce) {
   EXPECT_EQ(env_vars, check.env_vars);
 }
 
-INSTANTIATE_TEST_SUITE_P(Checks, Icinga2CommandMapping,
-                         ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS,
-                                                       "cf_access",
-                                                       {"expect-protected", "jwt-optional", "insecure", "ipv4", "ipv6",
-                                                        "discover", "verbose"},
-                                                       {"url", "target", "resolve", "expect-aud"},
-                                                       2},
-                                           MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS,
-                                                       "cf_service_tokens",
-                                                       {"insecure", "ipv4", "ipv6", "discover", "verbose"},
-                                                       {"name", "id", "client-id", "resolve"},
-                                                       1},
-                                           MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
-                                                       "cf_access_logins",
-                                                       {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
-                                                       {"name", "id", "client-id", "allowed-cidr", "resolve"},
-                                                       1}),
-                         [](const ::testing::TestParamInfo<MappedCheck>& param) {
-                           return std::string(param.param.command);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Checks, Icinga2CommandMapping,
+    ::testing::Values(MappedCheck{CFMON_CHECK_CF_ACCESS,
+                                  "cf_access",
+                                  {"expect-protected", "jwt-optional", "insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"url", "target", "resolve", "expect-aud"},
+                                  2},
+                      MappedCheck{CFMON_CHECK_CF_SERVICE_TOKENS,
+                                  "cf_service_tokens",
+                                  {"insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"name", "id", "client-id", "resolve"},
+                                  1},
+                      MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
+                                  "cf_access_logins",
+                                  {"expect-activity", "insecure", "ipv4", "ipv6", "verbose"},
+                                  {"name", "id", "client-id", "allowed-cidr", "resolve"},
+                                  1},
+                      MappedCheck{CFMON_CHECK_CF_ACCESS_APPS,
+                                  "cf_access_apps",
+                                  {"orphans", "insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"name", "id", "client-id", "app", "domain", "resolve"},
+                                  1}),
+    [](const ::testing::TestParamInfo<MappedCheck>& param) { return std::string(param.param.command); });
 
 // The API as the test's window into the daemon.
 class IcingaApi {
@@ -295,6 +298,25 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       api_token +
       "\"\n"
       "  vars.cf_access_logins_name = \"monitoring\"\n"
+      // The Access configuration for the monitoring token: one service per application.
+      "  vars.cf_access_apps_api_url = \"https://api.cfemu.test:" +
+      port +
+      "/client/v4\"\n"
+      "  vars.cf_access_apps_resolve = \"api.cfemu.test:" +
+      port +
+      ":127.0.0.1\"\n"
+      "  vars.cf_access_apps_ca_file = \"" +
+      emu.ca_file() +
+      "\"\n"
+      "  vars.cf_access_apps_account_id = \"" +
+      account +
+      "\"\n"
+      "  vars.cf_access_apps_api_token = \"" +
+      api_token +
+      "\"\n"
+      "  vars.cf_access_apps_name = \"monitoring\"\n"
+      "  vars.cf_access_apps_audit[\"ok\"] = {}\n"
+      "  vars.cf_access_apps_audit[\"bypass-everyone\"] = {}\n"
       "  vars.cf_access_logins_allowed_cidr = [ \"10.0.0.0/8\" ]\n"
       "}\n";
   spit(tree.conf_d + "/emulator-host.conf", host);
@@ -341,7 +363,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       [&] {
         const auto r =
             api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
-        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 7;
+        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 9;
       },
       std::chrono::seconds(30), std::chrono::milliseconds(100)))
       << slurp(log);
@@ -358,7 +380,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
           if (!s.at("attrs").at("last_check_result").is_null())
             results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
         }
-        return results.size() == 7;
+        return results.size() == 9;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << last.status << " " << last.error << " " << last.body;
@@ -441,6 +463,18 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   }
   EXPECT_TRUE(login_labels.count("logins") && login_labels.count("failures")) << logins.dump();
   EXPECT_EQ(logins.at("command").dump().find(api_token), std::string::npos);
+
+  // The Access configuration: the prediction check_cf_access_apps makes per application.
+  for (const Expect& e :
+       {Expect{"emulator!cf-apps-ok", 0, "CF-ACCESS-APPS OK - ok: token 'monitoring' admitted by Service Auth policy"},
+        Expect{"emulator!cf-apps-bypass-everyone", 2,
+               "CF-ACCESS-APPS CRITICAL - bypass-everyone: Bypass policy 'Public status page'"}}) {
+    SCOPED_TRACE(e.service);
+    const auto& cr = results[e.service];
+    EXPECT_EQ(cr.at("state").get<double>(), e.state) << cr.dump();
+    EXPECT_EQ(cr.at("output").get<std::string>().rfind(e.output, 0), 0U) << cr.dump();
+    EXPECT_EQ(cr.at("command").dump().find(api_token), std::string::npos) << "the API token went through env";
+  }
 
   icinga.stop();
   EXPECT_FALSE(icinga.running());

@@ -127,7 +127,7 @@ std::vector<std::string> snippet_command(const std::string& binary, const std::s
 
 TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) {
   const auto blocks = snippet_blocks();
-  ASSERT_EQ(blocks.size(), 3U);
+  ASSERT_EQ(blocks.size(), 4U);
   std::set<std::string> binaries;
   for (const auto& block : blocks) {
     EXPECT_NE(block.find("\n  data_format = \"influx\""), std::string::npos) << block;
@@ -145,7 +145,8 @@ TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) 
     EXPECT_LT(timeout, interval);
     EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
   }
-  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins"}));
+  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins",
+                                             "check_cf_access_apps"}));
 }
 
 TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {

@@ -125,6 +125,61 @@ std::optional<json> body_object(const std::string& body) {
   return parsed;
 }
 
+// page/per_page of a list request, or the answer refusing them.
+struct PageRequest {
+  int page = 1;
+  int per_page = 0;
+  std::optional<ApiHttpResponse> refusal;
+};
+
+PageRequest page_request(const std::map<std::string, std::string>& params, int default_per_page) {
+  PageRequest request;
+  request.per_page = default_per_page;
+  if (auto it = params.find("per_page"); it != params.end()) {
+    const auto v = parse_int(it->second);
+    if (!v || *v < 1 || *v > kMaxPerPage) {
+      request.refusal = invalid_request("per_page must be an integer from 1 to " + std::to_string(kMaxPerPage));
+      return request;
+    }
+    request.per_page = *v;
+  }
+  if (auto it = params.find("page"); it != params.end()) {
+    const auto v = parse_int(it->second);
+    if (!v || *v < 1) {
+      request.refusal = invalid_request("page must be a positive integer");
+      return request;
+    }
+    request.page = *v;
+  }
+  return request;
+}
+
+// One page of `items` in the v4 envelope with result_info.
+ApiHttpResponse page_of(const json& items, const PageRequest& request) {
+  const auto total = static_cast<int>(items.size());
+  const auto first = std::min<std::int64_t>(static_cast<std::int64_t>(request.page - 1) * request.per_page, total);
+  const auto last = std::min<std::int64_t>(first + request.per_page, total);
+  json result = json::array();
+  for (auto i = first; i < last; ++i) result.push_back(items[static_cast<std::size_t>(i)]);
+  const auto count = static_cast<int>(last - first);
+  const int total_pages = (total + request.per_page - 1) / request.per_page;
+  return json_response(200,
+                       success_body(result, {{"page", request.page},
+                                             {"per_page", request.per_page},
+                                             {"count", count},
+                                             {"total_count", total},
+                                             {"total_pages", total_pages}}),
+                       "list " + std::to_string(count));
+}
+
+ApiHttpResponse access_response(const AccessAnswer& answer, const std::map<std::string, std::string>& params) {
+  if (answer.status != 200) return error_response(answer.status, answer.error_code, answer.message, "access error");
+  if (answer.default_per_page == 0) return json_response(200, success_body(answer.result), "access get");
+  const PageRequest request = page_request(params, answer.default_per_page);
+  if (request.refusal) return *request.refusal;
+  return page_of(answer.result, request);
+}
+
 }  // namespace
 
 ApiEmulator::ApiEmulator(ApiConfig config, std::shared_ptr<TokenStore> tokens, std::shared_ptr<ControlledClock> clock)
@@ -157,6 +212,11 @@ std::size_t ApiEmulator::api_requests() const {
 void ApiEmulator::set_auth_log(std::shared_ptr<AuthLog> log) {
   std::lock_guard lock(mutex_);
   if (log) auth_log_ = std::move(log);
+}
+
+void ApiEmulator::set_access_directory(std::shared_ptr<AccessDirectory> access) {
+  std::lock_guard lock(mutex_);
+  access_ = std::move(access);
 }
 
 void ApiEmulator::set_contract(std::shared_ptr<const contract::Contract> contract, std::string record_path) {
@@ -229,6 +289,19 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
   }
   const auto body = body_object(request.body);
   if (!body) return invalid_request("control body must be a JSON object");
+  if (what == "access" || what.starts_with("access/")) {
+    std::shared_ptr<AccessDirectory> access;
+    {
+      std::lock_guard lock(mutex_);
+      access = access_;
+    }
+    if (!access) return error_response(404, 7003, "No Access applications in this emulator", "no_route");
+    auto parts = path_segments(what);
+    parts.erase(parts.begin());
+    const AccessAnswer answer = access->control(request.method, parts, *body);
+    if (answer.status != 200) return error_response(answer.status, answer.error_code, answer.message, "control access");
+    return json_response(200, answer.result, "control access");
+  }
   std::lock_guard lock(mutex_);
   if (what == "stats" && request.method == "GET") {
     json by_token = json::object();
@@ -397,8 +470,9 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   const auto parts = path_segments(path);
   const std::string route_error =
       "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
-  if (parts.size() < 4 || parts[0] != "accounts" || parts[2] != "access" || parts[3] != "service_tokens" ||
-      parts.size() > 6) {
+  const bool access_apps = parts.size() >= 4 && (parts[3] == "apps" || parts[3] == "policies");
+  if (parts.size() < 4 || parts[0] != "accounts" || parts[2] != "access" ||
+      (parts[3] != "service_tokens" && !access_apps) || parts.size() > 6) {
     return finish(error_response(404, 7003, "No route for that URI", "no_route"));
   }
   const std::string account(parts[1]);
@@ -411,6 +485,17 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
                                  "no_organization"));
   }
   const std::string& method = request.method;
+  if (access_apps) {
+    std::shared_ptr<AccessDirectory> access;
+    {
+      std::lock_guard lock(mutex_);
+      access = access_;
+    }
+    if (method != "GET") return finish(error_response(405, 10405, "Method not allowed", "bad_method"));
+    if (!access) return finish(error_response(404, 7003, "No route for that URI", "no_route"));
+    const std::vector<std::string_view> rest(parts.begin() + 3, parts.end());
+    return finish(access_response(access->read(rest, account, token->can_read), parse_query(query)));
+  }
   const bool strict = schema_strict_.load();
   const Shape created_shape = strict ? Shape::minimal : Shape::created;
   auto forbidden = [&] { return finish(error_response(403, 10000, "Authentication error", "forbidden")); };
@@ -419,20 +504,10 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   if (parts.size() == 4 && method == "GET") {
     // list
     const auto params = parse_query(query);
-    int per_page = config_.default_per_page;
-    int page = 1;
-    if (auto it = params.find("per_page"); it != params.end()) {
-      const auto v = parse_int(it->second);
-      if (!v || *v < 1 || *v > kMaxPerPage) {
-        return finish(invalid_request("per_page must be an integer from 1 to " + std::to_string(kMaxPerPage)));
-      }
-      per_page = *v;
-    }
-    if (auto it = params.find("page"); it != params.end()) {
-      const auto v = parse_int(it->second);
-      if (!v || *v < 1) return finish(invalid_request("page must be a positive integer"));
-      page = *v;
-    }
+    const PageRequest paging = page_request(params, config_.default_per_page);
+    if (paging.refusal) return finish(*paging.refusal);
+    const int per_page = paging.per_page;
+    const int page = paging.page;
     json result = json::array();
     if (fault == ApiFault::endless_pagination) {
       // Every page full of fresh tokens, no totals: a client must stop by itself.
@@ -453,7 +528,7 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
                                   success_body(result, {{"page", page}, {"per_page", per_page}, {"count", per_page}}),
                                   "list endless page " + std::to_string(page)));
     }
-    std::vector<ServiceToken> matching;
+    json matching = json::array();
     // Without the read permission Cloudflare may answer an empty list, not an error.
     if (token->can_read) {
       const auto name = params.find("name");
@@ -464,22 +539,10 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
             lower(t.name).find(lower(search->second)) == std::string::npos) {
           continue;
         }
-        matching.push_back(std::move(t));
+        matching.push_back(token_json(t));
       }
     }
-    const auto total = static_cast<int>(matching.size());
-    const auto first = std::min<std::int64_t>(static_cast<std::int64_t>(page - 1) * per_page, total);
-    const auto last = std::min<std::int64_t>(first + per_page, total);
-    for (auto i = first; i < last; ++i) result.push_back(token_json(matching[static_cast<std::size_t>(i)]));
-    const auto count = static_cast<int>(last - first);
-    const int total_pages = (total + per_page - 1) / per_page;
-    answer = json_response(200,
-                           success_body(result, {{"page", page},
-                                                 {"per_page", per_page},
-                                                 {"count", count},
-                                                 {"total_count", total},
-                                                 {"total_pages", total_pages}}),
-                           "list " + std::to_string(count));
+    answer = page_of(matching, paging);
   } else if (parts.size() == 4 && method == "POST") {
     // create
     if (!token->can_write) return forbidden();

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "access_apps.hpp"
 #include "auth_log.hpp"
 #include "config.hpp"
 #include "contract.hpp"
@@ -77,6 +78,9 @@ class ApiEmulator {
   // Where POST /graphql reads login events and /__emulator/login-events adds them
   // (the edge's log); without it GraphQL answers an empty dataset.
   void set_auth_log(std::shared_ptr<AuthLog> log);
+  // Access applications and policies: GET /accounts/{id}/access/apps..., .../access/policies...,
+  // and the admin endpoints /__emulator/access/... (the edge reads the same directory).
+  void set_access_directory(std::shared_ptr<AccessDirectory> access);
   // Schema-minimal answers (ApiConfig::schema_strict); also POST /__emulator/schema.
   void set_schema_strict(bool strict) { schema_strict_.store(strict); }
 
@@ -105,6 +109,7 @@ class ApiEmulator {
   std::shared_ptr<TokenStore> tokens_;
   std::shared_ptr<ControlledClock> clock_;
   std::shared_ptr<AuthLog> auth_log_ = std::make_shared<AuthLog>();
+  std::shared_ptr<AccessDirectory> access_;  // set before serving; none: no Access apps
   std::atomic<bool> schema_strict_;
   std::shared_ptr<const contract::Contract> contract_;  // set before serving
   std::string contract_record_;

@@ -183,23 +183,82 @@ Behaviour parse_behaviour(ObjectReader& reader) {
   reader.fail("\"behaviour\" must be \"legacy\" or \"strict\"");
 }
 
-std::vector<std::string> parse_token_list(ObjectReader& reader, const std::set<std::string>& known_ids) {
-  std::vector<std::string> ids;
-  const json* list = reader.find("service_auth_tokens");
-  if (list == nullptr) return ids;
-  if (!list->is_array()) reader.fail("\"service_auth_tokens\" must be an array of token ids");
-  for (const auto& item : *list) {
-    if (!item.is_string()) reader.fail("\"service_auth_tokens\" must hold strings");
-    auto id = item.get<std::string>();
-    if (id != "*" && known_ids.count(id) == 0) {
-      reader.fail("\"service_auth_tokens\" names unknown token id \"" + id + "\"");
+// Every service_token rule must name a configured token: a typo would silently admit nobody.
+void check_token_rules(ObjectReader& reader, const AccessPolicy& policy, const std::set<std::string>& known_ids) {
+  for (const auto* rules : {&policy.include, &policy.exclude, &policy.require}) {
+    for (const auto& rule : *rules) {
+      const auto it = rule.find("service_token");
+      if (it == rule.end()) continue;
+      const auto id = it->value("token_id", std::string());
+      if (known_ids.count(id) == 0) {
+        reader.fail("policy \"" + policy.name + "\" names unknown token id \"" + id + "\"");
+      }
     }
-    ids.push_back(std::move(id));
   }
-  return ids;
 }
 
-AppConfig parse_app(const json& node, std::size_t index, const std::set<std::string>& known_ids) {
+AccessPolicy read_policy(ObjectReader& reader, const json& node, std::string fallback_id,
+                         const std::set<std::string>& known_ids) {
+  auto parsed = parse_access_policy(node, std::move(fallback_id));
+  if (!parsed.policy) reader.fail(parsed.problem);
+  check_token_rules(reader, *parsed.policy, known_ids);
+  return std::move(*parsed.policy);
+}
+
+// The shorthand of the first configs: "service_auth_tokens" (ids, "*" = any valid token)
+// becomes one Service Auth policy, "identity_login" one Allow policy for staff e-mails.
+std::vector<AccessPolicy> policies_from_shorthand(ObjectReader& reader, const std::string& app_name,
+                                                  const std::set<std::string>& known_ids) {
+  std::vector<AccessPolicy> policies;
+  if (const json* list = reader.find("service_auth_tokens")) {
+    if (!list->is_array()) reader.fail("\"service_auth_tokens\" must be an array of token ids");
+    AccessPolicy service_auth;
+    service_auth.id = derived_uuid(app_name + "/service-auth");
+    service_auth.name = "Service Auth";
+    service_auth.decision = PolicyDecision::non_identity;
+    for (const auto& item : *list) {
+      if (!item.is_string()) reader.fail("\"service_auth_tokens\" must hold strings");
+      const auto id = item.get<std::string>();
+      if (id != "*" && known_ids.count(id) == 0) {
+        reader.fail("\"service_auth_tokens\" names unknown token id \"" + id + "\"");
+      }
+      service_auth.include.push_back(id == "*" ? json{{"any_valid_service_token", json::object()}}
+                                               : json{{"service_token", {{"token_id", id}}}});
+    }
+    if (!service_auth.include.empty()) policies.push_back(std::move(service_auth));
+  }
+  if (reader.boolean("identity_login", false)) {
+    AccessPolicy staff;
+    staff.id = derived_uuid(app_name + "/staff");
+    staff.name = "Staff";
+    staff.decision = PolicyDecision::allow;
+    staff.include = json::array({{{"email_domain", {{"domain", "example.com"}}}}});
+    policies.push_back(std::move(staff));
+  }
+  return policies;
+}
+
+// "policies": app-scoped policy objects and reusable policy ids, in precedence order.
+std::vector<AccessPolicy> read_app_policies(ObjectReader& reader, const json& list, const std::string& app_name,
+                                            const std::set<std::string>& known_ids,
+                                            const std::vector<AccessPolicy>& reusable) {
+  if (!list.is_array()) reader.fail("\"policies\" must be an array of policies and reusable policy ids");
+  std::vector<AccessPolicy> policies;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].is_string()) {
+      const auto id = list[i].get<std::string>();
+      const auto it = std::find_if(reusable.begin(), reusable.end(), [&](const auto& p) { return p.id == id; });
+      if (it == reusable.end()) reader.fail("\"policies\" names unknown reusable policy \"" + id + "\"");
+      policies.push_back(*it);
+    } else {
+      policies.push_back(read_policy(reader, list[i], derived_uuid(app_name + "/" + std::to_string(i)), known_ids));
+    }
+  }
+  return policies;
+}
+
+AppConfig parse_app(const json& node, std::size_t index, const std::set<std::string>& known_ids,
+                    const std::vector<AccessPolicy>& reusable) {
   std::string where = "apps[" + std::to_string(index) + "]";
   if (node.is_object() && node.contains("name") && node["name"].is_string()) {
     where += " (" + node["name"].get<std::string>() + ")";
@@ -207,15 +266,22 @@ AppConfig parse_app(const json& node, std::size_t index, const std::set<std::str
   ObjectReader reader(node, where);
   AppConfig app;
   app.name = reader.string("name");
+  app.id = reader.optional_string("id").value_or(derived_uuid("app/" + app.name));
   app.host = to_lower(reader.string("host"));
   if (!all_of_chars(app.host, is_hostname_char)) {
     reader.fail("\"host\" must be a plain host name (letters, digits, '-', '.'; no port)");
   }
   app.behaviour = parse_behaviour(reader);
   app.is_protected = reader.boolean("protected", true);
-  app.identity_login = reader.boolean("identity_login", false);
   app.service_auth_401_redirect = reader.boolean("service_auth_401_redirect", false);
-  app.service_auth_tokens = parse_token_list(reader, known_ids);
+  if (const json* policies = reader.find("policies")) {
+    if (node.contains("service_auth_tokens") || node.contains("identity_login")) {
+      reader.fail("\"policies\" replaces \"service_auth_tokens\" and \"identity_login\": give one or the other");
+    }
+    app.policies = read_app_policies(reader, *policies, app.name, known_ids, reusable);
+  } else {
+    app.policies = policies_from_shorthand(reader, app.name, known_ids);
+  }
   app.token_header = reader.optional_string("token_header");
   if (app.token_header && !all_of_chars(*app.token_header, is_header_name_char)) {
     reader.fail("\"token_header\" is not a valid header name");
@@ -328,11 +394,6 @@ void check_unique_tokens(const std::vector<ServiceToken>& tokens) {
 
 }  // namespace
 
-bool AppConfig::service_auth_allows(std::string_view token_id) const {
-  return std::any_of(service_auth_tokens.begin(), service_auth_tokens.end(),
-                     [&](const std::string& id) { return id == "*" || id == token_id; });
-}
-
 std::string normalize_host(std::string_view host_header) {
   std::string_view host = host_header;
   if (host.starts_with('[')) {  // IPv6 literal: "[::1]:443"
@@ -416,10 +477,26 @@ EmulatorConfig parse_config(std::string_view json_text, TimePoint now) {
   }
   check_unique_tokens(config.tokens);
 
+  if (const json* reusable = reader.find("access_policies")) {
+    if (!reusable->is_array()) reader.fail("\"access_policies\" must be an array of reusable policies");
+    std::set<std::string> policy_ids;
+    for (std::size_t i = 0; i < reusable->size(); ++i) {
+      ObjectReader where((*reusable)[i], "access_policies[" + std::to_string(i) + "]");
+      AccessPolicy policy =
+          read_policy(where, (*reusable)[i], derived_uuid("reusable/" + std::to_string(i)), known_ids);
+      policy.reusable = true;
+      if (!policy_ids.insert(policy.id).second) where.fail("duplicate policy id \"" + policy.id + "\"");
+      config.reusable_policies.push_back(std::move(policy));
+    }
+  }
   const json& apps = reader.array("apps");
   std::set<std::string> hosts;
+  std::set<std::string> app_ids;
   for (std::size_t i = 0; i < apps.size(); ++i) {
-    config.apps.push_back(parse_app(apps[i], i, known_ids));
+    config.apps.push_back(parse_app(apps[i], i, known_ids, config.reusable_policies));
+    if (!app_ids.insert(config.apps.back().id).second) {
+      throw ConfigError("apps: duplicate id \"" + config.apps.back().id + "\"");
+    }
     if (!hosts.insert(config.apps.back().host).second) {
       throw ConfigError("apps: duplicate host \"" + config.apps.back().host + "\"");
     }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "access_policy.hpp"
 #include "time_format.hpp"
 #include "token_store.hpp"
 
@@ -36,20 +37,19 @@ struct OriginConfig {
 };
 
 struct AppConfig {
+  std::string id;  // the Access application's UUID (derived from the name when not given)
   std::string name;
   std::string host;  // lowercase, no port
   Behaviour behaviour = Behaviour::legacy;
-  bool is_protected = true;                      // false = no Access in front
-  bool identity_login = false;                   // app also has identity (Allow) policies
-  bool service_auth_401_redirect = false;        // Service-Auth-only apps answer 401, not 403
-  std::vector<std::string> service_auth_tokens;  // token ids, or "*" = any valid token
-  std::optional<std::string> token_header;       // read_service_tokens_from_header
+  bool is_protected = true;                // false = no Access application in front
+  bool service_auth_401_redirect = false;  // Service-Auth-only apps answer 401, not 403
+  // The app's policies in precedence order, reusable ones included (copies): the edge
+  // decides from them and the API lists them (access_apps.hpp).
+  std::vector<AccessPolicy> policies;
+  std::optional<std::string> token_header;  // read_service_tokens_from_header
   std::string aud;
   bool waf_block = false;  // a WAF rule answers 403 "error code: 1010" before Access
   OriginConfig origin;
-
-  // True when a Service Auth policy of this app names the token.
-  [[nodiscard]] bool service_auth_allows(std::string_view token_id) const;
 };
 
 // Switchable misbehaviour of the v4 API emulator (api.hpp), per API token or global.
@@ -107,6 +107,7 @@ struct EmulatorConfig {
   std::string colo;  // suffix of cf-ray, e.g. "AMS"
   std::vector<ServiceToken> tokens;
   std::vector<AppConfig> apps;
+  std::vector<AccessPolicy> reusable_policies;  // "access_policies": account-level, shared by apps
   ApiConfig api;
 
   // Host header value (any case, optional :port) -> app, or nullptr.

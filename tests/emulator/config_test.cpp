@@ -35,10 +35,28 @@ TEST(Config, DefaultConfigHasEveryDocumentedApp) {
     names.insert(app.name);
     EXPECT_EQ(app.host, app.name + ".cfemu.test");
   }
-  const std::set<std::string> expected{
-      "ok",          "app-redirect",   "not-found",     "origin-502", "origin-504", "origin-522",
-      "tunnel-down", "login-redirect", "legacy-403",    "legacy-401", "strict-ok",  "strict-no-policy",
-      "unprotected", "waf-blocked",    "single-header", "slow",       "delay-100",  "echo"};
+  const std::set<std::string> expected{"ok",
+                                       "app-redirect",
+                                       "not-found",
+                                       "origin-502",
+                                       "origin-504",
+                                       "origin-522",
+                                       "tunnel-down",
+                                       "login-redirect",
+                                       "legacy-403",
+                                       "legacy-401",
+                                       "strict-ok",
+                                       "strict-no-policy",
+                                       "unprotected",
+                                       "waf-blocked",
+                                       "single-header",
+                                       "slow",
+                                       "delay-100",
+                                       "echo",
+                                       "bypass-everyone",
+                                       "allow-only",
+                                       "allow-everyone",
+                                       "reusable-ok"};
   EXPECT_EQ(names, expected);
   std::set<std::string> tokens;
   for (const auto& token : config.tokens) tokens.insert(token.name);
@@ -64,7 +82,9 @@ TEST(Config, DefaultsAndNormalisation) {
   EXPECT_EQ(app.host, "a.example.test");
   EXPECT_EQ(app.behaviour, Behaviour::legacy);
   EXPECT_TRUE(app.is_protected);
-  EXPECT_FALSE(app.identity_login);
+  // No identity login: the shorthand gives one Service Auth policy and no Allow policy.
+  ASSERT_EQ(app.policies.size(), 1U);
+  EXPECT_EQ(app.policies[0].decision, PolicyDecision::non_identity);
   EXPECT_EQ(app.origin.status, 200);
   EXPECT_EQ(config.colo, "AMS");
   EXPECT_EQ(config.tokens[0].duration, "8760h");

@@ -33,15 +33,33 @@ EdgeResponse simple_response(int status, std::string_view content_type, std::str
   return canned_response<EdgeResponse>(status, content_type, std::move(body), std::move(verdict));
 }
 
-// What Access concluded about the presented credentials for this app.
-enum class AccessOutcome { no_token, invalid_token, valid_without_policy, granted };
+// What Access concluded about this request: from the app's policies (access_policy.hpp),
+// after the token store judged the presented credentials.
+struct AccessOutcome {
+  bool presented = false;    // credentials were sent
+  bool valid_token = false;  // ... and they authenticate a token
+  AdmissionResult decision;
 
-AccessOutcome evaluate_access(const AppConfig& app, const std::optional<PresentedCredentials>& credentials,
-                              const TokenCheck& check) {
-  if (!credentials) return AccessOutcome::no_token;
-  if (!credentials->well_formed || !check.valid()) return AccessOutcome::invalid_token;
-  if (!app.service_auth_allows(check.token_id)) return AccessOutcome::valid_without_policy;
-  return AccessOutcome::granted;
+  [[nodiscard]] bool granted() const { return decision.admission == Admission::granted; }
+};
+
+// The client's address; a test may stand in for a foreign (or IPv6) client.
+std::string client_ip(const EdgeRequest& request) {
+  if (const std::string* ip = request.header("X-Emulator-Client-IP"); ip != nullptr && !ip->empty()) return *ip;
+  return request.remote_addr;
+}
+
+AccessOutcome evaluate_access(const std::vector<AccessPolicy>& policies,
+                              const std::optional<PresentedCredentials>& credentials, const TokenCheck& check,
+                              const EdgeRequest& request) {
+  AccessOutcome outcome;
+  outcome.presented = credentials.has_value();
+  outcome.valid_token = credentials && credentials->well_formed && check.valid();
+  RequestFacts facts;
+  if (outcome.valid_token) facts.token_id = check.token_id;
+  facts.client_ip = client_ip(request);
+  outcome.decision = decide_admission(policies, facts);
+  return outcome;
 }
 
 // ---- origin side -------------------------------------------------------------------
@@ -126,15 +144,17 @@ EdgeResponse login_redirect(const EmulatorConfig& config, const AppConfig& app, 
   return response;
 }
 
-// Any outcome but `granted`, per the spec's table.
+// Any outcome but granted or bypassed, per the spec's table.
 EdgeResponse deny(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request,
-                  AccessOutcome outcome) {
-  if (app.behaviour == Behaviour::strict) {
-    if (outcome == AccessOutcome::invalid_token) return access_denied(app, 401, "strict_invalid_token");
-    if (outcome == AccessOutcome::valid_without_policy) return access_denied(app, 403, "strict_no_policy");
+                  const AccessOutcome& outcome) {
+  if (app.behaviour == Behaviour::strict && outcome.presented) {
+    // Only Service Auth and Bypass authorize a token; Allow policies are ignored.
+    if (!outcome.valid_token) return access_denied(app, 401, "strict_invalid_token");
+    return access_denied(app, 403, "strict_no_policy");
     // No token at all: strict behaves like legacy (unconfirmed upstream; see the spec).
   }
-  if (app.identity_login) return login_redirect(config, app, request);
+  if (outcome.decision.admission == Admission::login) return login_redirect(config, app, request);
+  if (outcome.decision.admission == Admission::denied) return access_denied(app, 403, "denied_by_policy");
   if (app.service_auth_401_redirect) return access_denied(app, 401, "denied_401");
   return access_denied(app, 403, "denied_403");
 }
@@ -155,23 +175,21 @@ EdgeResponse grant(const EmulatorConfig& config, const AppConfig& app, const Edg
 }
 
 AuthEvent make_auth_event(const AppConfig& app, const EdgeRequest& request, const PresentedCredentials& credentials,
-                          const TokenCheck& check, AccessOutcome outcome, TimePoint now) {
+                          const TokenCheck& check, const AccessOutcome& outcome, TimePoint now) {
   AuthEvent event;
   event.datetime = now;
   event.client_id = credentials.client_id;
   event.token_id = check.token_id;
-  event.success = outcome == AccessOutcome::granted;
+  event.success = outcome.granted();
   event.well_formed = credentials.well_formed;
-  event.source_ip = request.remote_addr;
-  // Test-only: lets a loopback test stand in for a foreign (or IPv6) client.
-  if (const std::string* ip = request.header("X-Emulator-Client-IP"); ip != nullptr && !ip->empty())
-    event.source_ip = *ip;
+  event.source_ip = client_ip(request);
   event.app_host = app.host;
   return event;
 }
 
 EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfig& app, const EdgeRequest& request,
-                                    const TokenStore& tokens, TimePoint now, std::string_view ray) {
+                                    const TokenStore& tokens, const AccessDirectory* access, TimePoint now,
+                                    std::string_view ray) {
   const auto credentials = extract_credentials(app, request);
   TokenCheck check;
   if (credentials && credentials->well_formed) {
@@ -180,9 +198,16 @@ EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfi
     // Malformed, but a recognisable client id still names the token in the log.
     if (const auto token = tokens.find_by_client_id(credentials->client_id)) check.token_id = token->id;
   }
-  const AccessOutcome outcome = evaluate_access(app, credentials, check);
-  EdgeResponse response = outcome == AccessOutcome::granted ? grant(config, app, request, ray, *credentials, now)
-                                                            : deny(config, app, request, outcome);
+  const AccessOutcome outcome =
+      evaluate_access(access != nullptr ? access->policies_of(app) : app.policies, credentials, check, request);
+  EdgeResponse response;
+  if (outcome.granted()) {
+    response = grant(config, app, request, ray, *credentials, now);
+  } else if (outcome.decision.admission == Admission::bypassed) {
+    response = origin_response(app, request, ray, "bypass");
+  } else {
+    response = deny(config, app, request, outcome);
+  }
   if (credentials) {
     response.auth_event = make_auth_event(app, request, *credentials, check, outcome, now);
     response.verdict += " token=" + std::string(token_status_name(check.status));
@@ -190,15 +215,15 @@ EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfi
   return response;
 }
 
-EdgeResponse route(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens, TimePoint now,
-                   std::string_view ray) {
+EdgeResponse route(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
+                   const AccessDirectory* access, TimePoint now, std::string_view ray) {
   const std::string* host = request.header("Host");
   const AppConfig* app = host != nullptr ? config.find_app(*host) : nullptr;
   if (app == nullptr) return simple_response(530, kText, "error code: 1001", "unknown_host");
   // The WAF runs before Access, so its 403 carries no Access headers.
   if (app->waf_block) return simple_response(403, kText, "error code: 1010", "waf_block");
   if (!app->is_protected) return origin_response(*app, request, ray, "unprotected");
-  return protected_app_response(config, *app, request, tokens, now, ray);
+  return protected_app_response(config, *app, request, tokens, access, now, ray);
 }
 
 std::optional<PresentedCredentials> credentials_from_json_header(const std::string& value) {
@@ -240,9 +265,9 @@ std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, co
 }
 
 EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                                 TimePoint now, std::string_view ray_id) {
+                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access) {
   const std::string ray = std::string(ray_id) + "-" + config.colo;
-  EdgeResponse response = route(config, request, tokens, now, ray);
+  EdgeResponse response = route(config, request, tokens, access, now, ray);
   // Every Cloudflare response, whoever produced it, carries these two first.
   response.headers.insert(response.headers.begin(), {{"server", "cloudflare"}, {"cf-ray", ray}});
   if (response.auth_event) response.auth_event->cf_ray = ray;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "access_apps.hpp"
 #include "auth_log.hpp"
 #include "cfmon/printable.hpp"
 #include "config.hpp"
@@ -55,9 +56,11 @@ struct PresentedCredentials {
 std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, const EdgeRequest& request);
 
 // The whole edge: Host -> app, WAF, Access, origin. `ray_id` is 16 hex characters;
-// the response's cf-ray is "<ray_id>-<colo>".
+// the response's cf-ray is "<ray_id>-<colo>". Access decides from the app's policies:
+// those of `access` (changed at run time through the API's admin endpoints) when given,
+// else those of the config.
 EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                                 TimePoint now, std::string_view ray_id);
+                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access = nullptr);
 
 // Percent-encodes everything but RFC 3986 unreserved characters ("/" -> "%2F").
 using cfmon::url_encode;

@@ -112,8 +112,13 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
   auto clock = std::make_shared<ControlledClock>(std::chrono::seconds(cli.clock_offset));
   options.clock = [clock] { return clock->now(); };
   auto auth_log = std::make_shared<AuthLog>();
+  // One Access state for the edge and the API, so a policy changed through the API's
+  // admin endpoints changes what the edge admits.
+  auto access = std::make_shared<AccessDirectory>(*config);
+  options.access = access;
   if (config->api.enabled) {
     options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
+    options.api->set_access_directory(access);
     options.api->set_auth_log(auth_log);  // GraphQL login events: what this edge saw
     if (cli.schema_strict) options.api->set_schema_strict(true);
     if (!cli.contract.empty()) {

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::function<TimePoint()> clock;
   // When set, requests whose Host is api->host() go to the v4 API emulator.
   std::shared_ptr<ApiEmulator> api;
+  // When set, Access decides from these policies (changed at run time by the API's admin
+  // endpoints); otherwise from the config's.
+  std::shared_ptr<const AccessDirectory> access;
 };
 
 class EdgeServer {

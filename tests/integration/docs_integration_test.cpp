@@ -64,6 +64,14 @@ RunResult run_tokens(Emulator& emu, const Sample& sample, const TempDir&) {
   return result;
 }
 
+// Access applications: the words are arguments, judging the monitoring token.
+RunResult run_apps(Emulator& emu, const Sample& sample, const TempDir&) {
+  auto args = emu.api_args();
+  args.insert(args.end(), {"--format", sample.format, "--client-id", emu.client_id("monitoring")});
+  args.insert(args.end(), sample.words.begin(), sample.words.end());
+  return run(CFMON_CHECK_CF_ACCESS_APPS, args, emu.api_env());
+}
+
 // Timings and the emulator's ephemeral port.
 std::string timings_and_port(const std::string& text, int port) {
   return std::regex_replace(std::regex_replace(text, std::regex(":" + std::to_string(port)), ":PORT"),
@@ -76,6 +84,9 @@ std::string words_only(const std::string& text, int) {
 }
 
 const std::vector<std::string> kThreeApps{"shop", "ok", "grafana", "origin-502", "wiki", "legacy-403"};
+const std::vector<std::string> kFourApps{"--domain", "ok.cfemu.test",         "--domain", "bypass-everyone.cfemu.test",
+                                         "--domain", "allow-only.cfemu.test", "--domain", "unprotected.cfemu.test",
+                                         "--orphans"};
 const std::vector<std::string> kTwoTokens{"--name", "monitoring", "--name", "disabled"};
 
 const std::vector<CheckDocs> kChecks{
@@ -103,6 +114,19 @@ const std::vector<CheckDocs> kChecks{
       {"one-token.json.txt", "json", {"--name", "monitoring"}}},
      run_tokens,
      words_only,
+     "",
+     "",
+     20},
+    {"check_cf_access_apps",
+     CFMON_CHECK_CF_ACCESS_APPS,
+     "apps",
+     {{"four-apps.nagios.txt", "nagios", kFourApps},
+      {"four-apps.influx.txt", "influx", kFourApps},
+      {"four-apps.zabbix.txt", "zabbix", kFourApps},
+      {"discovery.zabbix.txt", "zabbix", {"--discover", "--app", "ok", "--app", "reusable-ok"}},
+      {"one-app.json.txt", "json", {"--app", "ok"}}},
+     run_apps,
+     timings_and_port,
      "",
      "",
      20},

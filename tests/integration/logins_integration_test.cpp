@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cfmon/http.hpp"
+#include "emulator_control.hpp"
 #include "harness.hpp"
 #include "hostile_api.hpp"
 #include "support/emulator_defaults.hpp"
@@ -27,19 +28,7 @@ using nlohmann::json;
 const std::string kMonitoringId = "11111111-1111-4111-8111-111111111111";
 
 void control(const Emulator& emu, const std::string& path, const json& body) {
-  http::Request r;
-  r.url = "https://api.cfemu.test:" + std::to_string(emu.port()) + "/__emulator/" + path;
-  r.method = "POST";
-  r.body = body.dump();
-  r.headers.emplace_back("Content-Type", "application/json");
-  http::Transport transport;
-  transport.resolve = {"api.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"};
-  transport.ca_file = emu.ca_file();
-  http::CurlClient client(transport);
-  auto out = client.perform({r}, 1);
-  const auto* response = std::get_if<http::Response>(&out.at(0));
-  ASSERT_NE(response, nullptr);
-  ASSERT_EQ(response->status, 200) << response->body;
+  emulator_control(emu, "POST", path, body);
 }
 
 // check_cf_access against `app` with the token `name`'s client ID and `secret`.

@@ -1,5 +1,7 @@
 #pragma once
 // ApiClient's state (internal), shared by its service token and GraphQL units.
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,19 @@
 #include "read_cache.hpp"
 
 namespace cfmon::cloudflare {
+
+namespace internal {
+
+// An id goes into a URL path: anything beyond these characters is refused
+// before a request is sent (a '/' or '?' would silently address something else).
+inline bool is_safe_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace internal
 
 struct ApiClient::Impl {
   internal::Transport transport;
@@ -31,6 +46,10 @@ struct ApiClient::Impl {
 
   [[nodiscard]] std::string tokens_path() const {
     return transport.base() + "/accounts/" + settings().credentials.account_id + "/access/service_tokens";
+  }
+
+  [[nodiscard]] std::string access_path() const {
+    return transport.base() + "/accounts/" + settings().credentials.account_id + "/access";
   }
 
   static internal::Op read_op(std::string object = {}) {

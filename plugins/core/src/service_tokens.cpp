@@ -11,15 +11,6 @@ namespace {
 using Json = nlohmann::json;
 using namespace internal;
 
-// An id goes into a URL path: anything beyond these characters is refused
-// before a request is sent (a '/' or '?' would silently address something else).
-bool is_safe_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
-  });
-}
-
 // A malformed id, refused before a request is sent.
 std::optional<ApiError> refuse_id(std::string_view id) {
   if (is_safe_id(id)) return std::nullopt;

@@ -42,6 +42,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cfmon/access_apps.hpp"
 #include "cfmon/cloudflare_errors.hpp"
 #include "cfmon/cloudflare_settings.hpp"
 #include "cfmon/http.hpp"
@@ -63,7 +64,7 @@ class GraphqlApi {
 };
 
 // The client: every role, over HTTP.
-class ApiClient final : public TokenAdmin, public GraphqlApi {
+class ApiClient final : public TokenAdmin, public GraphqlApi, public AccessAppDirectory {
  public:
   // `settings` should have passed validate_settings(); operations re-check and
   // answer ApiErrorKind::config otherwise.
@@ -81,6 +82,8 @@ class ApiClient final : public TokenAdmin, public GraphqlApi {
   ApiResult<ServiceTokenInfo> refresh_service_token(std::string_view id) override;
   ApiResult<ServiceTokenInfo> delete_service_token(std::string_view id) override;
   ApiResult<nlohmann::json> graphql(std::string_view query, const nlohmann::json& variables) override;
+  ApiResult<std::vector<AccessAppInfo>> list_access_apps() override;
+  ApiResult<std::vector<AccessPolicyInfo>> list_app_policies(std::string_view app_id) override;
 
   // HTTP requests actually sent (cache hits excluded), for -v and tests.
   [[nodiscard]] std::size_t requests_sent() const noexcept;
