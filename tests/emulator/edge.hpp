@@ -55,9 +55,10 @@ struct PresentedCredentials {
 std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, const EdgeRequest& request);
 
 // The whole edge: Host -> app, WAF, Access, origin. `ray_id` is 16 hex characters;
-// the response's cf-ray is "<ray_id>-<colo>".
+// the response's cf-ray is "<ray_id>-<colo>". With `tunnels`, an app whose host is in
+// the ingress of a tunnel without connections answers 530 / 1033.
 EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                                 TimePoint now, std::string_view ray_id);
+                                 TimePoint now, std::string_view ray_id, const TunnelStore* tunnels = nullptr);
 
 // Percent-encodes everything but RFC 3986 unreserved characters ("/" -> "%2F").
 using cfmon::url_encode;

@@ -120,7 +120,7 @@ struct EdgeServer::Impl {
       if (host != nullptr && normalize_host(*host) == options.api->host()) return handle_api(request, req, res);
     }
     const TimePoint now = options.clock();
-    EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id());
+    EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id(), options.tunnels.get());
     if (response.auth_event) {
       // What the API reports as last_seen_at.
       if (response.auth_event->success) tokens->mark_seen(response.auth_event->token_id, now);

@@ -26,6 +26,8 @@ struct ServerOptions {
   std::function<TimePoint()> clock;
   // When set, requests whose Host is api->host() go to the v4 API emulator.
   std::shared_ptr<ApiEmulator> api;
+  // When set, the edge answers 530 / 1033 for apps behind a tunnel without connections.
+  std::shared_ptr<const TunnelStore> tunnels;
 };
 
 class EdgeServer {
