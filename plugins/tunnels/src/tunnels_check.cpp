@@ -134,7 +134,9 @@ Result tunnel_result(const TunnelsPlan& plan, const TunnelInfo& t, const std::ve
   }
   const bool never_connected = !t.conns_active_at && (t.status == "inactive" || t.status.empty());
   std::optional<std::chrono::seconds> inactive_for;
-  if (active == 0 && (t.status == "inactive" || never_connected)) {
+  if (!problems.empty()) {
+    // An answer that cannot be read is judged no further: UNKNOWN, never a guess.
+  } else if (active == 0 && (t.status == "inactive" || never_connected)) {
     findings.push_back({picked == Picked::explicitly ? State::critical : State::warning, "inactive",
                         "inactive: never connected (cloudflared has never run for it)"});
   } else if (active == 0 || t.status == "down") {

@@ -69,12 +69,12 @@ TEST(TunnelsCheck, HealthyStatusWithoutConnectionsIsDownNeverOk) {
 TEST(TunnelsCheck, PendingReconnectCountsOnlyWhenReported) {
   FakeTunnels api;
   api.list = std::vector{tunnel("a", "healthy")};
-  api.connectors["a"] = std::vector{connector(2, true)};
+  api.connectors.insert_or_assign("a", std::vector{connector(2, true)});
   auto report = run_tunnels_check(TunnelsPlan{}, api, kNow);
   EXPECT_EQ(report.root.reason, "few_connections");  // one active of two listed
   EXPECT_NE(report.root.message.find("1 pending reconnect"), std::string::npos) << report.root.message;
 
-  api.connectors["a"] = std::vector{connector(2)};
+  api.connectors.insert_or_assign("a", std::vector{connector(2)});
   report = run_tunnels_check(TunnelsPlan{}, api, kNow);
   EXPECT_EQ(report.root.state, State::ok) << report.root.message;
   for (const auto& m : report.root.metrics) EXPECT_NE(m.metric.field, "pending_reconnect");
@@ -86,7 +86,7 @@ TEST(TunnelsCheck, UnreadableFieldsAreUnknown) {
   EXPECT_EQ(parsed->problems.size(), 2U);
   FakeTunnels api;
   api.list = std::vector{*parsed};
-  api.connectors["a"] = std::vector{connector(4)};
+  api.connectors.insert_or_assign("a", std::vector{connector(4)});
   const auto report = run_tunnels_check(TunnelsPlan{}, api, kNow);
   EXPECT_EQ(report.root.state, State::unknown);
   EXPECT_EQ(report.root.reason, "api_bad_response");
@@ -99,8 +99,8 @@ TEST(TunnelsCheck, ConnectorErrorIsUnknownForThatTunnelOnly) {
   cloudflare::ApiError timed_out;
   timed_out.kind = cloudflare::ApiErrorKind::timeout;
   timed_out.message = "timed out";
-  api.connectors["a"] = cloudflare::ApiResult<std::vector<cloudflare::TunnelConnector>>(timed_out);
-  api.connectors["b"] = std::vector{connector(4)};
+  api.connectors.insert_or_assign("a", cloudflare::ApiResult<std::vector<cloudflare::TunnelConnector>>(timed_out));
+  api.connectors.insert_or_assign("b", std::vector{connector(4)});
   const auto report = run_tunnels_check(TunnelsPlan{}, api, kNow);
   ASSERT_EQ(report.root.children.size(), 2U);
   EXPECT_EQ(report.root.children[0].state, State::unknown);
@@ -110,7 +110,7 @@ TEST(TunnelsCheck, ConnectorErrorIsUnknownForThatTunnelOnly) {
 TEST(TunnelsCheck, UnknownVersionIsNotNewEnough) {
   FakeTunnels api;
   api.list = std::vector{tunnel("a", "healthy")};
-  api.connectors["a"] = std::vector{connector(4, std::nullopt, "")};
+  api.connectors.insert_or_assign("a", std::vector{connector(4, std::nullopt, "")});
   TunnelsPlan plan;
   plan.names = {"t-a"};
   plan.min_version = parse_version("2024.1.0");
