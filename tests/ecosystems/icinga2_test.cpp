@@ -86,8 +86,8 @@ TEST(Icinga2Config, ShippedFilesValidate) {
   tree.write_main("");
   const auto r = validate(tree);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  // The example host's three apps, its targets-file service, two tokens and its logins.
-  EXPECT_NE(r.out.find("Instantiated 7 Services"), std::string::npos) << r.out;
+  // The example host's three apps, its targets-file service, two tokens, its logins and a tunnel.
+  EXPECT_NE(r.out.find("Instantiated 8 Services"), std::string::npos) << r.out;
 }
 
 TEST(Icinga2Config, ValidationCatchesABrokenCommand) {
@@ -182,6 +182,11 @@ INSTANTIATE_TEST_SUITE_P(
                                   "cf_service_tokens",
                                   {"insecure", "ipv4", "ipv6", "discover", "verbose"},
                                   {"name", "id", "client-id", "resolve"},
+                                  1},
+                      MappedCheck{CFMON_CHECK_CF_TUNNELS,
+                                  "cf_tunnels",
+                                  {"insecure", "ipv4", "ipv6", "discover", "verbose"},
+                                  {"name", "id", "hostname", "resolve"},
                                   1},
                       MappedCheck{CFMON_CHECK_CF_ACCESS_LOGINS,
                                   "cf_access_logins",
@@ -297,6 +302,24 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       "  vars.cf_access_logins_api_token = \"" +
       api_token +
       "\"\n"
+      // Tunnel health, one service per tunnel; the API token through env.
+      "  vars.cf_tunnels_api_url = \"https://api.cfemu.test:" +
+      port +
+      "/client/v4\"\n"
+      "  vars.cf_tunnels_resolve = \"api.cfemu.test:" +
+      port +
+      ":127.0.0.1\"\n"
+      "  vars.cf_tunnels_ca_file = \"" +
+      emu.ca_file() +
+      "\"\n"
+      "  vars.cf_tunnels_account_id = \"" +
+      account +
+      "\"\n"
+      "  vars.cf_tunnels_api_token = \"" +
+      api_token +
+      "\"\n"
+      "  vars.cf_tunnels[\"prod-web\"] = {}\n"
+      "  vars.cf_tunnels[\"legacy-vpn\"] = {}\n"
       "  vars.cf_access_logins_name = \"monitoring\"\n"
       // The Access configuration for the monitoring token: one service per application.
       "  vars.cf_access_apps_api_url = \"https://api.cfemu.test:" +
@@ -423,6 +446,18 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     EXPECT_EQ(command.find(emu.client_secret("monitoring")), std::string::npos) << command;
   }
   EXPECT_NE(results["emulator!cf-access-origin-502"].at("command").dump().find(env_file), std::string::npos);
+
+  // Tunnel health, one service per tunnel.
+  for (const Expect& e : {Expect{"emulator!cf-tunnel-prod-web", 0, "CF-TUNNELS OK - prod-web: healthy: 2 connectors"},
+                          Expect{"emulator!cf-tunnel-legacy-vpn", 2, "CF-TUNNELS CRITICAL - legacy-vpn: down: "}}) {
+    SCOPED_TRACE(e.service);
+    ASSERT_EQ(results.count(e.service), 1U);
+    const auto& cr = results[e.service];
+    EXPECT_EQ(cr.at("state").get<double>(), e.state) << cr.dump();
+    const std::string output = cr.at("output");
+    EXPECT_EQ(output.rfind(e.output, 0), 0U) << output;
+    EXPECT_EQ(cr.at("command").dump().find(api_token), std::string::npos) << "the API token went through env";
+  }
 
   // Token expiry, one service per token.
   for (const Expect& e : {Expect{"emulator!cf-token-other-team", 0, "CF-TOKENS OK - other-team: expires in "},

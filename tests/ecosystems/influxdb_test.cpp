@@ -146,7 +146,7 @@ TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) 
     EXPECT_GT(timeout, std::stod(options["--timeout"])) << "the check reports its own timeouts first";
   }
   EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins",
-                                             "check_cf_access_apps"}));
+                                             "check_cf_access_apps", "check_cf_tunnels"}));
 }
 
 TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
@@ -258,6 +258,21 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   EXPECT_EQ(token_row[2], true);
   EXPECT_LT(token_row[3].get<double>(), 0.0);
   EXPECT_EQ(token_row[4], "2020-01-01T00:00:00Z");
+
+  // The tunnel block: every tunnel of the emulator's account, one point each.
+  api_wrapper("check_cf_tunnels", CFMON_CHECK_CF_TUNNELS);
+  const auto tunnel_lines = run_snippet("check_cf_tunnels");
+  EXPECT_EQ(std::count(tunnel_lines.out.begin(), tunnel_lines.out.end(), '\n'), 5) << tunnel_lines.out;
+  const auto [tunnel_types, tunnel_fields] = field_types("cf_tunnel");
+  EXPECT_EQ(tunnel_types.at("connections"), "integer") << tunnel_fields;
+  EXPECT_EQ(tunnel_types.at("status"), "string") << tunnel_fields;
+  const auto down =
+      influx.query("SELECT state, connections, inactive_seconds FROM cf_tunnel WHERE target = 'legacy-vpn'");
+  const auto& tunnel_row = down["results"][0]["series"][0]["values"][0];
+  ASSERT_TRUE(tunnel_row.is_array()) << down.dump();
+  EXPECT_EQ(tunnel_row[1], 2);
+  EXPECT_EQ(tunnel_row[2], 0);
+  EXPECT_GT(tunnel_row[3].get<double>(), 0.0);
 
   // The logins block: the access runs above logged in (and failed) with the monitoring token.
   api_wrapper("check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS);

@@ -190,7 +190,10 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
            "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
            "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" +
            port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
-           " --cache-ttl 300\n}\n");
+           " --cache-ttl 300\n}\n"
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description tunnel-down\n"
+           "    check_command check_cf_tunnels!legacy-vpn!--api-url https://api.cfemu.test:" +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
   files.push_back(services);
@@ -207,7 +210,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         status = service_status(status_file);
         int checked = 0;
         for (auto& [name, s] : status) checked += s["has_been_checked"] == "1" ? 1 : 0;
-        return checked == 4 || !nagios.running();
+        return checked == 5 || !nagios.running();
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << slurp(tree.dir.path() + "/nagios.log");
@@ -240,6 +243,10 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
     EXPECT_EQ(perf["time"].min, "0");
     EXPECT_EQ(perf[e.size_label].uom, "B");
   }
+  auto& tunnel = status["tunnel-down"];
+  EXPECT_EQ(tunnel["current_state"], "2") << tunnel["plugin_output"];
+  EXPECT_EQ(tunnel["plugin_output"].rfind("CF-TUNNELS CRITICAL - legacy-vpn: down: ", 0), 0U)
+      << tunnel["plugin_output"];
   auto& token = status["token-expired"];
   EXPECT_EQ(token["current_state"], "2") << token["plugin_output"];
   EXPECT_EQ(token["plugin_output"].rfind("CF-TOKENS CRITICAL - expired: expired ", 0), 0U) << token["plugin_output"];

@@ -29,6 +29,7 @@ namespace {
 const std::string kAgent = "/usr/sbin/zabbix_agentd";
 const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.conf";
 const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
+const std::string kShippedTunnels = source_dir() + "/zabbix/userparameter_cf_tunnels.conf";
 const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
 
 // Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
@@ -87,6 +88,13 @@ struct AgentTree {
     copy_with_paths(
         kShippedLogins, dir.path() + "/userparameter_cf_access_logins.conf",
         {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    copy_with_paths(
+        kShippedTunnels, dir.path() + "/userparameter_cf_tunnels.conf",
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
+    spit(dir.path() + "/plugins/check_cf_tunnels",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_TUNNELS) + " --api-url https://api.cfemu.test:" + p +
+             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+         0700);
     spit(dir.path() + "/plugins/check_cf_access_logins",
          "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + p +
              "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
@@ -207,6 +215,31 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTokenKeys) {
   EXPECT_LT(expired.at("days_left").get<double>(), 0.0);
   const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tokens[deleted-token]"));
   EXPECT_EQ(gone.at("result"), "token_missing") << gone.dump();
+}
+
+// The tunnel keys: discovery of the account's tunnels, all of them, one by name.
+TEST(ZabbixAgent, TestModeRunsTheShippedTunnelKeys) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  const auto lld = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels.discovery"));
+  ASSERT_TRUE(lld.is_array()) << lld.dump();
+  std::set<std::string> names;
+  for (const auto& e : lld) names.insert(e.at("{#TUNNEL_NAME}").get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"prod-web", "batch", "legacy-vpn", "new-site", "old-cloudflared"}))
+      << lld.dump();
+
+  const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels.all"));
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  EXPECT_EQ(by_name["prod-web"].at("state"), 0) << all.dump();
+  EXPECT_EQ(by_name["prod-web"].at("connections"), 8) << all.dump();
+  EXPECT_EQ(by_name["legacy-vpn"].at("result"), "down") << all.dump();
+  EXPECT_EQ(by_name["batch"].at("result"), "degraded") << all.dump();
+
+  const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels[retired]"));
+  EXPECT_EQ(gone.at("result"), "tunnel_missing") << gone.dump();
 }
 
 // The logins key: per token counts of the last 5 minutes, from the emulator's login events.

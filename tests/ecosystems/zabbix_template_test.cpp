@@ -265,7 +265,8 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
 TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
   const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf") +
                            slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf") +
-                           slurp(source_dir() + "/zabbix/userparameter_cf_access_logins.conf");
+                           slurp(source_dir() + "/zabbix/userparameter_cf_access_logins.conf") +
+                           slurp(source_dir() + "/zabbix/userparameter_cf_tunnels.conf");
   const auto has_key = [&](const std::string& key) {
     return conf.find("\nUserParameter=" + key + ",") != std::string::npos;
   };
@@ -313,11 +314,19 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   const auto login_value = nlohmann::json::parse(logins.out);
   ASSERT_TRUE(login_value.is_object()) << logins.out;
   ASSERT_EQ(login_value.at("name"), "monitoring") << logins.out;
+  auto tunnel_args = emu.api_args();
+  tunnel_args.insert(tunnel_args.end(), {"--name", "prod-web", "--format", "zabbix"});
+  const auto tunnels = run(CFMON_CHECK_CF_TUNNELS, tunnel_args, emu.api_env());
+  const auto tunnel_value = nlohmann::json::parse(tunnels.out);
+  ASSERT_TRUE(tunnel_value.is_object()) << tunnels.out;
+  ASSERT_EQ(tunnel_value.at("name"), "prod-web") << tunnels.out;
   // The JSON each master item holds.
-  const std::map<std::string, const nlohmann::json*> output_of{
-      {"cf.access.all", &app_value}, {"cf.tokens.all", &token_value}, {"cf.logins.all", &login_value}};
+  const std::map<std::string, const nlohmann::json*> output_of{{"cf.access.all", &app_value},
+                                                               {"cf.tokens.all", &token_value},
+                                                               {"cf.logins.all", &login_value},
+                                                               {"cf.tunnels.all", &tunnel_value}};
 
-  const std::regex path(R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
+  const std::regex path(R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME|TUNNEL_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
   std::map<std::string, int> checked;
   each_template([&](const YAML::Node& t) {
     for (const auto& d : t["discovery_rules"]) {
@@ -347,6 +356,7 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   EXPECT_GE(checked["cf.access.all"], 5);
   EXPECT_GE(checked["cf.tokens.all"], 4);
   EXPECT_GE(checked["cf.logins.all"], 4);
+  EXPECT_GE(checked["cf.tunnels.all"], 5);
 }
 
 }  // namespace

@@ -219,6 +219,11 @@ void ApiEmulator::set_access_directory(std::shared_ptr<AccessDirectory> access) 
   access_ = std::move(access);
 }
 
+void ApiEmulator::set_tunnels(std::shared_ptr<TunnelStore> tunnels) {
+  std::lock_guard lock(mutex_);
+  tunnels_ = std::move(tunnels);
+}
+
 void ApiEmulator::set_contract(std::shared_ptr<const contract::Contract> contract, std::string record_path) {
   std::lock_guard lock(mutex_);
   contract_ = std::move(contract);
@@ -302,6 +307,11 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
     if (answer.status != 200) return error_response(answer.status, answer.error_code, answer.message, "control access");
     return json_response(200, answer.result, "control access");
   }
+  if (what == "tunnels" || what.starts_with("tunnels/")) {
+    if (!tunnels_) return error_response(404, 7003, "this emulator has no tunnels", "no_route");
+    auto answer = tunnels_->control(request.method, what.substr(7), *body, clock_->now());
+    return json_response(answer.status, answer.body, std::move(answer.verdict));
+  }
   std::lock_guard lock(mutex_);
   if (what == "stats" && request.method == "GET") {
     json by_token = json::object();
@@ -374,7 +384,8 @@ ApiHttpResponse ApiEmulator::control(const ApiHttpRequest& request, std::string_
     return json_response(200, {{"requests", requests}, {"window_seconds", window}}, "control rate limit");
   }
   return error_response(
-      404, 7003, "No route for that URI (control: stats, stats/reset, faults, clock, rate_limit, schema, contract)",
+      404, 7003,
+      "No route for that URI (control: stats, stats/reset, faults, clock, rate_limit, schema, contract, tunnels)",
       "no_route");
 }
 
@@ -468,6 +479,18 @@ ApiHttpResponse ApiEmulator::api(const ApiHttpRequest& request, std::string_view
   }
 
   const auto parts = path_segments(path);
+  if (parts.size() >= 3 && parts.size() <= 6 && parts[0] == "accounts" && parts[2] == "cfd_tunnel") {
+    if (parts[1] != token->account_id) {
+      return finish(error_response(403, 9109, "Unauthorized to access requested resource", "wrong_account"));
+    }
+    // Every tunnel route needs Cloudflare Tunnel Read: without it Cloudflare answers 10000.
+    if (!token->can_read_tunnels) return finish(error_response(403, 10000, "Authentication error", "forbidden"));
+    if (request.method != "GET" || !tunnels_) {
+      return finish(error_response(405, 10405, "Method not allowed", "bad_method"));
+    }
+    auto answer = tunnels_->api({parts.begin() + 2, parts.end()}, parse_query(query));
+    return finish(json_response(answer.status, answer.body, std::move(answer.verdict)));
+  }
   const std::string route_error =
       "Could not route to " + std::string(path) + ", perhaps your object identifier is invalid?";
   const bool access_apps = parts.size() >= 4 && (parts[3] == "apps" || parts[3] == "policies");

@@ -27,6 +27,7 @@
 #include "edge.hpp"
 #include "time_format.hpp"
 #include "token_store.hpp"
+#include "tunnels.hpp"
 
 namespace cfmon::emulator {
 
@@ -83,6 +84,8 @@ class ApiEmulator {
   void set_access_directory(std::shared_ptr<AccessDirectory> access);
   // Schema-minimal answers (ApiConfig::schema_strict); also POST /__emulator/schema.
   void set_schema_strict(bool strict) { schema_strict_.store(strict); }
+  // The tunnels served under /accounts/{id}/cfd_tunnel and changed by /__emulator/tunnels.
+  void set_tunnels(std::shared_ptr<TunnelStore> tunnels);
 
   // Contract mode: every request to a path of the schema, and every answer but
   // deliberate faults and 429s, is checked against `contract`; each violation is kept
@@ -110,6 +113,7 @@ class ApiEmulator {
   std::shared_ptr<ControlledClock> clock_;
   std::shared_ptr<AuthLog> auth_log_ = std::make_shared<AuthLog>();
   std::shared_ptr<AccessDirectory> access_;  // set before serving; none: no Access apps
+  std::shared_ptr<TunnelStore> tunnels_;  // set before serving; none: no tunnels
   std::atomic<bool> schema_strict_;
   std::shared_ptr<const contract::Contract> contract_;  // set before serving
   std::string contract_record_;

@@ -344,8 +344,10 @@ ApiConfig parse_api(const json* node) {
         token.can_read = true;
       } else if (p == "write") {
         token.can_write = true;
+      } else if (p == "tunnel_read") {
+        token.can_read_tunnels = true;
       } else {
-        tr.fail("\"permissions\" may hold only \"read\" and \"write\"");
+        tr.fail("\"permissions\" may hold only \"read\", \"write\" and \"tunnel_read\"");
       }
     }
     token.account_id = tr.optional_string("account_id").value_or(api.account_id);
@@ -502,6 +504,7 @@ EmulatorConfig parse_config(std::string_view json_text, TimePoint now) {
     }
   }
   config.api = parse_api(reader.find("api"));
+  if (const json* tunnels = reader.find("tunnels")) config.tunnels = parse_tunnels(*tunnels, now);
   if (config.api.enabled && hosts.count(config.api.host) != 0) {
     throw ConfigError("api: host \"" + config.api.host + "\" is also an app's host");
   }

@@ -13,6 +13,7 @@
 #include "access_policy.hpp"
 #include "time_format.hpp"
 #include "token_store.hpp"
+#include "tunnels.hpp"
 
 namespace cfmon::emulator {
 
@@ -69,12 +70,13 @@ std::optional<ApiFault> parse_api_fault(std::string_view text);
 std::string_view api_fault_name(ApiFault fault) noexcept;
 
 struct ApiTokenConfig {
-  std::string name;        // for logs and the stats endpoint; never the token
-  std::string token;       // the bearer value
-  bool can_read = true;    // permissions contain "read"
-  bool can_write = true;   // permissions contain "write"
-  std::string account_id;  // the account it belongs to (default: ApiConfig::account_id)
-  bool revoked = false;    // 403 / 9109 on every request
+  std::string name;               // for logs and the stats endpoint; never the token
+  std::string token;              // the bearer value
+  bool can_read = true;           // permissions contain "read"
+  bool can_write = true;          // permissions contain "write"
+  bool can_read_tunnels = false;  // permissions contain "tunnel_read" (Cloudflare Tunnel Read)
+  std::string account_id;         // the account it belongs to (default: ApiConfig::account_id)
+  bool revoked = false;           // 403 / 9109 on every request
   ApiFault fault = ApiFault::none;
   std::string user;  // whose rate limit it spends (default: its own name)
 };
@@ -109,6 +111,7 @@ struct EmulatorConfig {
   std::vector<AppConfig> apps;
   std::vector<AccessPolicy> reusable_policies;  // "access_policies": account-level, shared by apps
   ApiConfig api;
+  std::vector<TunnelConfig> tunnels;  // "tunnels" (tunnels.hpp): served by the API, tied to the edge
 
   // Host header value (any case, optional :port) -> app, or nullptr.
   [[nodiscard]] const AppConfig* find_app(std::string_view host_header) const;

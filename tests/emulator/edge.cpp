@@ -216,10 +216,19 @@ EdgeResponse protected_app_response(const EmulatorConfig& config, const AppConfi
 }
 
 EdgeResponse route(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                   const AccessDirectory* access, TimePoint now, std::string_view ray) {
+                   const AccessDirectory* access, TimePoint now, std::string_view ray, const TunnelStore* tunnels) {
   const std::string* host = request.header("Host");
   const AppConfig* app = host != nullptr ? config.find_app(*host) : nullptr;
   if (app == nullptr) return simple_response(530, kText, "error code: 1001", "unknown_host");
+  // Behind a tunnel without connections: Access still decides, the origin is gone (1033).
+  AppConfig behind_down_tunnel;
+  if (tunnels != nullptr && tunnels->host_down(app->host)) {
+    behind_down_tunnel = *app;
+    behind_down_tunnel.origin = OriginConfig{};
+    behind_down_tunnel.origin.status = 530;
+    behind_down_tunnel.origin.cf_error = 1033;
+    app = &behind_down_tunnel;
+  }
   // The WAF runs before Access, so its 403 carries no Access headers.
   if (app->waf_block) return simple_response(403, kText, "error code: 1010", "waf_block");
   if (!app->is_protected) return origin_response(*app, request, ray, "unprotected");
@@ -265,9 +274,10 @@ std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, co
 }
 
 EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access) {
+                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access,
+                                 const TunnelStore* tunnels) {
   const std::string ray = std::string(ray_id) + "-" + config.colo;
-  EdgeResponse response = route(config, request, tokens, access, now, ray);
+  EdgeResponse response = route(config, request, tokens, access, now, ray, tunnels);
   // Every Cloudflare response, whoever produced it, carries these two first.
   response.headers.insert(response.headers.begin(), {{"server", "cloudflare"}, {"cf-ray", ray}});
   if (response.auth_event) response.auth_event->cf_ray = ray;

@@ -58,9 +58,11 @@ std::optional<PresentedCredentials> extract_credentials(const AppConfig& app, co
 // The whole edge: Host -> app, WAF, Access, origin. `ray_id` is 16 hex characters;
 // the response's cf-ray is "<ray_id>-<colo>". Access decides from the app's policies:
 // those of `access` (changed at run time through the API's admin endpoints) when given,
-// else those of the config.
+// else those of the config. With `tunnels`, an app whose host is in the ingress of a
+// tunnel without connections answers 530 / 1033.
 EdgeResponse handle_edge_request(const EmulatorConfig& config, const EdgeRequest& request, const TokenStore& tokens,
-                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access = nullptr);
+                                 TimePoint now, std::string_view ray_id, const AccessDirectory* access = nullptr,
+                                 const TunnelStore* tunnels = nullptr);
 
 // Percent-encodes everything but RFC 3986 unreserved characters ("/" -> "%2F").
 using cfmon::url_encode;

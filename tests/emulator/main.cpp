@@ -120,6 +120,9 @@ int serve(const CliOptions& cli, std::shared_ptr<const EmulatorConfig> config, s
     options.api = std::make_shared<ApiEmulator>(config->api, tokens, clock);
     options.api->set_access_directory(access);
     options.api->set_auth_log(auth_log);  // GraphQL login events: what this edge saw
+    auto tunnels = std::make_shared<TunnelStore>(config->tunnels, config->api.account_id, config->api.default_per_page);
+    options.api->set_tunnels(tunnels);
+    options.tunnels = tunnels;
     if (cli.schema_strict) options.api->set_schema_strict(true);
     if (!cli.contract.empty()) {
       options.api->set_contract(

@@ -125,7 +125,8 @@ struct EdgeServer::Impl {
       if (host != nullptr && normalize_host(*host) == config->team_domain) return handle_team_domain(request, res);
     }
     const TimePoint now = options.clock();
-    EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id(), options.access.get());
+    EdgeResponse response = handle_edge_request(*config, request, *tokens, now, random_ray_id(), options.access.get(),
+                                                options.tunnels.get());
     if (response.auth_event) {
       // What the API reports as last_seen_at.
       if (response.auth_event->success) tokens->mark_seen(response.auth_event->token_id, now);

@@ -29,6 +29,8 @@ struct ServerOptions {
   // When set, Access decides from these policies (changed at run time by the API's admin
   // endpoints); otherwise from the config's.
   std::shared_ptr<const AccessDirectory> access;
+  // When set, the edge answers 530 / 1033 for apps behind a tunnel without connections.
+  std::shared_ptr<const TunnelStore> tunnels;
 };
 
 class EdgeServer {

@@ -53,13 +53,14 @@ RunResult run_access(Emulator& emu, const Sample& sample, const TempDir& dir) {
               {"CF_SERVICE_TOKEN_CLIENT_SECRET", emu.client_secret("monitoring")}});
 }
 
-// Service tokens: the words are arguments, against the emulator's API as its admin.
-RunResult run_tokens(Emulator& emu, const Sample& sample, const TempDir&) {
+// API checks (service tokens, tunnels): the words are arguments, against the emulator's
+// API as its admin.
+RunResult run_api_check(const std::string& program, Emulator& emu, const Sample& sample) {
   auto args = emu.api_args();
   args.insert(args.end(), {"--format", sample.format});
   args.insert(args.end(), sample.words.begin(), sample.words.end());
   const auto env = emu.api_env();
-  auto result = run(CFMON_CHECK_CF_SERVICE_TOKENS, args, env);
+  auto result = run(program, args, env);
   EXPECT_EQ(result.out.find(env.at("CF_API_TOKEN")), std::string::npos) << result.out;
   return result;
 }
@@ -70,6 +71,14 @@ RunResult run_apps(Emulator& emu, const Sample& sample, const TempDir&) {
   args.insert(args.end(), {"--format", sample.format, "--client-id", emu.client_id("monitoring")});
   args.insert(args.end(), sample.words.begin(), sample.words.end());
   return run(CFMON_CHECK_CF_ACCESS_APPS, args, emu.api_env());
+}
+
+RunResult run_tokens(Emulator& emu, const Sample& sample, const TempDir&) {
+  return run_api_check(CFMON_CHECK_CF_SERVICE_TOKENS, emu, sample);
+}
+
+RunResult run_tunnels(Emulator& emu, const Sample& sample, const TempDir&) {
+  return run_api_check(CFMON_CHECK_CF_TUNNELS, emu, sample);
 }
 
 // Timings and the emulator's ephemeral port.
@@ -88,6 +97,7 @@ const std::vector<std::string> kFourApps{"--domain", "ok.cfemu.test",         "-
                                          "--domain", "allow-only.cfemu.test", "--domain", "unprotected.cfemu.test",
                                          "--orphans"};
 const std::vector<std::string> kTwoTokens{"--name", "monitoring", "--name", "disabled"};
+const std::vector<std::string> kTwoTunnels{"--name", "prod-web", "--name", "legacy-vpn"};
 
 const std::vector<CheckDocs> kChecks{
     {"check_cf_access",
@@ -142,6 +152,19 @@ const std::vector<CheckDocs> kChecks{
      "check_cf_access_logins options:",
      "Common options:",
      15},
+    {"check_cf_tunnels",
+     CFMON_CHECK_CF_TUNNELS,
+     "tunnels",
+     {{"all-tunnels.nagios.txt", "nagios", {"--min-version", "2024.1.0"}},
+      {"two-tunnels.influx.txt", "influx", kTwoTunnels},
+      {"two-tunnels.zabbix.txt", "zabbix", kTwoTunnels},
+      {"discovery.zabbix.txt", "zabbix", {"--discover"}},
+      {"one-tunnel.json.txt", "json", {"--name", "prod-web"}}},
+     run_tunnels,
+     words_only,
+     "",
+     "",
+     20},
 };
 
 // NOLINTNEXTLINE(readability-identifier-naming): gtest looks this name up.

@@ -52,6 +52,20 @@ struct ApiClient::Impl {
     return transport.base() + "/accounts/" + settings().credentials.account_id + "/access";
   }
 
+  [[nodiscard]] std::string tunnels_path() const {
+    return transport.base() + "/accounts/" + settings().credentials.account_id + "/cfd_tunnel";
+  }
+
+  // One GET's `result`, through the read cache (keyed by `cache_key`).
+  ApiResult<nlohmann::json> read_result(const std::string& cache_key, const std::string& url, const internal::Op& op) {
+    const auto deadline = transport.deadline();
+    return cache.read(cache_key, deadline, [&]() -> ApiResult<nlohmann::json> {
+      auto env = transport.call("GET", url, "", op, deadline);
+      if (!env) return env.error();
+      return std::move(env->result);
+    });
+  }
+
   static internal::Op read_op(std::string object = {}) {
     return internal::Op{"Access: Service Tokens Read", std::move(object), false};
   }

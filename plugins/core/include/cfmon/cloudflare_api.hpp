@@ -1,9 +1,9 @@
 #pragma once
 // The Cloudflare v4 REST API, as far as the checks and the admin CLI need it:
-// service tokens (list, get, create, rotate, refresh, delete) and a raw GraphQL
-// query. Built on http::Client, one request at a time. Its parts: settings
-// (cloudflare_settings.hpp), errors (cloudflare_errors.hpp), service tokens and their
-// roles (service_tokens.hpp), GraphQL (below and graphql_cache.hpp).
+// service tokens (list, get, create, rotate, refresh, delete), a raw GraphQL
+// query and tunnels (tunnels.hpp: list, connectors, ingress). Built on http::Client, one request at a time. Its parts:
+// settings (cloudflare_settings.hpp), errors (cloudflare_errors.hpp), service tokens and their roles
+// (service_tokens.hpp), GraphQL (below and graphql_cache.hpp).
 //
 // What it guarantees (see cloudflare-access.md §2):
 //   - every response is checked as a v4 envelope; HTML, garbage, truncated or
@@ -48,6 +48,7 @@
 #include "cfmon/http.hpp"
 #include "cfmon/service_tokens.hpp"
 #include "cfmon/time_text.hpp"
+#include "cfmon/tunnels.hpp"
 
 namespace cfmon::cloudflare {
 
@@ -64,7 +65,7 @@ class GraphqlApi {
 };
 
 // The client: every role, over HTTP.
-class ApiClient final : public TokenAdmin, public GraphqlApi, public AccessAppDirectory {
+class ApiClient final : public TokenAdmin, public GraphqlApi, public AccessAppDirectory, public TunnelDirectory {
  public:
   // `settings` should have passed validate_settings(); operations re-check and
   // answer ApiErrorKind::config otherwise.
@@ -84,6 +85,9 @@ class ApiClient final : public TokenAdmin, public GraphqlApi, public AccessAppDi
   ApiResult<nlohmann::json> graphql(std::string_view query, const nlohmann::json& variables) override;
   ApiResult<std::vector<AccessAppInfo>> list_access_apps() override;
   ApiResult<std::vector<AccessPolicyInfo>> list_app_policies(std::string_view app_id) override;
+  ApiResult<std::vector<TunnelInfo>> list_tunnels() override;
+  ApiResult<std::vector<TunnelConnector>> tunnel_connectors(std::string_view tunnel_id) override;
+  ApiResult<TunnelConfiguration> tunnel_configuration(std::string_view tunnel_id) override;
 
   // HTTP requests actually sent (cache hits excluded), for -v and tests.
   [[nodiscard]] std::size_t requests_sent() const noexcept;
