@@ -386,7 +386,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       [&] {
         const auto r =
             api.call("POST", "/v1/actions/reschedule-check", R"({"type":"Service","filter":"true","force":true})");
-        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 9;
+        return r.status == 200 && nlohmann::json::parse(r.body).at("results").size() == 11;
       },
       std::chrono::seconds(30), std::chrono::milliseconds(100)))
       << slurp(log);
@@ -403,7 +403,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
           if (!s.at("attrs").at("last_check_result").is_null())
             results[s.at("name").get<std::string>()] = s.at("attrs").at("last_check_result");
         }
-        return results.size() == 9;
+        return results.size() == 11;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << last.status << " " << last.error << " " << last.body;

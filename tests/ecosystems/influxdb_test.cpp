@@ -127,7 +127,7 @@ std::vector<std::string> snippet_command(const std::string& binary, const std::s
 
 TEST(TelegrafSnippet, EachCheckIsAnInfluxExecInputWithATimeoutBelowItsInterval) {
   const auto blocks = snippet_blocks();
-  ASSERT_EQ(blocks.size(), 4U);
+  ASSERT_EQ(blocks.size(), 5U);
   std::set<std::string> binaries;
   for (const auto& block : blocks) {
     EXPECT_NE(block.find("\n  data_format = \"influx\""), std::string::npos) << block;
