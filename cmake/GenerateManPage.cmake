@@ -1,4 +1,5 @@
-# cmake -DPROGRAM=<binary> -DHELP2MAN=<help2man> -DOUTPUT=<file.1.gz> -P GenerateManPage.cmake
+# cmake -DPROGRAM=<binary> -DHELP2MAN=<help2man> -DOUTPUT=<file.1.gz> [-DINCLUDES=<a.h2m|b.h2m>]
+#       -P GenerateManPage.cmake
 # One source of truth: the page is help2man's rendering of the binary's own --help and
 # --version; the NAME line is the summary on --help's first line ("prog X.Y - summary" or
 # "prog X.Y: summary"), help2man's default without one.
@@ -10,8 +11,13 @@ set(name_option "")
 if(help MATCHES "^[^ \n]+ [0-9][^ \n]*(:| -) ([^\n]+)")
   set(name_option "--name=${CMAKE_MATCH_2}")
 endif()
+set(include_options "")
+string(REPLACE "|" ";" includes "${INCLUDES}")
+foreach(include IN LISTS includes)
+  list(APPEND include_options "--include=${include}")
+endforeach()
 execute_process(
-  COMMAND ${HELP2MAN} --no-info --no-discard-stderr --section=1 ${name_option} ${PROGRAM}
+  COMMAND ${HELP2MAN} --no-info --no-discard-stderr --section=1 ${name_option} ${include_options} ${PROGRAM}
   OUTPUT_VARIABLE page RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0 OR NOT page)
   message(FATAL_ERROR "help2man failed for ${PROGRAM}")
