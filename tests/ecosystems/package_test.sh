@@ -29,7 +29,7 @@ deb=${debs[0]}
 # lintian, as pedantic as it gets: no error (E:) and no warning (W:). Overrides, if ever
 # needed, are shipped and explained in usr/share/lintian/overrides/cfmon.
 set +e
-lintian -I -E --pedantic --no-tag-display-limit --fail-on error,warning "$deb" >"$scratch/lintian.log" 2>&1
+lintian -I -E --pedantic --tag-display-limit 0 --fail-on error,warning "$deb" >"$scratch/lintian.log" 2>&1
 rc=$?
 set -e
 cat "$scratch/lintian.log"
@@ -121,9 +121,9 @@ set -e
 zcat "$root/usr/share/man/man1/check_cf_access.1.gz" | grep -q 'targets\\-file' || fail "man page lacks --targets-file"
 zcat "$root/usr/share/man/man1/check_cf_access.1.gz" | grep -q '^\.SH NAME' || fail "man page lacks NAME"
 for page in "$root"/usr/share/man/man1/*.1.gz; do
+  sections=$(zcat "$page" | grep '^\.SH' | tr -d '"')
   for section in SYNOPSIS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
-    zcat "$page" | grep -qxF ".SH \"$section\"" || zcat "$page" | grep -qxF ".SH $section" ||
-      fail "$(basename "$page") has no $section section"
+    grep -qxF ".SH $section" <<<"$sections" || fail "$(basename "$page") has no $section section"
   done
 done
 
@@ -132,28 +132,35 @@ done
 while IFS= read -r bin; do
   file -b "$bin" | grep -q '^ELF' || continue
   name=$(basename "$bin")
-  readelf -h "$bin" | grep -q 'Type: *DYN' || fail "$name is not PIE"
-  readelf -lW "$bin" | grep -q GNU_RELRO || fail "$name has no RELRO"
-  readelf -dW "$bin" | grep -qE 'BIND_NOW|FLAGS.*NOW' || fail "$name is not bound at start (-z now)"
-  readelf -sW --dyn-syms "$bin" | grep -q '__[a-z_]*_chk@' || fail "$name calls no fortified function"
-  readelf -sW --dyn-syms "$bin" | grep -q '__stack_chk_fail@' || fail "$name has no stack protector"
+  # Whole outputs first: grep -q closing the pipe early would fail readelf under pipefail.
+  header=$(readelf -h "$bin") segments=$(readelf -lW "$bin") dynamic=$(readelf -dW "$bin")
+  symbols=$(readelf -W --dyn-syms "$bin")
+  grep -q 'Type: *DYN' <<<"$header" || fail "$name is not PIE"
+  grep -q GNU_RELRO <<<"$segments" || fail "$name has no RELRO"
+  grep -qE 'BIND_NOW|FLAGS.*NOW' <<<"$dynamic" || fail "$name is not bound at start (-z now)"
+  grep -qE '__[a-z_]+_chk@' <<<"$symbols" || fail "$name calls no fortified function"
+  grep -q '__stack_chk_fail@' <<<"$symbols" || fail "$name has no stack protector"
 done < <(find "$root/usr" -type f -perm -u+x)
 
 # Debian's stock Nagios 4 configuration with the installed cfmon.cfg in its plugin config
 # directory validates (duplicate command names, syntax).
 if [ -x /usr/sbin/nagios4 ] && [ -f /etc/nagios4/nagios.cfg ]; then
-  mkdir "$scratch/nagios-plugins-config"
-  cp /etc/nagios-plugins/config/*.cfg "$scratch/nagios-plugins-config/" 2>/dev/null || true
-  cp "$root/etc/nagios-plugins/config/cfmon.cfg" "$scratch/nagios-plugins-config/"
-  sed "s|^cfg_dir=/etc/nagios-plugins/config\$|cfg_dir=$scratch/nagios-plugins-config|" /etc/nagios4/nagios.cfg \
-    >"$scratch/nagios.cfg"
-  grep -qxF "cfg_dir=$scratch/nagios-plugins-config" "$scratch/nagios.cfg" ||
+  # Run as root, nagios4 reads the files as the nagios user: a directory it may read.
+  nagios_dir="$scratch/nagios"
+  mkdir -p "$nagios_dir/plugins-config"
+  chmod 711 "$scratch"
+  cp /etc/nagios-plugins/config/*.cfg "$nagios_dir/plugins-config/" 2>/dev/null || true
+  cp "$root/etc/nagios-plugins/config/cfmon.cfg" "$nagios_dir/plugins-config/"
+  sed "s|^cfg_dir=/etc/nagios-plugins/config\$|cfg_dir=$nagios_dir/plugins-config|" /etc/nagios4/nagios.cfg \
+    >"$nagios_dir/nagios.cfg"
+  chmod -R a+rX "$nagios_dir"
+  grep -qxF "cfg_dir=$nagios_dir/plugins-config" "$nagios_dir/nagios.cfg" ||
     fail "Debian's nagios.cfg has no cfg_dir=/etc/nagios-plugins/config"
-  /usr/sbin/nagios4 -v "$scratch/nagios.cfg" >"$scratch/nagios-v.log" 2>&1 ||
+  /usr/sbin/nagios4 -v "$nagios_dir/nagios.cfg" >"$scratch/nagios-v.log" 2>&1 ||
     { cat "$scratch/nagios-v.log"; fail "nagios4 -v rejects the stock configuration with cfmon.cfg"; }
   grep -q '^ *command_name *check_cf_access$' "$root/etc/nagios-plugins/config/cfmon.cfg" ||
     fail "cfmon.cfg does not define check_cf_access"
-  if grep -n '\$USER[0-9]*\$' "$root/etc/nagios-plugins/config/cfmon.cfg"; then
+  if grep -n '^[^#]*\$USER[0-9]*\$' "$root/etc/nagios-plugins/config/cfmon.cfg"; then
     fail "cfmon.cfg uses \$USERn\$ macros Debian's resource.cfg does not define"
   fi
 elif [ "${CI:-}" = true ]; then
