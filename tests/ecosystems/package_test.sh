@@ -120,6 +120,9 @@ set -e
 # The man page is the --help text.
 zcat "$root/usr/share/man/man1/check_cf_access.1.gz" | grep -q 'targets\\-file' || fail "man page lacks --targets-file"
 zcat "$root/usr/share/man/man1/check_cf_access.1.gz" | grep -q '^\.SH NAME' || fail "man page lacks NAME"
+# The full synopsis: every Usage line, not only the first (help2man's default).
+synopsis=$(zcat "$root/usr/share/man/man1/check_cf_service_tokens.1.gz" | sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p')
+grep -qF '\-\-cache\-dir DIR' <<<"$synopsis" || fail "the SYNOPSIS of check_cf_service_tokens stops early: $synopsis"
 for page in "$root"/usr/share/man/man1/*.1.gz; do
   sections=$(zcat "$page" | grep '^\.SH' | tr -d '"')
   for section in SYNOPSIS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
