@@ -2,7 +2,10 @@
 # plugins/CMakeLists.txt. From plugins/<dir>/src it builds
 #   cfmon_<dir>_check   a library of every .cpp but main.cpp (what the unit tests link)
 #   <name>              the executable from main.cpp, installed in the plugin directory
-#                       (so in the Debian package) with a man page from its --help
+#                       (so in the Debian package) with a man page from its --help,
+#                       cmake/man/check.h2m and plugins/<dir>/<name>.h2m (its EXAMPLES)
+#   plugins/<dir>/README.md installed as <docdir>/plugins/<dir>/README.md (the states
+#                       tables the shipped configurations refer to)
 # and records the check in two global properties the tests read:
 #   CFMON_CHECKS           the binaries (plugin-directory symlinks of the daemon tests)
 #   CFMON_CHECK_LIBRARIES  the libraries (linked by the unit-test binary)
@@ -26,7 +29,16 @@ function(cfmon_add_check dir)
   add_executable(${ARG_BINARY} ${src}/main.cpp)
   target_link_libraries(${ARG_BINARY} PRIVATE ${library} cfmon_warnings)
   install(TARGETS ${ARG_BINARY} RUNTIME DESTINATION ${CFMON_PLUGIN_DIR})
-  cfmon_add_man_page(${ARG_BINARY})
+  set(man_includes ${PROJECT_SOURCE_DIR}/cmake/man/check.h2m)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/${ARG_BINARY}.h2m)
+    list(APPEND man_includes ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/${ARG_BINARY}.h2m)
+  endif()
+  cfmon_add_man_page(${ARG_BINARY} INCLUDES ${man_includes})
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/README.md)
+    install(FILES ${dir}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/plugins/${dir})
+  else()
+    message(WARNING "cfmon_add_check(${dir}): no ${dir}/README.md for the package (plugins/README.md, Adding a check)")
+  endif()
 
   set_property(GLOBAL APPEND PROPERTY CFMON_CHECKS ${ARG_BINARY})
   set_property(GLOBAL APPEND PROPERTY CFMON_CHECK_LIBRARIES ${library})

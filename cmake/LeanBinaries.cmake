@@ -13,6 +13,9 @@
 # The compile part (cfmon_lean_compile_options) is called by the directories that build what
 # the binaries link: plugins/, nagios/, zabbix/, telegraf/; tests and the emulator keep -O2.
 # Sanitizer and fuzzing builds keep the defaults, which their runtimes expect.
+# Debian's hardening flags (cmake/Hardening.cmake) apply on top: PIE changes nothing here
+# (Debian's gcc already links PIE by default); -z now binds every symbol at start, a cost
+# `make bench` would show in CPU per start (not measured when the flags were added).
 option(CFMON_LEAN_BINARIES "Static C++ runtime, Boost and libm in the checks; size-optimised Release code" ON)
 add_library(cfmon_lean_runtime INTERFACE)
 if(CFMON_LEAN_BINARIES AND NOT CFMON_SANITIZE AND NOT CFMON_FUZZ)

@@ -7,7 +7,7 @@ set -eu
 PACKAGES=${CFMON_PACKAGES:-"build-essential cmake pkg-config git ca-certificates curl openssl
 libcurl4-openssl-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
 libgtest-dev libgmock-dev libcpp-httplib-dev
-libyaml-cpp-dev help2man dpkg-dev fakeroot file
+libyaml-cpp-dev help2man dpkg-dev fakeroot file lintian
 icinga2-bin icinga2-common nagios4-core zabbix-agent influxdb influxdb-client nginx-light
 prometheus prometheus-node-exporter
 clang-14 libclang-rt-14-dev clang-format clang-tidy"}

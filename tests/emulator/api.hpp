@@ -113,7 +113,7 @@ class ApiEmulator {
   std::shared_ptr<ControlledClock> clock_;
   std::shared_ptr<AuthLog> auth_log_ = std::make_shared<AuthLog>();
   std::shared_ptr<AccessDirectory> access_;  // set before serving; none: no Access apps
-  std::shared_ptr<TunnelStore> tunnels_;  // set before serving; none: no tunnels
+  std::shared_ptr<TunnelStore> tunnels_;     // set before serving; none: no tunnels
   std::atomic<bool> schema_strict_;
   std::shared_ptr<const contract::Contract> contract_;  // set before serving
   std::string contract_record_;

@@ -12,12 +12,18 @@ namespace po = boost::program_options;
 
 namespace cfmon::access {
 
-const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...] | --targets-file FILE
-                       | -H HOST [--path PATH]
+const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...]
+                       | --targets-file FILE [--target NAME ...] [--discover]
+                       | -H HOST [-p PORT] [--path PATH]
          [--env-file FILE | --client-id ID --client-secret-file FILE]
-         [--env-suffix S] [-w SECONDS] [-c SECONDS] [-t SECONDS]
+         [--env-suffix S] [--token-header NAME] [--expect-protected]
+         [-w RANGE] [-c RANGE] [-t SECONDS] [--timeout-state STATE]
+         [--status-map MAP] [--method METHOD] [--max-body-bytes BYTES]
+         [--parallel N] [--max-redirects N] [--allow-insecure-http]
+         [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
          [--expect-aud TAG ... --team-domain TEAM.cloudflareaccess.com
           [--jwt-optional] [--cache-ttl SECONDS] [--cache-dir DIR]]
+         [--allow-shared-files] [-v]
          [--format nagios|influx|zabbix|json|openmetrics]
 )";
 

@@ -10,7 +10,7 @@ const char* const kUsage = R"(Usage: check_cf_access_apps [--app NAME ...] [--do
          [--targets-file FILE] [--orphans]
          (--env-file FILE | --client-id ID | --name NAME | --id ID)
          [--api-token-file FILE] [--account-id ID]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =

@@ -386,8 +386,9 @@ Expected<EnvWriteOutcome> update_env_file(const std::string& path, const EnvChan
   if (::fchmod(temp.fd, 0600) != 0) return fail("cannot set mode 0600 on the temporary file", errno);
   if (exists && (st.st_uid != ::geteuid() || st.st_gid != ::getegid())) {
     // Keep the owner when allowed (root editing someone's file); otherwise
-    // the file becomes ours, which is what any editor would do.
-    (void)::fchown(temp.fd, st.st_uid, st.st_gid);
+    // the file becomes ours, which is what any editor would do. (A (void) cast does not
+    // silence warn_unused_result, which _FORTIFY_SOURCE puts on fchown.)
+    [[maybe_unused]] const int owner_kept = ::fchown(temp.fd, st.st_uid, st.st_gid);
   }
   if (!write_all(temp.fd, new_text.text)) return fail("cannot write the temporary file", errno);
   if (::fsync(temp.fd) != 0) return fail("cannot sync the temporary file", errno);

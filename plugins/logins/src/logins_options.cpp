@@ -6,11 +6,15 @@ namespace po = boost::program_options;
 
 namespace cfmon::logins {
 
-const char* const kUsage = R"(Usage: check_cf_access_logins [--since 15m] [--until TIME]
+const char* const kUsage = R"(Usage: check_cf_access_logins [--since DURATION] [--until TIME]
          [--name NAME | --id ID | --client-id ID ...] [--env-file FILE]
-         [--api-token-file FILE] [--account-id ID] [-w RANGE] [-c RANGE]
+         [--env-suffix S] [--api-token-file FILE] [--account-id ID]
+         [--api-url URL] [--per-page N] [-w RANGE] [-c RANGE]
          [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
+         [--limit N] [--cache-ttl SECONDS] [--cache-dir DIR] [-t SECONDS]
+         [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
+         [--allow-shared-files] [-v]
+         [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =

@@ -7,9 +7,13 @@ namespace po = boost::program_options;
 namespace cfmon::tokens {
 
 const char* const kUsage = R"(Usage: check_cf_service_tokens [--name NAME | --id ID | --client-id ID ...]
-         [--env-file FILE] [--api-token-file FILE] [--account-id ID]
+         [--env-file FILE] [--env-suffix S] [--api-token-file FILE]
+         [--account-id ID] [--api-url URL] [--per-page N]
          [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
+         [--discover] [--cache-ttl SECONDS] [--cache-dir DIR] [-t SECONDS]
+         [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
+         [--allow-shared-files] [-v]
+         [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =

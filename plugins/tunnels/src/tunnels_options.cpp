@@ -13,7 +13,7 @@ const char* const kUsage =
     R"(Usage: check_cf_tunnels [--name NAME | --id ID | --hostname HOST ... | --targets-file FILE]
          [--env-file FILE] [--api-token-file FILE] [--account-id ID]
          [--min-connections N] [--min-connectors N] [--min-version X.Y.Z]
-         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json]
+         [--cache-ttl SECONDS] [--format nagios|influx|zabbix|json|openmetrics]
 )";
 
 const char* const kHelpEpilog =
