@@ -18,8 +18,8 @@ using cloudflare::TunnelInfo;
 std::string ago_text(std::chrono::seconds s) {
   const auto n = std::max<std::int64_t>(0, s.count());
   auto unit = [](std::int64_t v, const char* one) { return std::to_string(v) + " " + one + (v == 1 ? "" : "s"); };
-  if (n >= 2 * 86400) return unit(n / 86400, "day");
-  if (n >= 2 * 3600) return unit(n / 3600, "hour");
+  if (n >= std::int64_t{2} * 86400) return unit(n / 86400, "day");
+  if (n >= std::int64_t{2} * 3600) return unit(n / 3600, "hour");
   if (n >= 60) return unit(n / 60, "minute");
   return "less than a minute";
 }
