@@ -125,7 +125,8 @@ TEST(Tunnels, PendingReconnectIsSentOnlyWhereConfigured) {
   int flagged = 0;
   for (const auto& c : conns) flagged += c.contains("is_pending_reconnect") ? 1 : 0;
   EXPECT_EQ(flagged, 1);
-  for (const auto& c : f.get(kTunnels + "/" + kProdWeb + "/connections")["result"][0]["conns"]) {
+  const auto prod_web = f.get(kTunnels + "/" + kProdWeb + "/connections");  // alive through the loop
+  for (const auto& c : prod_web["result"][0]["conns"]) {
     EXPECT_FALSE(c.contains("is_pending_reconnect"));
   }
 }
