@@ -294,6 +294,17 @@ Expected<TeamKeys> TeamKeySource::fetch() {
   return keys;
 }
 
+bool TeamKeySource::fetch_into_keys() {
+  refreshed_ = true;
+  auto fetched = fetch();
+  if (!fetched) {
+    problem_ = fetched.error().message;
+    return false;
+  }
+  keys_ = std::move(*fetched);
+  return true;
+}
+
 const TeamKeys* TeamKeySource::keys(std::string* problem) {
   if (!loaded_) {
     loaded_ = true;
@@ -303,32 +314,21 @@ const TeamKeys* TeamKeySource::keys(std::string* problem) {
         if (auto cached = TeamKeys::from_jwks(*jwks)) keys_ = std::move(*cached);
       }
     }
-    if (!keys_) {
-      auto fetched = fetch();
-      refreshed_ = true;
-      if (fetched) {
-        keys_ = std::move(*fetched);
-      } else {
-        problem_ = fetched.error().message;
-      }
-    }
+    if (!keys_) fetch_into_keys();
   }
   *problem = problem_;
   return keys_ ? &*keys_ : nullptr;
 }
 
 const TeamKeys* TeamKeySource::refreshed(std::string* problem) {
-  if (!refreshed_) {
-    refreshed_ = true;
-    auto fetched = fetch();
-    if (fetched) {
-      keys_ = std::move(*fetched);
-    } else {
-      problem_ = fetched.error().message;
-    }
+  // A refetch that fails leaves nothing to judge the unknown kid by: the keys are
+  // unavailable (UNKNOWN), not the JWT forged (CRITICAL).
+  if (refreshed_ ? problem_.empty() : fetch_into_keys()) {
+    *problem = problem_;
+    return keys_ ? &*keys_ : nullptr;
   }
   *problem = problem_;
-  return keys_ ? &*keys_ : nullptr;
+  return nullptr;
 }
 
 }  // namespace cfmon::access

@@ -101,6 +101,7 @@ class TeamKeySource {
 
  private:
   Expected<TeamKeys> fetch();
+  bool fetch_into_keys();  // false: problem_ says why
 
   const JwtPolicy& policy_;
   http::Client& client_;
