@@ -7,7 +7,7 @@ set -euo pipefail
 
 BUILD="${1:-build/release}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-CHECK="$BUILD/plugins/access/check_cf_access"
+CHECK="$BUILD/plugins/check_cf_access"
 EMULATOR="$BUILD/tests/emulator/cf-access-emulator"
 CONFIG="$ROOT/tests/emulator/default-config.json"
 ENV_FILE="$ROOT/tests/emulator/demo.env"
