@@ -242,7 +242,8 @@ const std::vector<Metric>& app_metrics() {
   return all;
 }
 
-Report run_access_check(const AccessPlan& plan, http::Client& client, std::chrono::system_clock::time_point now) {
+Report run_access_check(const AccessPlan& plan, http::Client& client, std::chrono::system_clock::time_point now,
+                        Explainer* explainer) {
   Report report;
   auto requests = build_requests(plan);
   // One budget for the whole run: whatever N, --parallel and --expect-protected, -t holds.
@@ -260,6 +261,9 @@ Report run_access_check(const AccessPlan& plan, http::Client& client, std::chron
     Result r = target_result(plan, plan.targets[i], probe, anonymous);
     if (keys && probe.answered && probe.verdict.state == State::ok && probe.status >= 200 && probe.status <= 299) {
       judge_jwt(r, probe, *keys, plan, now);
+    }
+    if (explainer != nullptr) {
+      if (auto cause = explainer->cause(probe.verdict.reason, plan.targets[i].url)) r.message += "; " + *cause;
     }
     report.root.children.push_back(std::move(r));
   }

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "access_explain.hpp"
 #include "access_jwt.hpp"
+#include "cfmon/cloudflare_settings.hpp"
 #include "cfmon/credentials.hpp"
 #include "cfmon/http.hpp"
 #include "cfmon/range.hpp"
@@ -37,13 +39,16 @@ struct AccessPlan {
   std::vector<std::string> insecure_targets;  // http:// targets allowed by --allow-insecure-http
   std::chrono::milliseconds timeout{10000};   // the whole run, every target and hop included
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
-  JwtPolicy jwt;  // --expect-aud: a 2xx is OK only with the application's Access JWT
+  JwtPolicy jwt;                                   // --expect-aud: a 2xx is OK only with the application's Access JWT
+  std::optional<cloudflare::ApiSettings> explain;  // --explain: the API to read causes from
 };
 
 // Every request shares one deadline, plan.timeout from the start: the run ends by then.
-// `now` judges the expiry of Access JWTs (--expect-aud).
+// `now` judges the expiry of Access JWTs (--expect-aud). With an `explainer` (--explain)
+// the line of a failed probe ends with its cause; the state stays the probe's.
 Report run_access_check(const AccessPlan& plan, http::Client& client,
-                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now(),
+                        Explainer* explainer = nullptr);
 
 // Every metric an app's result may carry (for tests of the formatters' names).
 const std::vector<Metric>& app_metrics();

@@ -11,6 +11,7 @@ void options_from(const po::variables_map& vm, AccessOptions& options) {
   if (vm.count("targets-file") != 0U) options.targets_file = vm["targets-file"].as<std::string>();
   if (vm.count("client-id") != 0U) options.client_id = vm["client-id"].as<std::string>();
   if (vm.count("client-secret-file") != 0U) options.client_secret_file = vm["client-secret-file"].as<std::string>();
+  plugin::api_options_from(vm, options.api);
 }
 
 // --discover lists the targets only: it needs no credentials.
@@ -40,7 +41,12 @@ void announce(const AccessPlan& plan, const std::vector<std::string>& warnings, 
 }
 
 Report run(const AccessPlan& plan, plugin::Deps& deps) {
-  return run_access_check(plan, deps.http);
+  const auto now = deps.now ? deps.now() : std::chrono::system_clock::now();
+  if (!plan.explain) return run_access_check(plan, deps.http, now);
+  // The same -t bounds the probes and the explanations after them.
+  cloudflare::ApiClient api(deps.http, cloudflare::for_whole_run(*plan.explain), plugin::api_hooks(deps));
+  Explainer explainer(api, api, api, plan.token.client_id, now);
+  return run_access_check(plan, deps.http, now, &explainer);
 }
 
 Expected<plugin::Discovery> discover(const AccessPlan& plan, plugin::Deps& /*deps*/) {

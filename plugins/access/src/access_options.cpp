@@ -21,8 +21,9 @@ const char* const kUsage = R"(Usage: check_cf_access -u URL [-u URL ...]
          [--status-map MAP] [--method METHOD] [--max-body-bytes BYTES]
          [--parallel N] [--max-redirects N] [--allow-insecure-http]
          [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
-         [--expect-aud TAG ... --team-domain TEAM.cloudflareaccess.com
-          [--jwt-optional] [--cache-ttl SECONDS] [--cache-dir DIR]]
+         [--expect-aud TAG ... --team-domain TEAM.cloudflareaccess.com [--jwt-optional]]
+         [--explain [--api-token-file FILE] [--account-id ID] [--api-url URL]]
+         [--cache-ttl SECONDS] [--cache-dir DIR]
          [--allow-shared-files] [-v]
          [--format nagios|influx|zabbix|json|openmetrics]
 )";
@@ -44,6 +45,11 @@ credential errors UNKNOWN.
 --expect-aud: a 2xx is OK only with a CF_Authorization JWT signed by the team's
 keys for one of the AUD tags and this client ID; no cookie WARNING unverifiable
 (unless --jwt-optional), any other JWT CRITICAL not_through_access.
+--explain: after a login redirect, 401 or 403 from Access, or a tunnel error
+(530), the line ends with the cause read from the Cloudflare API (token expired,
+deleted, disabled, not in a Service Auth policy, only in an Allow policy; the
+tunnel's state). It never changes the state. The API token needs Access: Service
+Tokens Read, Access: Apps and Policies Read and Cloudflare Tunnel Read.
 -t is the budget of the whole run, every target included. http:// targets need
 --allow-insecure-http (the secret would travel unencrypted).
 )";
@@ -87,12 +93,11 @@ po::options_description access_options(AccessOptions& o) {
        "the Access team domain (TEAM.cloudflareaccess.com) whose keys sign the JWT")
     ("jwt-optional", po::bool_switch(&o.jwt_optional),
        "with --expect-aud: a 2xx without a CF_Authorization cookie stays OK (strict orgs issue none)")
-    ("cache-ttl", po::value(&o.cache_ttl_seconds)->value_name("SECONDS")->default_value(0, "0"),
-       "keep the team's keys on disk this many seconds (0 = fetch them every run)")
-    ("cache-dir", po::value(&o.cache_dir)->value_name("DIR"),
-       "cache directory (default: the first usable of $XDG_CACHE_HOME/cfmon, ~/.cache/cfmon, "
-       "/var/cache/cfmon/UID, ${TMPDIR:-/tmp}/cfmon-UID)");
+    ("explain", po::bool_switch(&o.explain),
+       "after a token or tunnel failure, name its cause from the Cloudflare API (needs API credentials)");
   // clang-format on
+  // --cache-ttl and --cache-dir keep the API reads of --explain and the team's keys of --expect-aud.
+  group.add(plugin::api_options(o.api));
   return group;
 }
 
@@ -192,7 +197,8 @@ Expected<JwtPolicy> make_jwt_policy(const AccessOptions& o, const plugin::Common
     return make_error("--team-domain takes a host name such as acme.cloudflareaccess.com, not '" +
                       printable_text(o.team_domain, 80) + "'");
   }
-  if (!std::isfinite(o.cache_ttl_seconds) || o.cache_ttl_seconds < 0 || o.cache_ttl_seconds > 86400) {
+  const auto& cache = o.api;
+  if (!std::isfinite(cache.cache_ttl_seconds) || cache.cache_ttl_seconds < 0 || cache.cache_ttl_seconds > 86400) {
     return make_error("--cache-ttl must be between 0 and 86400 seconds");
   }
   policy.audiences = o.expect_aud;
@@ -201,10 +207,10 @@ Expected<JwtPolicy> make_jwt_policy(const AccessOptions& o, const plugin::Common
   std::transform(policy.team_domain.begin(), policy.team_domain.end(), policy.team_domain.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   policy.optional = o.jwt_optional;
-  policy.cache_ttl = std::chrono::seconds(static_cast<long long>(std::llround(o.cache_ttl_seconds)));
-  if (!o.cache_dir.empty()) {
-    if (o.cache_dir.front() != '/') return make_error("--cache-dir must be an absolute path");
-    policy.cache_dirs = {o.cache_dir};
+  policy.cache_ttl = std::chrono::seconds(static_cast<long long>(std::llround(cache.cache_ttl_seconds)));
+  if (!cache.cache_dir.empty()) {
+    if (cache.cache_dir.front() != '/') return make_error("--cache-dir must be an absolute path");
+    policy.cache_dirs = {cache.cache_dir};
   } else {
     policy.cache_dirs = cloudflare::default_cache_dirs(env, ::geteuid());
   }
@@ -272,6 +278,14 @@ Expected<AccessPlan> make_plan(const AccessOptions& o, const plugin::CommonConfi
   auto jwt = make_jwt_policy(o, common, env);
   if (!jwt) return jwt.error();
   plan.jwt = std::move(*jwt);
+
+  if (!o.explain) {
+    if (o.api.api_token_file || o.api.account_id) return make_error("--api-token-file and --account-id need --explain");
+    return plan;
+  }
+  auto api = plugin::make_api_settings(o.api, common, env, warnings);
+  if (!api) return make_error("--explain: " + api.error().message);
+  plan.explain = std::move(*api);
   return plan;
 }
 

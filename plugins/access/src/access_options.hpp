@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "access_check.hpp"
+#include "cfmon/api_options.hpp"
 #include "cfmon/credentials.hpp"
 #include "cfmon/plugin.hpp"
 
@@ -36,8 +37,10 @@ struct AccessOptions {
   std::vector<std::string> expect_aud;  // --expect-aud (repeatable)
   std::string team_domain;
   bool jwt_optional = false;
-  double cache_ttl_seconds = 0;
-  std::string cache_dir;
+  bool explain = false;  // --explain: the cause of a failed probe, from the API
+  // The API credentials of --explain, and the cache (--cache-ttl, --cache-dir) of the
+  // API reads and of the team's keys of --expect-aud.
+  plugin::ApiOptions api;
 };
 
 boost::program_options::options_description access_options(AccessOptions& options);

@@ -131,6 +131,17 @@ std::optional<std::string> origin_of(const std::string& url) {
   return *scheme + "://" + to_lower(*host) + ":" + *port;
 }
 
+std::optional<HostPath> host_and_path(const std::string& url) {
+  Url u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK || !is_http_scheme(u.get())) {
+    return std::nullopt;
+  }
+  const auto host = url_part(u.get(), CURLUPART_HOST);
+  if (!host) return std::nullopt;
+  const auto path = url_part(u.get(), CURLUPART_PATH);
+  return HostPath{to_lower(*host), path && !path->empty() ? *path : "/"};
+}
+
 namespace {
 
 constexpr EnumNames<ErrorKind, 8> kErrorKindNames{{"dns_error", "connect_error", "tls_error", "timeout",

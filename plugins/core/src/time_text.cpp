@@ -110,6 +110,21 @@ std::string format_rfc3339(TimePoint time) {
   return std::string(buffer.data(), n);
 }
 
+std::string span_text(std::chrono::seconds span) {
+  const auto n = span.count() < 0 ? -span.count() : span.count();
+  auto unit = [](std::int64_t v, const char* one) { return std::to_string(v) + " " + one + (v == 1 ? "" : "s"); };
+  if (n >= std::int64_t{2} * 86400) return unit(n / 86400, "day");
+  if (n >= std::int64_t{2} * 3600) return unit(n / 3600, "hour");
+  if (n >= 60) return unit(n / 60, "minute");
+  return "less than a minute";
+}
+
+std::chrono::seconds seconds_between(TimePoint from, TimePoint to) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  return duration_cast<seconds>(to.time_since_epoch()) - duration_cast<seconds>(from.time_since_epoch());
+}
+
 std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
   struct Unit {
     std::string_view name;

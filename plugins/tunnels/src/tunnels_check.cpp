@@ -14,19 +14,9 @@ using cloudflare::TimePoint;
 using cloudflare::TunnelConnector;
 using cloudflare::TunnelInfo;
 
-// "3 days", "5 hours", "12 minutes", "less than a minute": what a person reads.
-std::string ago_text(std::chrono::seconds s) {
-  const auto n = std::max<std::int64_t>(0, s.count());
-  auto unit = [](std::int64_t v, const char* one) { return std::to_string(v) + " " + one + (v == 1 ? "" : "s"); };
-  if (n >= std::int64_t{2} * 86400) return unit(n / 86400, "day");
-  if (n >= std::int64_t{2} * 3600) return unit(n / 3600, "hour");
-  if (n >= 60) return unit(n / 60, "minute");
-  return "less than a minute";
-}
-
 std::string when_text(TimePoint t, TimePoint now) {
   return cloudflare::format_rfc3339(t).substr(0, 16) + "Z, " +
-         ago_text(std::chrono::duration_cast<std::chrono::seconds>(now - t)) + " ago";
+         span_text(std::max(std::chrono::seconds{0}, seconds_between(t, now))) + " ago";
 }
 
 std::string join(const std::set<std::string>& items) {

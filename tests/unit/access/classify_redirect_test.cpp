@@ -137,5 +137,14 @@ TEST(HttpLocation, OriginIsSchemeHostAndPortWithDefaultsSpelledOut) {
   EXPECT_EQ(http::origin_of("not a url"), std::nullopt);
 }
 
+TEST(HttpLocation, HostAndPathAreWhereAccessPicksTheApplication) {
+  const auto hp = http::host_and_path("https://Grafana.Example.com:8443/api/health?x=1#f");
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "grafana.example.com");
+  EXPECT_EQ(hp->path, "/api/health");
+  EXPECT_EQ(http::host_and_path("https://app.example.com")->path, "/");
+  EXPECT_EQ(http::host_and_path("ftp://app.example.com/"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace cfmon

@@ -49,6 +49,24 @@ TEST(CloudflareTime, DatesBeyondTheClockAreClampedNotOverflowed) {
   EXPECT_EQ(token->expires_at, TimePoint::max());
 }
 
+TEST(CloudflareTime, SpansReadAsAPersonSaysThem) {
+  using std::chrono::seconds;
+  EXPECT_EQ(span_text(seconds(59)), "less than a minute");
+  EXPECT_EQ(span_text(seconds(60)), "1 minute");
+  EXPECT_EQ(span_text(seconds(2 * 3600 - 1)), "119 minutes");
+  EXPECT_EQ(span_text(seconds(2 * 3600)), "2 hours");
+  EXPECT_EQ(span_text(seconds(2 * 86400 - 1)), "47 hours");
+  EXPECT_EQ(span_text(seconds(3 * 86400 + 5)), "3 days");
+  EXPECT_EQ(span_text(seconds(-3 * 86400)), "3 days");
+}
+
+TEST(CloudflareTime, SecondsBetweenTheClampedEndsDoNotOverflow) {
+  const auto now = *parse_rfc3339("2026-12-06T00:00:00Z");
+  EXPECT_EQ(seconds_between(*parse_rfc3339("2026-12-05T00:00:00Z"), now).count(), 86400);
+  EXPECT_GT(seconds_between(TimePoint::min(), now).count(), 0);
+  EXPECT_LT(seconds_between(TimePoint::max(), now).count(), 0);
+}
+
 // Found by fuzz_api: the id of a broken token went raw into the one-line error.
 
 }  // namespace

@@ -140,4 +140,12 @@ std::optional<std::string> resolve_location(const std::string& base, std::string
 // out, so two URLs share an origin exactly when these are equal; nullopt if unparsable.
 std::optional<std::string> origin_of(const std::string& url);
 
+// The host (lower-cased, no port) and path ("/" when empty, no query) of an http(s)
+// URL: where Access decides which application covers a request; nullopt if unparsable.
+struct HostPath {
+  std::string host;
+  std::string path;
+};
+std::optional<HostPath> host_and_path(const std::string& url);
+
 }  // namespace cfmon::http

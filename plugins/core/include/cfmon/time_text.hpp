@@ -22,4 +22,12 @@ std::string format_rfc3339(TimePoint time);
 // ns us µs ms s m h; no sign); nullopt when malformed. "forever" is not a duration: test it first.
 std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
 
+// A span as a person reads it, rounded down: "3 days" (from two days on), "5 hours",
+// "12 minutes", "less than a minute". Negative spans read as their length.
+std::string span_text(std::chrono::seconds span);
+
+// `to - from` in whole seconds without overflow, for any two instants (the clamped ends
+// of parse_rfc3339 included, whose nanosecond difference would overflow).
+std::chrono::seconds seconds_between(TimePoint from, TimePoint to);
+
 }  // namespace cfmon
