@@ -33,7 +33,9 @@ bench: deps bench-deps
 # Everything CI runs: the whole test suite (warnings are errors), the lint (clang-format,
 # clang-tidy), the suite again under AddressSanitizer + UBSan (without the `daemons` label:
 # those prove the shipped configuration, which the sanitizers do not change; the checks'
-# code paths run under ASan in the integration tests), and a short smoke of every fuzz target.
+# code paths run under ASan in the integration tests; nor the emulator's and the schema
+# validator's own tests, test infrastructure that runs under ASan behind every integration
+# test), and a short smoke of every fuzz target.
 check: check-ci lint check-asan check-fuzz
 
 check-ci: deps
