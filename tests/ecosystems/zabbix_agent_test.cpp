@@ -31,6 +31,7 @@ const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.con
 const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
 const std::string kShippedTunnels = source_dir() + "/zabbix/userparameter_cf_tunnels.conf";
 const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
+const std::string kShippedApps = source_dir() + "/zabbix/userparameter_cf_access_apps.conf";
 
 // Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
 // range for a port nothing holds (seeded by the PID so parallel tests spread out).
@@ -58,6 +59,10 @@ struct AgentTree {
   std::string targets = dir.path() + "/cfmon/targets";
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
+  // The apps keys' cf-api.env: the same API credentials plus CF_SERVICE_TOKEN_CLIENT_ID of the
+  // token judged. A file of its own here: in cf-api.env that client ID would also select the
+  // token of cf.tokens.all, which the token tests expect unselected.
+  std::string apps_env_file = dir.path() + "/cfmon/cf-api-apps.env";
   int port = agent_port();
 
   explicit AgentTree(Emulator& emu) {
@@ -75,6 +80,14 @@ struct AgentTree {
          0700);
     spit(api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
                            "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
+    spit(apps_env_file, slurp(api_env_file) + "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") + "\n");
+    spit(dir.path() + "/plugins/check_cf_access_apps",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_APPS) + " --api-url https://api.cfemu.test:" + p +
+             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+         0700);
+    copy_with_paths(
+        kShippedApps, dir.path() + "/userparameter_cf_access_apps.conf",
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", apps_env_file}});
     spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
                       emu.url("legacy-403") + "\n");
     spit(env_file, emu.token_env_text());
@@ -240,6 +253,57 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTunnelKeys) {
 
   const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels[retired]"));
   EXPECT_EQ(gone.at("result"), "tunnel_missing") << gone.dump();
+}
+
+// The Access configuration keys: discovery of the self-hosted applications, the master item
+// of them all (one run), one application by name.
+TEST(ZabbixAgent, TestModeRunsTheShippedAppsKeys) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  const auto lld = nlohmann::json::parse(test_mode_value(tree, "cf.apps.discovery"));
+  ASSERT_TRUE(lld.is_array()) << lld.dump();
+  std::set<std::string> discovered;
+  for (const auto& e : lld) {
+    discovered.insert(e.at("{#APP_NAME}").get<std::string>());
+    EXPECT_FALSE(e.at("{#APP_AUD}").get<std::string>().empty()) << e.dump();
+  }
+  for (const char* app : {"ok", "bypass-everyone", "allow-only", "echo", "allow-everyone", "reusable-ok"}) {
+    EXPECT_EQ(discovered.count(app), 1U) << app << " not in " << lld.dump();
+  }
+
+  const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.apps.all"));
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  // What the template's JSONPath filters need: one object per discovered application.
+  std::set<std::string> judged;
+  for (const auto& [name, o] : by_name) judged.insert(name);
+  EXPECT_EQ(judged, discovered) << all.dump();
+  EXPECT_EQ(by_name["ok"].at("state"), 0) << all.dump();
+  EXPECT_EQ(by_name["ok"].at("result"), "token_allowed");
+  EXPECT_EQ(by_name["ok"].at("service_auth_policies"), 1);
+  EXPECT_EQ(by_name["ok"].at("aud"), emu.config().at("apps").at(0).at("aud"));
+  EXPECT_EQ(by_name["bypass-everyone"].at("state"), 2);
+  EXPECT_EQ(by_name["bypass-everyone"].at("result"), "open_to_everyone");
+  EXPECT_EQ(by_name["allow-only"].at("result"), "token_not_allowed");
+  EXPECT_EQ(by_name["echo"].at("state"), 1);
+  EXPECT_EQ(by_name["echo"].at("result"), "any_service_token");
+  for (const auto& [name, o] : by_name) EXPECT_NE(o.at("state"), 3) << o.dump();
+
+  const auto one = nlohmann::json::parse(test_mode_value(tree, "cf.apps[ok]"));
+  ASSERT_TRUE(one.is_object()) << one.dump();
+  EXPECT_EQ(one.at("name"), "ok");
+  EXPECT_EQ(one.at("state"), 0);
+  EXPECT_EQ(one.at("message"), by_name["ok"].at("message"));
+  // An application the account lacks: CRITICAL no_access_app, said in the value.
+  const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.apps[retired]"));
+  EXPECT_EQ(gone.at("result"), "no_access_app") << gone.dump();
+
+  // Nothing the agent printed holds the API token.
+  const std::string api_token = emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>();
+  EXPECT_EQ(all.dump().find(api_token), std::string::npos);
+  EXPECT_EQ(lld.dump().find(api_token), std::string::npos);
 }
 
 // The logins key: per token counts of the last 5 minutes, from the emulator's login events.
