@@ -273,9 +273,11 @@ TEST_F(ZabbixTemplate, AppTriggersFollowTheCheckState) {
     for (const auto& d : t["discovery_rules"]) {
       if (str(d, "key") != "cf.apps.discovery") continue;
       std::map<std::string, YAML::Node> by_priority;
-      for (const auto& tr : d["trigger_prototypes"]) by_priority[str(tr, "priority")] = tr;
+      for (const auto& tr : d["trigger_prototypes"])
+        by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
       for (const auto& p : d["item_prototypes"]) {
-        for (const auto& tr : p["trigger_prototypes"]) by_priority[str(tr, "priority")] = tr;
+        for (const auto& tr : p["trigger_prototypes"])
+          by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
         EXPECT_NE(str(p, "key").rfind("cf.apps.", 0), std::string::npos) << str(p, "key");
       }
       ASSERT_EQ(by_priority.size(), 2U);
