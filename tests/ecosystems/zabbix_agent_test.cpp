@@ -59,10 +59,6 @@ struct AgentTree {
   std::string targets = dir.path() + "/cfmon/targets";
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
-  // The apps keys' cf-api.env: the same API credentials plus CF_SERVICE_TOKEN_CLIENT_ID of the
-  // token judged. A file of its own here: in cf-api.env that client ID would also select the
-  // token of cf.tokens.all, which the token tests expect unselected.
-  std::string apps_env_file = dir.path() + "/cfmon/cf-api-apps.env";
   int port = agent_port();
 
   explicit AgentTree(Emulator& emu) {
@@ -78,16 +74,18 @@ struct AgentTree {
          "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + p +
              "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
          0700);
+    // One cf-api.env for every API key, as the README has it: the token judged by the apps
+    // keys under its _APPS name, which the token and logins keys (all tokens) do not select.
     spit(api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
-                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
-    spit(apps_env_file, slurp(api_env_file) + "CF_SERVICE_TOKEN_CLIENT_ID=" + emu.client_id("monitoring") + "\n");
+                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() +
+                           "\nCF_SERVICE_TOKEN_CLIENT_ID_APPS=" + emu.client_id("monitoring") + "\n");
     spit(dir.path() + "/plugins/check_cf_access_apps",
          "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_APPS) + " --api-url https://api.cfemu.test:" + p +
              "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
          0700);
     copy_with_paths(
         kShippedApps, dir.path() + "/userparameter_cf_access_apps.conf",
-        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", apps_env_file}});
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
     spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
                       emu.url("legacy-403") + "\n");
     spit(env_file, emu.token_env_text());
