@@ -454,5 +454,64 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   EXPECT_EQ(checked["cf.apps.all"], 6);  // state, result, message, policies, service_auth_policies, aud
 }
 
+// A JavaScript preprocessing step as Zabbix runs it: the body of `function (value) {...}`
+// given the value, its result as a string. Node.js stands in for Zabbix's Duktape (ES5:
+// the template's steps use nothing newer).
+const std::string kNode = "/usr/bin/node";
+std::string run_javascript_step(const std::string& body, const std::string& value) {
+  TempDir dir;
+  const std::string input = dir.write("value", value);
+  const std::string script = dir.write("step.js",
+                                       "const value = require('fs').readFileSync(process.argv[2], 'utf8');\n"
+                                       "process.stdout.write(String((function (value) {\n" +
+                                           body + "\n})(value)));\n");
+  const auto r = run(kNode, {script, input});
+  if (r.exit_code != 0) ADD_FAILURE() << body << "\n" << r.err;
+  return r.out;
+}
+
+// The JavaScript steps of an item of the template, by key.
+std::vector<std::string> javascript_steps(const YAML::Node& root, const std::string& key) {
+  std::vector<std::string> steps;
+  for (const auto& t : root["zabbix_export"]["templates"]) {
+    for (const auto& i : t["items"]) {
+      if (str(i, "key") != key) continue;
+      for (const auto& step : i["preprocessing"]) {
+        if (str(step, "type") == "JAVASCRIPT") steps.push_back(step["parameters"][0].as<std::string>());
+      }
+    }
+  }
+  return steps;
+}
+
+// cf.apps.unknown through both JavaScript steps (the master item's, then its own) on real
+// output: 0 when every application was judged, above 0 (the "check cannot run" trigger)
+// when the API refused the run, whose output is then one object.
+TEST_F(ZabbixTemplate, AppsRunThatCannotJudgeRaisesItsTrigger) {
+  CFMON_REQUIRE_TOOL(kNode, "nodejs");
+  const auto master = javascript_steps(root, "cf.apps.all");
+  const auto unknown = javascript_steps(root, "cf.apps.unknown");
+  ASSERT_EQ(master.size(), 1U);
+  ASSERT_EQ(unknown.size(), 1U);
+  auto& emu = shared_emulator();
+  const auto apps_all = [&emu](const std::map<std::string, std::string>& env) {
+    auto args = emu.api_args();
+    args.insert(args.end(), {"--client-id", emu.client_id("monitoring"), "--format", "zabbix"});
+    const auto r = run(CFMON_CHECK_CF_ACCESS_APPS, args, env);
+    return r.out.substr(0, r.out.find_last_not_of(" \t\r\n") + 1);  // the agent trims the value
+  };
+  const std::string judged = apps_all(emu.api_env());
+  EXPECT_EQ(run_javascript_step(unknown[0], run_javascript_step(master[0], judged)), "0") << judged;
+
+  auto refused_env = emu.api_env();
+  refused_env["CF_API_TOKEN"] = "not-a-token-of-the-account";
+  const std::string refused = apps_all(refused_env);
+  ASSERT_TRUE(nlohmann::json::parse(refused).is_object()) << refused;
+  EXPECT_EQ(nlohmann::json::parse(refused).at("state"), 3) << refused;
+  const std::string wrapped = run_javascript_step(master[0], refused);
+  EXPECT_TRUE(nlohmann::json::parse(wrapped).is_array()) << wrapped;
+  EXPECT_EQ(run_javascript_step(unknown[0], wrapped), "1") << refused;
+}
+
 }  // namespace
 }  // namespace cfmon::testing
