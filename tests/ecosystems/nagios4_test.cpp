@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "daemon_support.hpp"
@@ -97,7 +98,7 @@ TEST(Nagios4Config, ShippedFilesValidate) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("Warning:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 6 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 7 services."), std::string::npos) << r.out;
 }
 
 TEST(Nagios4Config, ValidationCatchesAServiceWithAnUnknownCommand) {
@@ -193,6 +194,16 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
            " --cache-ttl 300\n}\n"
            "define service {\n    use generic-service\n    host_name emulator\n    service_description tunnel-down\n"
            "    check_command check_cf_tunnels!legacy-vpn!--api-url https://api.cfemu.test:" +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           "\n}\n"
+           // The Access configuration of two applications for the token of the emulator.
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description apps-ok\n"
+           "    check_command check_cf_access_apps!monitoring!ok!--api-url https://api.cfemu.test:" +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           " --cache-ttl 300\n}\n"
+           "define service {\n    use generic-service\n    host_name emulator\n    service_description "
+           "apps-bypass-everyone\n"
+           "    check_command check_cf_access_apps!monitoring!bypass-everyone!--api-url https://api.cfemu.test:" +
            port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
@@ -210,7 +221,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
         status = service_status(status_file);
         int checked = 0;
         for (auto& [name, s] : status) checked += s["has_been_checked"] == "1" ? 1 : 0;
-        return checked == 5 || !nagios.running();
+        return checked == 7 || !nagios.running();
       },
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << slurp(tree.dir.path() + "/nagios.log");
@@ -254,6 +265,29 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_TRUE(days) << token["performance_data"];
   EXPECT_EQ(days->label, "days_left");
   EXPECT_LT(days->value, 0.0);
+  // check_cf_access_apps through the shipped command: the prediction per application, with
+  // its policy counts as perfdata.
+  for (const auto& [service, state, output, policies, service_auth] :
+       {std::tuple{"apps-ok", "0", "CF-ACCESS-APPS OK - ok: token 'monitoring' admitted by Service Auth policy", 1.0,
+                   1.0},
+        std::tuple{"apps-bypass-everyone", "2",
+                   "CF-ACCESS-APPS CRITICAL - bypass-everyone: Bypass policy 'Public status page' includes everyone",
+                   2.0, 1.0}}) {
+    SCOPED_TRACE(service);
+    auto& s = status[service];
+    EXPECT_EQ(s["current_state"], state) << s["plugin_output"];
+    EXPECT_EQ(s["plugin_output"].rfind(output, 0), 0U) << s["plugin_output"];
+    std::map<std::string, double> perf;
+    for (const auto& item : split_perfdata(s["performance_data"])) {
+      const auto p = parse_perfdata(item);
+      ASSERT_TRUE(p) << item;
+      perf[p->label] = p->value;
+    }
+    EXPECT_EQ(perf, (std::map<std::string, double>{{"policies", policies}, {"service_auth_policies", service_auth}}))
+        << s["performance_data"];
+  }
+  EXPECT_EQ(status["apps-ok"]["plugin_output"].find("warning:"), std::string::npos) << "--cache-ttl under $USER6$";
+
   // --cache-ttl without HOME: the list went to the shipped cache directory, silently.
   EXPECT_EQ(token["plugin_output"].find("warning:"), std::string::npos) << token["plugin_output"];
   EXPECT_FALSE(cache_entries(tree.cache_dir).empty());

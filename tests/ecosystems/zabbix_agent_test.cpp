@@ -31,6 +31,7 @@ const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.con
 const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
 const std::string kShippedTunnels = source_dir() + "/zabbix/userparameter_cf_tunnels.conf";
 const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
+const std::string kShippedApps = source_dir() + "/zabbix/userparameter_cf_access_apps.conf";
 
 // Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
 // range for a port nothing holds (seeded by the PID so parallel tests spread out).
@@ -73,8 +74,18 @@ struct AgentTree {
          "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + p +
              "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
          0700);
+    // One cf-api.env for every API key, as the README has it: the token judged by the apps
+    // keys under its _APPS name, which the token and logins keys (all tokens) do not select.
     spit(api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
-                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
+                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() +
+                           "\nCF_SERVICE_TOKEN_CLIENT_ID_APPS=" + emu.client_id("monitoring") + "\n");
+    spit(dir.path() + "/plugins/check_cf_access_apps",
+         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_APPS) + " --api-url https://api.cfemu.test:" + p +
+             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
+         0700);
+    copy_with_paths(
+        kShippedApps, dir.path() + "/userparameter_cf_access_apps.conf",
+        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
     spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
                       emu.url("legacy-403") + "\n");
     spit(env_file, emu.token_env_text());
@@ -121,6 +132,30 @@ std::string test_mode_value(const AgentTree& tree, const std::string& key) {
   return r.out.substr(open + 3, close - open - 3);
 }
 
+// A discovery key's LLD array in test mode: the values of one macro (empty, and a failure,
+// when the value is not an array).
+std::set<std::string> discovered_names(const AgentTree& tree, const std::string& key, const std::string& macro) {
+  const auto lld = nlohmann::json::parse(test_mode_value(tree, key));
+  std::set<std::string> names;
+  if (!lld.is_array()) {
+    ADD_FAILURE() << key << ": " << lld.dump();
+    return names;
+  }
+  for (const auto& e : lld) names.insert(e.at(macro).get<std::string>());
+  return names;
+}
+
+// A master item's JSON array, its objects by "name" (what the dependent items' JSONPath picks by).
+std::map<std::string, nlohmann::json> objects_by_name(const nlohmann::json& all) {
+  std::map<std::string, nlohmann::json> by_name;
+  if (!all.is_array()) {
+    ADD_FAILURE() << "not an array: " << all.dump();
+    return by_name;
+  }
+  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  return by_name;
+}
+
 // One passive check, as zabbix_get does it: "ZBXD\1", 8-byte little-endian length, key.
 std::string passive_get(int port, const std::string& key) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -152,9 +187,7 @@ std::string passive_get(int port, const std::string& key) {
 }
 
 void expect_three_apps(const nlohmann::json& all) {
-  ASSERT_TRUE(all.is_array()) << all.dump();
-  std::map<std::string, nlohmann::json> by_name;
-  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  auto by_name = objects_by_name(all);
   ASSERT_EQ(by_name.size(), 3U) << all.dump();
   EXPECT_EQ(by_name["ok"].at("state"), 0);
   EXPECT_EQ(by_name["ok"].at("result"), "token_accepted");
@@ -194,16 +227,11 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTokenKeys) {
   CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
   auto& emu = shared_emulator();
   AgentTree tree(emu);
-  const auto lld = nlohmann::json::parse(test_mode_value(tree, "cf.tokens.discovery"));
-  ASSERT_TRUE(lld.is_array()) << lld.dump();
-  std::set<std::string> names;
-  for (const auto& e : lld) names.insert(e.at("{#TOKEN_NAME}").get<std::string>());
-  EXPECT_EQ(names, (std::set<std::string>{"monitoring", "other-team", "expired", "disabled"})) << lld.dump();
+  EXPECT_EQ(discovered_names(tree, "cf.tokens.discovery", "{#TOKEN_NAME}"),
+            (std::set<std::string>{"monitoring", "other-team", "expired", "disabled"}));
 
   const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.tokens.all"));
-  ASSERT_TRUE(all.is_array()) << all.dump();
-  std::map<std::string, nlohmann::json> by_name;
-  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  auto by_name = objects_by_name(all);
   EXPECT_EQ(by_name["monitoring"].at("state"), 0) << all.dump();
   EXPECT_TRUE(by_name["monitoring"].at("days_left").is_number());
   EXPECT_EQ(by_name["expired"].at("state"), 2);
@@ -222,17 +250,11 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTunnelKeys) {
   CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
   auto& emu = shared_emulator();
   AgentTree tree(emu);
-  const auto lld = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels.discovery"));
-  ASSERT_TRUE(lld.is_array()) << lld.dump();
-  std::set<std::string> names;
-  for (const auto& e : lld) names.insert(e.at("{#TUNNEL_NAME}").get<std::string>());
-  EXPECT_EQ(names, (std::set<std::string>{"prod-web", "batch", "legacy-vpn", "new-site", "old-cloudflared"}))
-      << lld.dump();
+  EXPECT_EQ(discovered_names(tree, "cf.tunnels.discovery", "{#TUNNEL_NAME}"),
+            (std::set<std::string>{"prod-web", "batch", "legacy-vpn", "new-site", "old-cloudflared"}));
 
   const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels.all"));
-  ASSERT_TRUE(all.is_array()) << all.dump();
-  std::map<std::string, nlohmann::json> by_name;
-  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  auto by_name = objects_by_name(all);
   EXPECT_EQ(by_name["prod-web"].at("state"), 0) << all.dump();
   EXPECT_EQ(by_name["prod-web"].at("connections"), 8) << all.dump();
   EXPECT_EQ(by_name["legacy-vpn"].at("result"), "down") << all.dump();
@@ -240,6 +262,48 @@ TEST(ZabbixAgent, TestModeRunsTheShippedTunnelKeys) {
 
   const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.tunnels[retired]"));
   EXPECT_EQ(gone.at("result"), "tunnel_missing") << gone.dump();
+}
+
+// The Access configuration keys: discovery of the self-hosted applications, the master item
+// of them all (one run), one application by name.
+TEST(ZabbixAgent, TestModeRunsTheShippedAppsKeys) {
+  CFMON_REQUIRE_TOOL(kAgent, "zabbix-agent");
+  auto& emu = shared_emulator();
+  AgentTree tree(emu);
+  const auto discovered = discovered_names(tree, "cf.apps.discovery", "{#APP_NAME}");
+  for (const char* app : {"ok", "bypass-everyone", "allow-only", "echo", "allow-everyone", "reusable-ok"}) {
+    EXPECT_EQ(discovered.count(app), 1U) << app;
+  }
+
+  const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.apps.all"));
+  auto by_name = objects_by_name(all);
+  // What the template's JSONPath filters need: one object per discovered application.
+  std::set<std::string> judged;
+  for (const auto& [name, o] : by_name) judged.insert(name);
+  EXPECT_EQ(judged, discovered) << all.dump();
+  EXPECT_EQ(by_name["ok"].at("state"), 0) << all.dump();
+  EXPECT_EQ(by_name["ok"].at("result"), "token_allowed");
+  EXPECT_EQ(by_name["ok"].at("service_auth_policies"), 1);
+  EXPECT_EQ(by_name["ok"].at("aud"), emu.config().at("apps").at(0).at("aud"));
+  EXPECT_EQ(by_name["bypass-everyone"].at("state"), 2);
+  EXPECT_EQ(by_name["bypass-everyone"].at("result"), "open_to_everyone");
+  EXPECT_EQ(by_name["allow-only"].at("result"), "token_not_allowed");
+  EXPECT_EQ(by_name["echo"].at("state"), 1);
+  EXPECT_EQ(by_name["echo"].at("result"), "any_service_token");
+  for (const auto& [name, o] : by_name) EXPECT_NE(o.at("state"), 3) << o.dump();
+
+  const auto one = nlohmann::json::parse(test_mode_value(tree, "cf.apps[ok]"));
+  ASSERT_TRUE(one.is_object()) << one.dump();
+  EXPECT_EQ(one.at("name"), "ok");
+  EXPECT_EQ(one.at("state"), 0);
+  EXPECT_EQ(one.at("message"), by_name["ok"].at("message"));
+  // An application the account lacks: CRITICAL no_access_app, said in the value.
+  const auto gone = nlohmann::json::parse(test_mode_value(tree, "cf.apps[retired]"));
+  EXPECT_EQ(gone.at("result"), "no_access_app") << gone.dump();
+
+  // Nothing the agent printed holds the API token.
+  const std::string api_token = emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>();
+  EXPECT_EQ(all.dump().find(api_token), std::string::npos);
 }
 
 // The logins key: per token counts of the last 5 minutes, from the emulator's login events.
@@ -250,9 +314,7 @@ TEST(ZabbixAgent, TestModeRunsTheShippedLoginsKey) {
   // One successful and one failed login of the monitoring token (legacy-403 refuses it).
   expect_three_apps(nlohmann::json::parse(test_mode_value(tree, "cf.access.all")));
   const auto all = nlohmann::json::parse(test_mode_value(tree, "cf.logins.all"));
-  ASSERT_TRUE(all.is_array()) << all.dump();
-  std::map<std::string, nlohmann::json> by_name;
-  for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
+  auto by_name = objects_by_name(all);
   ASSERT_EQ(by_name.count("monitoring"), 1U) << all.dump();
   EXPECT_GE(by_name["monitoring"].at("logins").get<int>(), 1) << all.dump();
   EXPECT_GE(by_name["monitoring"].at("failures").get<int>(), 1) << all.dump();

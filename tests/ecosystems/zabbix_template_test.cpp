@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <regex>
@@ -261,12 +262,69 @@ TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
   EXPECT_EQ(priorities_of["cf.logins.outside_logins"], Set{"HIGH"});
 }
 
+// The Access configuration triggers are derived from check_cf_access_apps's state, not from a
+// list of reason codes (a new reason keeps its state's severity): CRITICAL -> High,
+// WARNING -> Warning depending on the High one (one fault, one problem); both show the message.
+TEST_F(ZabbixTemplate, AppTriggersFollowTheCheckState) {
+  each_template([&](const YAML::Node& t) {
+    const std::string name = str(t, "template");
+    const std::string state = "last(/" + name + "/cf.apps.state[{#APP_NAME}])";
+    const std::string message = "/" + name + "/cf.apps.message[{#APP_NAME}]";
+    for (const auto& d : t["discovery_rules"]) {
+      if (str(d, "key") != "cf.apps.discovery") continue;
+      std::map<std::string, YAML::Node> by_priority;
+      for (const auto& tr : d["trigger_prototypes"])
+        by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
+      for (const auto& p : d["item_prototypes"]) {
+        for (const auto& tr : p["trigger_prototypes"])
+          by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
+        EXPECT_NE(str(p, "key").rfind("cf.apps.", 0), std::string::npos) << str(p, "key");
+      }
+      ASSERT_EQ(by_priority.size(), 2U);
+      const YAML::Node high = by_priority["HIGH"];
+      const YAML::Node warning = by_priority["WARNING"];
+      ASSERT_TRUE(high && warning);
+      EXPECT_EQ(str(high, "expression").rfind(state + "=2 and ", 0), 0U) << str(high, "expression");
+      EXPECT_EQ(str(warning, "expression").rfind(state + "=1 and ", 0), 0U) << str(warning, "expression");
+      EXPECT_EQ(str(high, "name"), "{#APP_NAME}: Access configuration CRITICAL");
+      for (const auto& tr : {high, warning}) {
+        EXPECT_EQ(str(tr, "expression").find("cf.apps.result"), std::string::npos) << "a state, not reasons";
+        // {ITEM.LASTVALUE2} is the message: the second item of the expression.
+        const std::string expression = str(tr, "expression");
+        const auto first = expression.find("/" + name + "/");
+        const auto second = expression.find("/" + name + "/", first + 1);
+        ASSERT_NE(second, std::string::npos) << expression;
+        EXPECT_EQ(expression.compare(second, message.size(), message), 0) << expression;
+        EXPECT_NE(str(tr, "event_name").find("{ITEM.LASTVALUE2}"), std::string::npos);
+        EXPECT_EQ(str(tr, "opdata"), "{ITEM.LASTVALUE2}");
+      }
+      ASSERT_EQ(warning["dependencies"].size(), 1U);
+      EXPECT_EQ(str(warning["dependencies"][0], "name"), str(high, "name"));
+      EXPECT_EQ(str(warning["dependencies"][0], "expression"), str(high, "expression"));
+    }
+    // The run itself: UNKNOWN objects or no value at all.
+    bool cannot_run = false;
+    for (const auto& i : t["items"]) {
+      for (const auto& tr : i["triggers"]) {
+        const std::string expression = str(tr, "expression");
+        if (expression.find("/cf.apps.unknown)>0") != std::string::npos) {
+          cannot_run = true;
+          EXPECT_NE(expression.find("nodata(/" + name + "/cf.apps.unknown,"), std::string::npos) << expression;
+          EXPECT_EQ(str(i["master_item"], "key"), "cf.apps.all");
+        }
+      }
+    }
+    EXPECT_TRUE(cannot_run) << "no trigger for a cf.apps.all run that fails";
+  });
+}
+
 // The agent keys the template polls exist in the shipped UserParameter files.
 TEST_F(ZabbixTemplate, AgentKeysAreShippedUserParameters) {
   const std::string conf = slurp(source_dir() + "/zabbix/userparameter_cf_access.conf") +
                            slurp(source_dir() + "/zabbix/userparameter_cf_service_tokens.conf") +
                            slurp(source_dir() + "/zabbix/userparameter_cf_access_logins.conf") +
-                           slurp(source_dir() + "/zabbix/userparameter_cf_tunnels.conf");
+                           slurp(source_dir() + "/zabbix/userparameter_cf_tunnels.conf") +
+                           slurp(source_dir() + "/zabbix/userparameter_cf_access_apps.conf");
   const auto has_key = [&](const std::string& key) {
     return conf.find("\nUserParameter=" + key + ",") != std::string::npos;
   };
@@ -320,13 +378,49 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   const auto tunnel_value = nlohmann::json::parse(tunnels.out);
   ASSERT_TRUE(tunnel_value.is_object()) << tunnels.out;
   ASSERT_EQ(tunnel_value.at("name"), "prod-web") << tunnels.out;
-  // The JSON each master item holds.
+  // The Access applications as the agent keys run the check: every application (cf.apps.all)
+  // and their discovery (cf.apps.discovery); each discovered {#APP_NAME} must find exactly one
+  // object of the run, or its dependent items get nothing.
+  const auto apps_check = [&emu](std::vector<std::string> extra) {
+    auto apps_args = emu.api_args();
+    apps_args.insert(apps_args.end(), {"--client-id", emu.client_id("monitoring"), "--format", "zabbix"});
+    apps_args.insert(apps_args.end(), extra.begin(), extra.end());
+    return run(CFMON_CHECK_CF_ACCESS_APPS, apps_args, emu.api_env());
+  };
+  const auto apps_all = apps_check({});
+  const auto apps_value = nlohmann::json::parse(apps_all.out);
+  ASSERT_TRUE(apps_value.is_array()) << apps_all.out;
+  const auto apps_lld = nlohmann::json::parse(apps_check({"--discover"}).out);
+  ASSERT_TRUE(apps_lld.is_array());
+  ASSERT_GE(apps_lld.size(), 3U) << apps_lld.dump();
+  for (const auto& entry : apps_lld) {
+    const std::string app_name = entry.at("{#APP_NAME}");
+    EXPECT_EQ(std::count_if(apps_value.begin(), apps_value.end(),
+                            [&](const nlohmann::json& o) { return o.value("name", "") == app_name; }),
+              1)
+        << app_name << " in " << apps_all.out;
+  }
+  std::map<int, int> apps_states;
+  nlohmann::json ok_app;
+  for (const auto& o : apps_value) {
+    ++apps_states[o.at("state").get<int>()];
+    if (o.at("name") == "ok") ok_app = o;
+  }
+  ASSERT_TRUE(ok_app.is_object()) << apps_all.out;
+  EXPECT_EQ(ok_app.at("result"), "token_allowed");
+  EXPECT_EQ(apps_states[3], 0) << "cf.apps.unknown would raise 'check cannot run': " << apps_all.out;
+  EXPECT_GT(apps_states[2], 0) << apps_all.out;  // bypass-everyone, allow-only: the High trigger
+  EXPECT_GT(apps_states[1], 0) << apps_all.out;  // echo, allow-everyone: the Warning trigger
+
+  // The JSON each master item holds (for cf.apps.all, the object of one application).
   const std::map<std::string, const nlohmann::json*> output_of{{"cf.access.all", &app_value},
                                                                {"cf.tokens.all", &token_value},
                                                                {"cf.logins.all", &login_value},
-                                                               {"cf.tunnels.all", &tunnel_value}};
+                                                               {"cf.tunnels.all", &tunnel_value},
+                                                               {"cf.apps.all", &ok_app}};
 
-  const std::regex path(R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME|TUNNEL_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
+  const std::regex path(
+      R"(\$\[\?\(@\.name == '\{#(NAME|TOKEN_NAME|TUNNEL_NAME|APP_NAME)\}'\)\]\.([a-z_]+)\.first\(\))");
   std::map<std::string, int> checked;
   each_template([&](const YAML::Node& t) {
     for (const auto& d : t["discovery_rules"]) {
@@ -357,6 +451,66 @@ TEST_F(ZabbixTemplate, DependentItemsExtractFieldsTheChecksPrint) {
   EXPECT_GE(checked["cf.tokens.all"], 4);
   EXPECT_GE(checked["cf.logins.all"], 4);
   EXPECT_GE(checked["cf.tunnels.all"], 5);
+  EXPECT_EQ(checked["cf.apps.all"], 6);  // state, result, message, policies, service_auth_policies, aud
+}
+
+// A JavaScript preprocessing step as Zabbix runs it: the body of `function (value) {...}`
+// given the value, its result as a string. Node.js stands in for Zabbix's Duktape (ES5:
+// the template's steps use nothing newer).
+const std::string kNode = "/usr/bin/node";
+std::string run_javascript_step(const std::string& body, const std::string& value) {
+  TempDir dir;
+  const std::string input = dir.write("value", value);
+  const std::string script = dir.write("step.js",
+                                       "const value = require('fs').readFileSync(process.argv[2], 'utf8');\n"
+                                       "process.stdout.write(String((function (value) {\n" +
+                                           body + "\n})(value)));\n");
+  const auto r = run(kNode, {script, input});
+  if (r.exit_code != 0) ADD_FAILURE() << body << "\n" << r.err;
+  return r.out;
+}
+
+// The JavaScript steps of an item of the template, by key.
+std::vector<std::string> javascript_steps(const YAML::Node& root, const std::string& key) {
+  std::vector<std::string> steps;
+  for (const auto& t : root["zabbix_export"]["templates"]) {
+    for (const auto& i : t["items"]) {
+      if (str(i, "key") != key) continue;
+      for (const auto& step : i["preprocessing"]) {
+        if (str(step, "type") == "JAVASCRIPT") steps.push_back(step["parameters"][0].as<std::string>());
+      }
+    }
+  }
+  return steps;
+}
+
+// cf.apps.unknown through both JavaScript steps (the master item's, then its own) on real
+// output: 0 when every application was judged, above 0 (the "check cannot run" trigger)
+// when the API refused the run, whose output is then one object.
+TEST_F(ZabbixTemplate, AppsRunThatCannotJudgeRaisesItsTrigger) {
+  CFMON_REQUIRE_TOOL(kNode, "nodejs");
+  const auto master = javascript_steps(root, "cf.apps.all");
+  const auto unknown = javascript_steps(root, "cf.apps.unknown");
+  ASSERT_EQ(master.size(), 1U);
+  ASSERT_EQ(unknown.size(), 1U);
+  auto& emu = shared_emulator();
+  const auto apps_all = [&emu](const std::map<std::string, std::string>& env) {
+    auto args = emu.api_args();
+    args.insert(args.end(), {"--client-id", emu.client_id("monitoring"), "--format", "zabbix"});
+    const auto r = run(CFMON_CHECK_CF_ACCESS_APPS, args, env);
+    return r.out.substr(0, r.out.find_last_not_of(" \t\r\n") + 1);  // the agent trims the value
+  };
+  const std::string judged = apps_all(emu.api_env());
+  EXPECT_EQ(run_javascript_step(unknown[0], run_javascript_step(master[0], judged)), "0") << judged;
+
+  auto refused_env = emu.api_env();
+  refused_env["CF_API_TOKEN"] = "not-a-token-of-the-account";
+  const std::string refused = apps_all(refused_env);
+  ASSERT_TRUE(nlohmann::json::parse(refused).is_object()) << refused;
+  EXPECT_EQ(nlohmann::json::parse(refused).at("state"), 3) << refused;
+  const std::string wrapped = run_javascript_step(master[0], refused);
+  EXPECT_TRUE(nlohmann::json::parse(wrapped).is_array()) << wrapped;
+  EXPECT_EQ(run_javascript_step(unknown[0], wrapped), "1") << refused;
 }
 
 }  // namespace
