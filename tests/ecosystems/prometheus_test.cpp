@@ -153,7 +153,7 @@ class NodeExporter {
 
 TEST(PrometheusService, EachCheckIsWrittenAtomicallyInOpenMetricsWithItsPathsExplicit) {
   const auto commands = exec_starts();
-  ASSERT_EQ(commands.size(), 3U);
+  ASSERT_EQ(commands.size(), 5U);
   std::set<std::string> binaries;
   for (const auto& argv : commands) {
     ASSERT_GE(argv.size(), 3U);
@@ -168,7 +168,8 @@ TEST(PrometheusService, EachCheckIsWrittenAtomicallyInOpenMetricsWithItsPathsExp
       EXPECT_FALSE(options["--cache-dir"].empty()) << "no HOME under systemd";
     }
   }
-  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins"}));
+  EXPECT_EQ(binaries, (std::set<std::string>{"check_cf_access", "check_cf_service_tokens", "check_cf_access_logins",
+                                             "check_cf_access_apps", "check_cf_tunnels"}));
   const std::string timer = slurp(kDir + "/cfmon-textfile.timer");
   EXPECT_NE(timer.find("OnUnitInactiveSec=1min"), std::string::npos);
 }
@@ -206,12 +207,17 @@ TEST(PrometheusTextfile, NodeExporterServesWhatTheServiceWritesAndPromtoolAccept
   for (const auto& a : emu.api_args()) api += " " + a;
   spit(plugins + "/check_cf_service_tokens",
        "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + api + " \"$@\"\n", 0700);
-  spit(plugins + "/check_cf_access_logins",
-       "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + api + " \"$@\"\n", 0700);
+  for (const auto& [name, binary] :
+       std::map<std::string, std::string>{{"check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS},
+                                          {"check_cf_access_apps", CFMON_CHECK_CF_ACCESS_APPS},
+                                          {"check_cf_tunnels", CFMON_CHECK_CF_TUNNELS}}) {
+    spit(plugins + "/" + name, "#!/bin/sh\nexec " + binary + api + " \"$@\"\n", 0700);
+  }
   spit(d + "/targets", targets);
   spit(d + "/cf-access.env", emu.token_env_text());
   std::string api_env;
   for (const auto& [k, v] : emu.api_env()) api_env += k + "=" + v + "\n";
+  api_env += "CF_SERVICE_TOKEN_CLIENT_ID_APPS=" + emu.client_id("monitoring") + "\n";
   spit(d + "/cf-api.env", api_env);
 
   // The service's commands, paths changed.
@@ -239,12 +245,19 @@ TEST(PrometheusTextfile, NodeExporterServesWhatTheServiceWritesAndPromtoolAccept
     }
   }
   // Every check ran, and what it found is there: each outcome of the apps, the tokens.
-  for (const auto& check : {"cf_access", "cf_service_token", "cf_access_logins"}) {
+  for (const auto& check : {"cf_access", "cf_service_token", "cf_access_logins", "cf_access_app", "cf_tunnel"}) {
     EXPECT_EQ(value(written, "cfmon_up", {{"check", check}}), 1.0) << check;
   }
   EXPECT_EQ(value(written, "cfmon_state", {{"check", "cf_access"}, {"target", "ok"}, {"reason", "token_accepted"}}),
             0.0);
   EXPECT_EQ(value(written, "cfmon_http_response_code", {{"check", "cf_access"}, {"target", "origin-502"}}), 502.0);
+  EXPECT_EQ(value(written, "cfmon_state",
+                  {{"check", "cf_access_app"}, {"target", "bypass-everyone"}, {"reason", "open_to_everyone"}}),
+            2.0);
+  EXPECT_EQ(value(written, "cfmon_state", {{"check", "cf_tunnel"}, {"target", "legacy-vpn"}, {"reason", "down"}}), 2.0);
+  EXPECT_TRUE(
+      value(written, "cfmon_token_expires_in_seconds", {{"check", "cf_service_token"}, {"target", "other-team"}}))
+      << "the apps' client ID (_APPS) does not narrow the token check to one token";
   EXPECT_EQ(value(written, "cfmon_state",
                   {{"check", "cf_service_token"}, {"target", "disabled"}, {"reason", "token_disabled"}}),
             2.0);
