@@ -233,9 +233,12 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
 
   // The token block: every token of the emulator's account.
   api_wrapper("check_cf_service_tokens", CFMON_CHECK_CF_SERVICE_TOKENS);
+  // One cf-api.env for every API block, as the snippet says: the apps check's token under
+  // the _APPS suffix, so the token and logins blocks still see every token.
   spit(dir.path() + "/cf-api.env",
        "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
-           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
+           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() +
+           "\nCF_SERVICE_TOKEN_CLIENT_ID_APPS=" + emu.client_id("monitoring") + "\n");
   const auto tokens = run_snippet("check_cf_service_tokens");
   EXPECT_EQ(std::count(tokens.out.begin(), tokens.out.end(), '\n'), 4) << tokens.out;
   const auto [token_types, token_fields] = field_types("cf_service_token");
@@ -273,6 +276,21 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   EXPECT_EQ(tunnel_row[1], 2);
   EXPECT_EQ(tunnel_row[2], 0);
   EXPECT_GT(tunnel_row[3].get<double>(), 0.0);
+
+  // The apps block: every self-hosted application judged for the monitoring token, and the
+  // tokens no policy names.
+  api_wrapper("check_cf_access_apps", CFMON_CHECK_CF_ACCESS_APPS);
+  const auto app_lines = run_snippet("check_cf_access_apps");
+  EXPECT_EQ(app_lines.exit_code, 0) << app_lines.out << app_lines.err;
+  const auto [app_types, app_fields] = field_types("cf_access_app");
+  EXPECT_EQ(app_types.at("state"), "integer") << app_fields;
+  EXPECT_EQ(app_types.at("policies"), "integer") << app_fields;
+  const auto open = influx.query("SELECT state FROM cf_access_app WHERE target = 'bypass-everyone'");
+  const auto& app_row = open["results"][0]["series"][0]["values"][0];
+  ASSERT_TRUE(app_row.is_array()) << open.dump();
+  EXPECT_EQ(app_row[1], 2) << "a Bypass policy for everyone is CRITICAL";
+  const auto allowed = influx.query("SELECT state FROM cf_access_app WHERE target = 'ok' AND result = 'token_allowed'");
+  EXPECT_TRUE(allowed["results"][0]["series"][0]["values"][0].is_array()) << allowed.dump();
 
   // The logins block: the access runs above logged in (and failed) with the monitoring token.
   api_wrapper("check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS);
