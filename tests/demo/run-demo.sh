@@ -87,6 +87,21 @@ run 2 "Several apps: worst state, a summary line, one line per app" ok "${E[@]}"
 run 2 "An app reachable without a token is a security incident" unprotected "${E[@]}" --expect-protected
 
 echo
+bold "################ why? ################"
+# The emulator's admin API token and account (fake values of default-config.json), beside
+# the service token in one credentials file.
+{
+  cat "$STATE/demo.env"
+  grep -o '"cfemu-admin-[^"]*"' "$CONFIG" | head -1 | tr -d '"' | sed 's/^/CF_API_TOKEN=/'
+  grep -o '"account_id": *"[^"]*"' "$CONFIG" | head -1 | sed 's/.*"\([^"]*\)"$/CF_ACCOUNT_ID=\1/'
+} > "$STATE/demo-api.env"
+chmod 600 "$STATE/demo-api.env"
+API=(--env-file "$STATE/demo-api.env" --explain --api-url "https://api.cfemu.test:$PORT/client/v4"
+  --resolve "api.cfemu.test:$PORT:127.0.0.1")
+run 2 "--explain: the cause of a refused token, from the Cloudflare API" legacy-403 "${API[@]}"
+run 1 "--explain: the tunnel behind a 530" tunnel-down "${API[@]}"
+
+echo
 if [ "$failures" -ne 0 ]; then
   echo "demo: $failures outcome(s) differed from what was announced" >&2
   exit 1
