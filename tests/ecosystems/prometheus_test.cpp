@@ -193,6 +193,26 @@ TEST(PrometheusDashboard, IsAnImportableDashboardOnItsPrometheusInput) {
   expect_importable_dashboard(nlohmann::json::parse(slurp(kDashboard)), "prometheus");
 }
 
+// promtool parses each PromQL expression of the dashboard, as a recording rule's.
+TEST(PrometheusDashboard, PromtoolParsesEveryExpression) {
+  CFMON_REQUIRE_TOOL(kPromtool, "prometheus");
+  const auto dashboard = nlohmann::json::parse(slurp(kDashboard));
+  std::string rules = "groups:\n  - name: cfmon_dashboard\n    rules:\n";
+  std::size_t n = 0;
+  for (const auto& panel : dashboard.at("panels")) {
+    for (const auto& target : panel.at("targets")) {
+      // A JSON string is a YAML flow scalar.
+      rules += "      - record: cfmon:dashboard_" + std::to_string(++n) +
+               "\n        expr: " + nlohmann::json(target.at("expr").get<std::string>()).dump() + "\n";
+    }
+  }
+  TempDir dir;
+  spit(dir.path() + "/dashboard_rules.yml", rules);
+  const auto check = run(kPromtool, {"check", "rules", dir.path() + "/dashboard_rules.yml"}, kEnv);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err << "\n" << rules;
+  EXPECT_NE(check.out.find("SUCCESS: " + std::to_string(n) + " rules found"), std::string::npos) << check.out;
+}
+
 TEST(PrometheusTextfile, NodeExporterServesWhatTheServiceWritesAndPromtoolAcceptsIt) {
   CFMON_REQUIRE_TOOL(kPromtool, "prometheus");
   CFMON_REQUIRE_TOOL(kNodeExporter, "prometheus-node-exporter");
