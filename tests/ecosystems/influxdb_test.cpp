@@ -20,6 +20,7 @@
 
 #include "cfmon/printable.hpp"
 #include "daemon_support.hpp"
+#include "grafana_dashboard.hpp"
 #include "harness.hpp"
 
 namespace cfmon::testing {
@@ -29,6 +30,7 @@ using cfmon::url_encode;
 
 const std::string kInfluxd = "/usr/bin/influxd";
 const std::string kSnippet = source_dir() + "/telegraf/cf_access.conf";
+const std::string kDashboard = source_dir() + "/telegraf/grafana-dashboard.json";
 
 class Influx {
  public:
@@ -364,8 +366,40 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
   EXPECT_EQ(unknown_row[2], "config_error") << unknown_state.dump();
   EXPECT_TRUE(unknown_row[3].is_string() && !unknown_row[3].get<std::string>().empty()) << unknown_state.dump();
 
+  // Every query of the shipped Grafana dashboard, Grafana's macros made concrete, returns
+  // a value from what the checks wrote above: the panels name real measurements, fields, tags.
+  const auto dashboard = nlohmann::json::parse(slurp(kDashboard));
+  std::size_t queries = 0;
+  for (const auto& panel : dashboard.at("panels")) {
+    for (const auto& target : panel.at("targets")) {
+      SCOPED_TRACE(panel.at("title").get<std::string>() + ": " + target.at("refId").get<std::string>());
+      ASSERT_EQ(target.value("rawQuery", false), true) << target.dump();
+      std::string q = target.at("query");
+      q = replace_all(q, "$timeFilter", "time > now() - 1h");
+      q = replace_all(q, "$__interval", "1m");
+      EXPECT_EQ(q.find('$'), std::string::npos) << q;
+      ++queries;
+      const auto answer = influx.query(q);
+      const auto& series = answer["results"][0]["series"];
+      ASSERT_TRUE(series.is_array() && !series.empty()) << q << "\n" << answer.dump();
+      bool value = false;
+      for (const auto& s : series) {
+        for (const auto& row : s.at("values")) {
+          for (std::size_t i = 1; i < row.size(); ++i) value = value || !row[i].is_null();
+        }
+      }
+      EXPECT_TRUE(value) << q << "\n" << answer.dump();
+    }
+  }
+  EXPECT_GE(queries, 7U);
+
   influx.daemon().stop();
   EXPECT_FALSE(influx.daemon().running());
+}
+
+TEST(TelegrafDashboard, IsAnImportableDashboardOnItsInfluxDbInput) {
+  const auto dashboard = nlohmann::json::parse(slurp(kDashboard));
+  expect_importable_dashboard(dashboard, "influxdb");
 }
 
 }  // namespace

@@ -65,10 +65,10 @@ for f in ./usr/lib/nagios/plugins/check_cf_access \
          $doc/examples/zabbix/userparameter_cf_service_tokens.conf \
          $doc/examples/zabbix/template/cfmon_cloudflare_access.yaml \
          $doc/examples/telegraf/README.md \
-         $doc/examples/telegraf/cf_access.conf \
+         $doc/examples/telegraf/cf_access.conf $doc/examples/telegraf/grafana-dashboard.json \
          $doc/examples/prometheus/cfmon-textfile \
          $doc/examples/prometheus/cfmon-textfile.service \
-         $doc/examples/prometheus/cfmon_rules.yml \
+         $doc/examples/prometheus/cfmon_rules.yml $doc/examples/prometheus/grafana-dashboard.json \
          $doc/plugins/apps/README.md $doc/plugins/tunnels/README.md \
          ./etc/nagios-plugins/config/cfmon.cfg; do
   grep -qxF "$f" "$scratch/files" || fail "$f is not in the package"

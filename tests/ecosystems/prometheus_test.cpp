@@ -8,17 +8,22 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon_support.hpp"
+#include "grafana_dashboard.hpp"
 #include "harness.hpp"
 
 namespace cfmon::testing {
@@ -27,6 +32,7 @@ namespace {
 const std::string kPromtool = "/usr/bin/promtool";
 const std::string kNodeExporter = "/usr/bin/prometheus-node-exporter";
 const std::string kDir = source_dir() + "/prometheus";
+const std::string kDashboard = kDir + "/grafana-dashboard.json";
 const std::map<std::string, std::string> kEnv{{"LANG", "C.UTF-8"}};  // systemd's: no HOME
 
 // One sample as a scraper reads it: name, labels (unescaped), value.
@@ -183,6 +189,30 @@ TEST(PrometheusRules, PromtoolAcceptsThemAndTheirUnitTestsPass) {
   EXPECT_EQ(test.exit_code, 0) << test.out << test.err;
 }
 
+TEST(PrometheusDashboard, IsAnImportableDashboardOnItsPrometheusInput) {
+  expect_importable_dashboard(nlohmann::json::parse(slurp(kDashboard)), "prometheus");
+}
+
+// promtool parses each PromQL expression of the dashboard, as a recording rule's.
+TEST(PrometheusDashboard, PromtoolParsesEveryExpression) {
+  CFMON_REQUIRE_TOOL(kPromtool, "prometheus");
+  const auto dashboard = nlohmann::json::parse(slurp(kDashboard));
+  std::string rules = "groups:\n  - name: cfmon_dashboard\n    rules:\n";
+  std::size_t n = 0;
+  for (const auto& panel : dashboard.at("panels")) {
+    for (const auto& target : panel.at("targets")) {
+      // A JSON string is a YAML flow scalar.
+      rules += "      - record: cfmon:dashboard_" + std::to_string(++n) +
+               "\n        expr: " + nlohmann::json(target.at("expr").get<std::string>()).dump() + "\n";
+    }
+  }
+  TempDir dir;
+  spit(dir.path() + "/dashboard_rules.yml", rules);
+  const auto check = run(kPromtool, {"check", "rules", dir.path() + "/dashboard_rules.yml"}, kEnv);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err << "\n" << rules;
+  EXPECT_NE(check.out.find("SUCCESS: " + std::to_string(n) + " rules found"), std::string::npos) << check.out;
+}
+
 TEST(PrometheusTextfile, NodeExporterServesWhatTheServiceWritesAndPromtoolAcceptsIt) {
   CFMON_REQUIRE_TOOL(kPromtool, "prometheus");
   CFMON_REQUIRE_TOOL(kNodeExporter, "prometheus-node-exporter");
@@ -278,6 +308,33 @@ TEST(PrometheusTextfile, NodeExporterServesWhatTheServiceWritesAndPromtoolAccept
     EXPECT_EQ(it->second.value, sample.value) << key;
   }
   for (const auto& line : help) EXPECT_NE(scraped.body.find(line + "\n"), std::string::npos) << line;
+
+  // Every cfmon_* metric a PromQL expression of the shipped Grafana dashboard names is
+  // served from what the checks really wrote.
+  const auto dashboard = nlohmann::json::parse(slurp(kDashboard));
+  std::set<std::string> named;
+  for (const auto& panel : dashboard.at("panels")) {
+    for (const auto& target : panel.at("targets")) {
+      const std::string expr = target.at("expr");
+      SCOPED_TRACE(panel.at("title").get<std::string>() + ": " + expr);
+      std::size_t in_expr = 0;
+      const std::regex metric("cfmon_[a-z_]+");
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric); it != std::sregex_iterator(); ++it) {
+        named.insert(it->str());
+        ++in_expr;
+      }
+      EXPECT_GT(in_expr, 0U) << "an expression naming no cfmon metric";
+    }
+  }
+  for (const auto& name : {"cfmon_response_time_seconds", "cfmon_state", "cfmon_token_expires_in_seconds",
+                           "cfmon_logins", "cfmon_failures", "cfmon_connections", "cfmon_up"}) {
+    EXPECT_TRUE(named.count(name)) << name << ": no panel shows it";
+  }
+  for (const auto& name : named) {
+    const bool served_name =
+        std::any_of(served.begin(), served.end(), [&](const auto& entry) { return entry.second.name == name; });
+    EXPECT_TRUE(served_name) << name << " (named by the dashboard) is not served";
+  }
   for (const auto& file : files) {
     EXPECT_TRUE(value(served, "node_textfile_mtime_seconds", {{"file", file}}).has_value()) << file;
   }
