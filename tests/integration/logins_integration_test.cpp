@@ -65,7 +65,9 @@ TEST(LoginsIntegration, RealEdgeTrafficSuccessAndAStrictFailureShowUp) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(first_line(r.out),
             "CF-LOGINS OK - monitoring: 0 logins, 0 failures from 0 addresses in the last 15m | "
-            "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0")
+            "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0 api_budget_remaining=1198;;;0 "
+            "api_budget_quota=1200;;;0")
+      << "a fresh window: the token list and the query spent 2 of 1200\n"
       << r.out;
   r = logins(emu, {"--name", "monitoring", "--expect-activity"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
