@@ -253,9 +253,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                                                              {"days_left", "float"},
                                                              {"idle_days", "float"},
                                                              {"client_id", "string"},
-                                                             {"expires_at", "string"},
-                                                             {"api_budget_remaining", "integer"},
-                                                             {"api_budget_quota", "integer"}}))
+                                                             {"expires_at", "string"}}))
       << token_fields;
   const auto expired =
       influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
@@ -305,9 +303,7 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                                                              {"failures", "integer"},
                                                              {"distinct_ips", "integer"},
                                                              {"outside_logins", "integer"},
-                                                             {"client_id", "string"},
-                                                             {"api_budget_remaining", "integer"},
-                                                             {"api_budget_quota", "integer"}}))
+                                                             {"client_id", "string"}}))
       << login_fields;
   const auto monitoring = influx.query("SELECT logins, failures FROM cf_access_logins WHERE target = 'monitoring'");
   const auto& login_row = monitoring["results"][0]["series"][0]["values"][0];
