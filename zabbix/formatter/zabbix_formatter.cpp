@@ -21,14 +21,9 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
   for (const auto& c : r.children) collect_leaves(c, out);
 }
 
-// `run`: the root when it is not this leaf; its fields (the API budget) ride on every object.
-Json leaf_object(const Result& r, const Result* run) {
+Json leaf_object(const Result& r) {
   Json o = result_head(r, "result");
-  auto fields = fields_of(r);
-  if (run != nullptr) {
-    for (auto& f : fields_of(*run)) fields.push_back(std::move(f));
-  }
-  for (const auto& f : fields) {
+  for (const auto& f : fields_of(r)) {
     // First value wins: a field must never overwrite the fixed keys JSONPath items rely on.
     if (f.zabbix_key.empty() || o.contains(f.zabbix_key)) continue;
     o[f.zabbix_key] = std::visit([](const auto& v) { return Json(v); }, f.value);  // NaN dumps as null
@@ -62,10 +57,9 @@ FormattedOutput format(const Report& report) {
   try {
     std::vector<const Result*> leaves;
     collect_leaves(report.root, leaves);
-    const auto run_of = [&](const Result* leaf) { return leaf == &report.root ? nullptr : &report.root; };
-    if (leaves.size() == 1) return {dump(leaf_object(*leaves.front(), run_of(leaves.front()))), 0};
+    if (leaves.size() == 1) return {dump(leaf_object(*leaves.front())), 0};
     Json array = Json::array();
-    for (const Result* leaf : leaves) array.push_back(leaf_object(*leaf, run_of(leaf)));
+    for (const Result* leaf : leaves) array.push_back(leaf_object(*leaf));
     return {dump(array), 0};
   } catch (...) {
     return {"{\"state\":3}\n", 0};  // Only allocation can fail; a short literal needs none (SSO).

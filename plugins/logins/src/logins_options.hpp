@@ -23,7 +23,6 @@ struct LoginsOptions {
   std::optional<std::int64_t> max_logins;
   bool expect_activity = false;
   unsigned limit = kDefaultLimit;
-  std::optional<long long> min_api_budget;
   plugin::ApiOptions api;
 };
 
