@@ -141,7 +141,7 @@ TEST(AccessExplain, AnApiThatRefusesOnlyShortensTheLine) {
       << v.message;
 }
 
-TEST(AccessExplain, AnApiThatIsNotThereStillKeepsTheVerdictAndTheDeadline) {
+TEST(AccessExplain, AnApiThatIsNotThereLeavesTheVerdictAndSaysWhy) {
   auto& emu = shared_emulator();
   auto args =
       std::vector<std::string>{"--api-url", "https://api.cfemu.test:" + std::to_string(closed_port()) + "/client/v4"};
