@@ -88,12 +88,12 @@ Parts build_parts(const Report& report) {
   const Result& root = report.root;
   Parts parts;
   PerfdataCollector perf;
-  for (const auto& d : perfdata_of(root)) perf.add(d, "");
 
   std::string text;
   if (root.children.size() == 1) {
     const Result& only = root.children.front();
     text = describe(only);
+    for (const auto& note : root.notes) text += "; " + sanitize_text(note);
     for (const auto& d : perfdata_of(only)) perf.add(d, "");
   } else if (root.children.empty()) {
     text = sanitize_text(root.message);
@@ -114,6 +114,9 @@ Parts build_parts(const Report& report) {
       for (const auto& d : perfdata_of(c)) perf.add(d, prefix);
     }
   }
+
+  // The root's own (run-level: the API budget) after its children's, unprefixed.
+  for (const auto& d : perfdata_of(root)) perf.add(d, "");
 
   // Trimmed so that a sanitised trailing newline cannot leave "LABEL  STATE".
   std::string label = sanitize_text(report.label);

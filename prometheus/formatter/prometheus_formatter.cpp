@@ -179,14 +179,11 @@ FormattedOutput format(const Report& report) {
                {},
                {}};
   std::vector<Family> families;
-  for (const Result* leaf : leaves) {
-    state.add(label_text({{"check", check}, {"target", leaf->name}, {"reason", leaf->reason}}),
-              std::to_string(static_cast<int>(leaf->state)));
-    const std::string labels = label_text({{"check", check}, {"target", leaf->name}});
-    for (const auto& m : leaf->metrics) {
+  const auto add_metrics = [&](const Result& r, const std::string& labels) {
+    for (const auto& m : r.metrics) {
       const std::string name = metric_name(m.metric);
       if (name.empty() || name == kUp || name == kState) continue;
-      const auto value = value_of(*leaf, m);
+      const auto value = value_of(r, m);
       if (!value) continue;
       const auto text = value_text(*value, m.metric.unit);
       if (!text) continue;
@@ -197,7 +194,14 @@ FormattedOutput format(const Report& report) {
       }
       family->add(labels, *text);
     }
+  };
+  for (const Result* leaf : leaves) {
+    state.add(label_text({{"check", check}, {"target", leaf->name}, {"reason", leaf->reason}}),
+              std::to_string(static_cast<int>(leaf->state)));
+    add_metrics(*leaf, label_text({{"check", check}, {"target", leaf->name}}));
   }
+  // Run-level metrics of a root with children (the API budget): once, without a target.
+  if (!report.root.children.empty()) add_metrics(report.root, label_text({{"check", check}}));
 
   std::string out;
   up.write(out);

@@ -75,7 +75,8 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
 
 // root_unknown: the check could not run (usage, configuration, API error): the point also
 // carries the message, as nothing else says why.
-std::string format_line(const std::string& measurement, const Result& r, std::int64_t timestamp_ns, bool root_unknown) {
+std::string format_line(const std::string& measurement, const Result& r, std::int64_t timestamp_ns, bool root_unknown,
+                        const Result* run) {
   // target first so it wins over a Result tag of the same key; empty keys and values
   // cannot be written; duplicates keep the first; then sorted by key as InfluxDB prefers.
   // Keys are compared as written: two keys differing only in a control character escape
@@ -103,6 +104,10 @@ std::string format_line(const std::string& measurement, const Result& r, std::in
   std::unordered_set<std::string> field_keys{"state"};  // as written, like the tag keys
   auto fields = fields_of(r);
   if (root_unknown && !r.message.empty()) fields.push_back(Field{"message", r.message, {}});
+  // Run-level fields (the API budget) ride on every point; its own fields win.
+  if (run != nullptr) {
+    for (auto& f : fields_of(*run)) fields.push_back(std::move(f));
+  }
   for (const auto& f : fields) {
     if (f.key.empty() || !field_keys.insert(escape_key(f.key)).second) continue;
     std::string value = field_value(f.value);
@@ -155,7 +160,8 @@ FormattedOutput format(const Report& report) {
     std::string text;
     for (const Result* leaf : leaves) {
       const bool root_unknown = leaf == &report.root && leaf->state == State::unknown;
-      text += format_line(measurement, *leaf, report.timestamp_ns, root_unknown);
+      const Result* run = leaf == &report.root ? nullptr : &report.root;
+      text += format_line(measurement, *leaf, report.timestamp_ns, root_unknown, run);
     }
     return {std::move(text), leaves.empty() ? 3 : 0};
   } catch (...) {

@@ -65,7 +65,9 @@ TEST(LoginsIntegration, RealEdgeTrafficSuccessAndAStrictFailureShowUp) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(first_line(r.out),
             "CF-LOGINS OK - monitoring: 0 logins, 0 failures from 0 addresses in the last 15m | "
-            "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0")
+            "logins=0c;;;0 failures=0c;;;0 distinct_ips=0;;;0 api_budget_remaining=1198;;;0 "
+            "api_budget_quota=1200;;;0")
+      << "a fresh window: the token list and the query spent 2 of 1200\n"
       << r.out;
   r = logins(emu, {"--name", "monitoring", "--expect-activity"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -167,6 +169,29 @@ TEST(LoginsIntegration, TheCacheSharesOneGraphqlAnswerWithinItsTtl) {
       emu, {"--name", "other-team", "--until", until, "--cache-ttl", "600", "--cache-dir", cache.path() + "/c", "-v"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("cache hit: graphql"), std::string::npos) << r.err;
+}
+
+TEST(LoginsIntegration, TheApiBudgetIsAMetricAndJudgedByMinApiBudget) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  control(emu, "rate_limit", {{"requests", 60}, {"window_seconds", 300}});
+  auto r = logins(emu, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("api_budget_remaining=([0-9]+);;;0"))) << r.out;
+  const int left = std::stoi(m[1]);
+  EXPECT_GE(left, 50) << "the token list and one GraphQL query, not more";
+  EXPECT_LT(left, 60) << r.out;
+  EXPECT_NE(r.out.find("api_budget_quota=60;;;0"), std::string::npos) << r.out;
+
+  r = logins(emu, {"--name", "monitoring", "--min-api-budget", "100"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(first_line(r.out).rfind("CF-LOGINS WARNING - ", 0), 0U) << r.out;
+  EXPECT_TRUE(std::regex_search(first_line(r.out),
+                                std::regex("Cloudflare API budget low: [0-9]+ of 60 requests left in this 300 s window "
+                                           "\\(--min-api-budget 100\\)")))
+      << r.out;
+  r = logins(emu, {"--name", "monitoring", "--min-api-budget", "100", "--format", "json"});
+  EXPECT_EQ(json::parse(r.out)["reason"], "api_budget_low") << r.out;
 }
 
 // ---------------------------------------------------------------- a hostile API

@@ -286,7 +286,10 @@ TEST(TokensIntegration, SmallPagesGiveTheSameAnswerInMoreRequests) {
   std::size_t before = driver.api_requests();
   const auto paged = check(emu, {"--per-page", "1"});
   EXPECT_EQ(paged.exit_code, whole.exit_code);
-  EXPECT_EQ(first_line(paged.out), first_line(whole.out));
+  // The same answer; only the API budget left differs (the pages spent more of it).
+  const std::regex remaining(" api_budget_remaining=[0-9]+");
+  EXPECT_EQ(std::regex_replace(first_line(paged.out), remaining, ""),
+            std::regex_replace(first_line(whole.out), remaining, ""));
   EXPECT_EQ(driver.api_requests() - before, 4U) << "4 tokens, 1 per page; total_count ends it without a 5th";
   before = driver.api_requests();
   EXPECT_EQ(check(emu, {"--per-page", "5"}).exit_code, whole.exit_code);
@@ -418,6 +421,34 @@ TEST(TokensIntegration, RateLimitIsWaitedOutOnlyWhenItFits) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   const std::size_t after = driver.call("GET", "/__emulator/stats", nullptr, "")["by_token"]["admin"];
   EXPECT_EQ(after - before, 2U) << "a 429, a wait, then the answer";
+}
+
+TEST(TokensIntegration, TheApiBudgetIsAMetricAndJudgedByMinApiBudget) {
+  Emulator emu(CFMON_EMULATOR_CONFIG);
+  EmulatorDriver driver(emu);
+  // A fresh window of 50 requests: the check's one list request leaves 49.
+  driver.call("POST", "/__emulator/rate_limit", {{"requests", 50}, {"window_seconds", 300}}, "");
+  auto r = check(emu, {"--name", "monitoring"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("api_budget_remaining=49;;;0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("api_budget_quota=50;;;0"), std::string::npos) << r.out;
+
+  r = check(emu, {"--name", "monitoring", "--min-api-budget", "100"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(first_line(r.out).rfind("CF-TOKENS WARNING - ", 0), 0U) << r.out;
+  EXPECT_NE(first_line(r.out).find(
+                "Cloudflare API budget low: 48 of 50 requests left in this 300 s window (--min-api-budget 100)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("api_budget_remaining=48;100:;;0"), std::string::npos) << r.out;
+
+  r = check(emu, {"--name", "monitoring", "--min-api-budget", "100", "--format", "json"});
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["reason"], "api_budget_low") << r.out;
+
+  r = check(emu, {"--name", "monitoring", "--min-api-budget", "10", "--format", "influx"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("api_budget_remaining=46i,api_budget_quota=50i"), std::string::npos) << r.out;
 }
 
 TEST(TokensIntegration, BadArgumentsAreUnknown) {

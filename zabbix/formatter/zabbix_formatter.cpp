@@ -21,9 +21,14 @@ void collect_leaves(const Result& r, std::vector<const Result*>& out) {
   for (const auto& c : r.children) collect_leaves(c, out);
 }
 
-Json leaf_object(const Result& r) {
+// `run`: the root when it is not this leaf; its fields (the API budget) ride on every object.
+Json leaf_object(const Result& r, const Result* run) {
   Json o = result_head(r, "result");
-  for (const auto& f : fields_of(r)) {
+  auto fields = fields_of(r);
+  if (run != nullptr) {
+    for (auto& f : fields_of(*run)) fields.push_back(std::move(f));
+  }
+  for (const auto& f : fields) {
     // First value wins: a field must never overwrite the fixed keys JSONPath items rely on.
     if (f.zabbix_key.empty() || o.contains(f.zabbix_key)) continue;
     o[f.zabbix_key] = std::visit([](const auto& v) { return Json(v); }, f.value);  // NaN dumps as null
@@ -57,9 +62,10 @@ FormattedOutput format(const Report& report) {
   try {
     std::vector<const Result*> leaves;
     collect_leaves(report.root, leaves);
-    if (leaves.size() == 1) return {dump(leaf_object(*leaves.front())), 0};
+    const auto run_of = [&](const Result* leaf) { return leaf == &report.root ? nullptr : &report.root; };
+    if (leaves.size() == 1) return {dump(leaf_object(*leaves.front(), run_of(leaves.front()))), 0};
     Json array = Json::array();
-    for (const Result* leaf : leaves) array.push_back(leaf_object(*leaf));
+    for (const Result* leaf : leaves) array.push_back(leaf_object(*leaf, run_of(leaf)));
     return {dump(array), 0};
   } catch (...) {
     return {"{\"state\":3}\n", 0};  // Only allocation can fail; a short literal needs none (SSO).

@@ -117,6 +117,10 @@ ApiResult<http::Response> Transport::exchange(const std::string& method, const s
     line.append(" ").append(url).append(" -> ").append(std::to_string(response.status));
     line.append(" in ").append(seconds_text(response.timings.total)).append(" s");
     log(line);
+    if (auto seen = budget_of(response)) {
+      const std::lock_guard<std::mutex> lock(budget_mutex_);
+      merge_budget(budget_, *seen);
+    }
     if (response.status != 429) return std::move(response);
 
     const auto wait = retry_after_of(response, hooks_.wall_now());
@@ -302,6 +306,70 @@ ApiResult<Json> Transport::list_all(const std::string& url, const std::string& q
 }
 
 }  // namespace internal
+
+namespace {
+
+// A non-negative whole number, the whole text; nullopt otherwise.
+std::optional<long long> count_of(std::string_view text) {
+  text = detail::trim_blanks(text);
+  long long value = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// The value of `key=` among the `;`-separated parameters of a structured header
+// (`"default";r=40;t=30`).
+std::optional<long long> parameter_of(std::string_view header, std::string_view key) {
+  std::string_view rest = header;
+  while (!rest.empty()) {
+    const auto semi = rest.find(';');
+    const auto part = detail::trim_blanks(rest.substr(0, semi));
+    if (part.size() > key.size() && part.starts_with(key) && part[key.size()] == '=') {
+      return count_of(part.substr(key.size() + 1));
+    }
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiBudget> budget_of(const http::Response& response) {
+  std::optional<long long> remaining;
+  if (auto header = response.header("ratelimit")) remaining = parameter_of(*header, "r");
+  if (!remaining) {
+    if (auto header = response.header("x-ratelimit-remaining")) remaining = count_of(*header);
+  }
+  if (!remaining) return std::nullopt;
+  ApiBudget budget;
+  budget.remaining = *remaining;
+  if (auto header = response.header("ratelimit-policy")) {
+    budget.quota = parameter_of(*header, "q");
+    budget.window_seconds = parameter_of(*header, "w");
+  }
+  if (!budget.quota) {
+    if (auto header = response.header("x-ratelimit-limit")) budget.quota = count_of(*header);
+  }
+  return budget;
+}
+
+void merge_budget(std::optional<ApiBudget>& lowest, const ApiBudget& seen) {
+  if (!lowest) {
+    lowest = seen;
+    return;
+  }
+  if (seen.remaining < lowest->remaining) {
+    ApiBudget next = seen;
+    if (!next.quota) next.quota = lowest->quota;
+    if (!next.window_seconds) next.window_seconds = lowest->window_seconds;
+    lowest = next;
+    return;
+  }
+  if (!lowest->quota) lowest->quota = seen.quota;
+  if (!lowest->window_seconds) lowest->window_seconds = seen.window_seconds;
+}
 
 std::optional<std::chrono::seconds> retry_after_of(const http::Response& response, TimePoint now) {
   using namespace std::chrono;

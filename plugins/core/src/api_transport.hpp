@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "api_errors.hpp"
+#include "cfmon/cloudflare_api.hpp"
 #include "cfmon/cloudflare_errors.hpp"
 #include "cfmon/cloudflare_settings.hpp"
 #include "cfmon/http.hpp"
@@ -53,6 +56,10 @@ class Transport {
   [[nodiscard]] const ApiHooks& hooks() const { return hooks_; }
   [[nodiscard]] const std::string& base() const { return base_; }
   [[nodiscard]] std::size_t sent() const noexcept { return sent_.load(); }
+  [[nodiscard]] std::optional<ApiBudget> budget() const {
+    const std::lock_guard<std::mutex> lock(budget_mutex_);
+    return budget_;
+  }
   void log(const std::string& line) const;
 
   // One operation's deadline, never past the run's (settings.deadline).
@@ -88,6 +95,8 @@ class Transport {
   ApiHooks hooks_;
   std::string base_;  // base_url without trailing '/'
   std::atomic<std::size_t> sent_{0};
+  mutable std::mutex budget_mutex_;
+  std::optional<ApiBudget> budget_;  // the lowest seen, guarded by budget_mutex_
 };
 
 }  // namespace cfmon::cloudflare::internal

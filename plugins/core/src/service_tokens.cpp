@@ -81,6 +81,9 @@ std::size_t ApiClient::requests_sent() const noexcept {
 std::size_t ApiClient::cache_hits() const noexcept {
   return impl_->cache.hits();
 }
+std::optional<ApiBudget> ApiClient::budget() const {
+  return impl_->transport.budget();
+}
 
 ApiResult<std::vector<ServiceTokenInfo>> ApiClient::list_service_tokens(const ListQuery& query) {
   if (auto e = impl_->check_config()) return *e;

@@ -36,6 +36,7 @@ struct LoginsPlan {
   std::optional<std::int64_t> max_logins;         // WARNING above
   bool expect_activity = false;                   // WARNING with no successful login
   unsigned limit = kDefaultLimit;                 // groups per query
+  std::optional<long long> min_api_budget;        // WARNING with fewer API requests left (api_budget.hpp)
   cloudflare::ApiSettings api;                    // for main(); the check only uses the API roles (and the account ID)
 };
 

@@ -1,5 +1,6 @@
 #include "logins_descriptor.hpp"
 
+#include "cfmon/api_budget.hpp"
 #include "cfmon/graphql_cache.hpp"
 
 namespace cfmon::logins {
@@ -10,7 +11,9 @@ Report run(const LoginsPlan& plan, plugin::Deps& deps) {
   const auto hooks = plugin::api_hooks(deps);
   cloudflare::ApiClient api(deps.http, settings, hooks);
   cloudflare::GraphqlCache cached(api, settings, hooks);
-  return run_logins_check(plan, api, cached, deps.now());
+  auto report = run_logins_check(plan, api, cached, deps.now());
+  plugin::judge_api_budget(report.root, api.budget(), api.requests_sent(), plan.min_api_budget);
+  return report;
 }
 
 }  // namespace

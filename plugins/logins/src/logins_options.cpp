@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cfmon/api_budget.hpp"
+
 namespace po = boost::program_options;
 
 namespace cfmon::logins {
@@ -11,7 +13,8 @@ const char* const kUsage = R"(Usage: check_cf_access_logins [--since DURATION] [
          [--env-suffix S] [--api-token-file FILE] [--account-id ID]
          [--api-url URL] [--per-page N] [-w RANGE] [-c RANGE]
          [--allowed-cidr CIDR ...] [--max-logins N] [--expect-activity]
-         [--limit N] [--cache-ttl SECONDS] [--cache-dir DIR] [-t SECONDS]
+         [--limit N] [--min-api-budget N] [--cache-ttl SECONDS]
+         [--cache-dir DIR] [-t SECONDS]
          [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
          [--allow-shared-files] [-v]
          [--format nagios|influx|zabbix|json|openmetrics]
@@ -27,7 +30,9 @@ States: a successful login from outside every --allowed-cidr CRITICAL (naming to
 address and time); the failure count outside -c CRITICAL, outside -w WARNING (Nagios
 ranges: -w 0 warns on any failure); more than --max-logins successful logins WARNING;
 --expect-activity and no successful login WARNING; an answer that reached --limit
-WARNING (counts are lower bounds); GraphQL errors, API errors and bad arguments UNKNOWN.
+WARNING (counts are lower bounds); fewer API requests left than --min-api-budget
+WARNING (api_budget_low), no answer saying how many WARNING (api_budget_unknown);
+GraphQL errors, API errors and bad arguments UNKNOWN.
 Budget: GraphQL allows at most 320 queries per 5 minutes (by query cost); with
 --cache-ttl T the window end is rounded down to T so every run within T shares one
 cached answer. Only service-token logins are asked for (identityProvider nonidentity).
@@ -86,6 +91,7 @@ po::options_description logins_options(LoginsOptions& o) {
     ("expect-activity", po::bool_switch(&o.expect_activity), "WARNING when a token did not log in at all in the window")
     ("limit", po::value(&o.limit)->value_name("N")->default_value(kDefaultLimit), "groups one query may return (1..10000)");
   // clang-format on
+  plugin::add_min_api_budget_option(group);
   group.add(plugin::api_options(o.api));
   return group;
 }
@@ -93,6 +99,7 @@ po::options_description logins_options(LoginsOptions& o) {
 void logins_options_from(const po::variables_map& vm, LoginsOptions& o) {
   plugin::api_options_from(vm, o.api);
   if (vm.count("max-logins") != 0U) o.max_logins = vm["max-logins"].as<std::int64_t>();
+  o.min_api_budget = plugin::min_api_budget_of(vm);
 }
 
 Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfig& common, const EnvLookup& env,
@@ -124,6 +131,8 @@ Expected<LoginsPlan> make_plan(const LoginsOptions& o, const plugin::CommonConfi
   plan.expect_activity = o.expect_activity;
   if (o.limit < 1 || o.limit > kDefaultLimit) return make_error("--limit must be between 1 and 10000");
   plan.limit = o.limit;
+  if (auto e = plugin::check_min_api_budget(o.min_api_budget)) return *e;
+  plan.min_api_budget = o.min_api_budget;
 
   if (auto e = plugin::plan_selection_and_api(o.selection, o.api, common, env, warnings, plan.selectors, plan.api)) {
     return *e;

@@ -23,6 +23,7 @@ struct LoginsOptions {
   std::optional<std::int64_t> max_logins;
   bool expect_activity = false;
   unsigned limit = kDefaultLimit;
+  std::optional<long long> min_api_budget;
   plugin::ApiOptions api;
 };
 

@@ -23,6 +23,7 @@ struct TokensPlan {
   double critical_days = kDefaultCriticalDays;  // CRITICAL when it expires sooner
   std::optional<double> max_idle_days;          // WARNING when unused longer (or never used)
   std::optional<double> max_lifetime_days;      // WARNING when its lifetime is longer (forever included)
+  std::optional<long long> min_api_budget;      // WARNING with fewer API requests left (api_budget.hpp)
   cloudflare::ApiSettings api;                  // for main(); the check only uses a `TokenDirectory&`
 };
 

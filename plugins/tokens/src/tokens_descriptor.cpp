@@ -1,11 +1,15 @@
 #include "tokens_descriptor.hpp"
 
+#include "cfmon/api_budget.hpp"
+
 namespace cfmon::tokens {
 namespace {
 
 Report run(const TokensPlan& plan, plugin::Deps& deps) {
   cloudflare::ApiClient api(deps.http, cloudflare::for_whole_run(plan.api), plugin::api_hooks(deps));
-  return run_tokens_check(plan, api, deps.now());
+  auto report = run_tokens_check(plan, api, deps.now());
+  plugin::judge_api_budget(report.root, api.budget(), api.requests_sent(), plan.min_api_budget);
+  return report;
 }
 
 Expected<plugin::Discovery> discover(const TokensPlan& plan, plugin::Deps& deps) {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "cfmon/api_budget.hpp"
+
 namespace po = boost::program_options;
 
 namespace cfmon::tokens {
@@ -10,7 +12,8 @@ const char* const kUsage = R"(Usage: check_cf_service_tokens [--name NAME | --id
          [--env-file FILE] [--env-suffix S] [--api-token-file FILE]
          [--account-id ID] [--api-url URL] [--per-page N]
          [-w DAYS] [-c DAYS] [--max-idle-days DAYS] [--max-lifetime-days DAYS]
-         [--discover] [--cache-ttl SECONDS] [--cache-dir DIR] [-t SECONDS]
+         [--min-api-budget N] [--discover]
+         [--cache-ttl SECONDS] [--cache-dir DIR] [-t SECONDS]
          [--ca-file FILE] [-k] [--resolve HOST:PORT:ADDR ...] [-A TEXT]
          [--allow-shared-files] [-v]
          [--format nagios|influx|zabbix|json|openmetrics]
@@ -25,7 +28,9 @@ States: expired, disabled or a selected token missing CRITICAL; expiring within
 --critical-days CRITICAL, within --warning-days WARNING; unused longer than
 --max-idle-days (or never used) WARNING; a lifetime beyond --max-lifetime-days (forever
 included) WARNING; an empty token list, API errors and bad arguments UNKNOWN; a token
-the answer gives malformed or contradictory fields UNKNOWN (the others are still judged).
+the answer gives malformed or contradictory fields UNKNOWN (the others are still judged);
+fewer API requests left than --min-api-budget WARNING (api_budget_low), no answer saying
+how many WARNING (api_budget_unknown).
 -t is the budget of the whole run: every page and any wait share it.
 )";
 
@@ -43,6 +48,7 @@ po::options_description tokens_options(TokensOptions& o) {
        "WARNING when a token's lifetime is longer (duration forever included)")
     ("discover", po::bool_switch(&o.discover), "list the selected tokens (Zabbix LLD with --format zabbix)");
   // clang-format on
+  plugin::add_min_api_budget_option(group);
   group.add(plugin::api_options(o.api));
   return group;
 }
@@ -51,6 +57,7 @@ void tokens_options_from(const po::variables_map& vm, TokensOptions& o) {
   plugin::api_options_from(vm, o.api);
   if (vm.count("max-idle-days") != 0U) o.max_idle_days = vm["max-idle-days"].as<double>();
   if (vm.count("max-lifetime-days") != 0U) o.max_lifetime_days = vm["max-lifetime-days"].as<double>();
+  o.min_api_budget = plugin::min_api_budget_of(vm);
 }
 
 namespace {
@@ -80,6 +87,8 @@ Expected<TokensPlan> make_plan(const TokensOptions& o, const plugin::CommonConfi
     if (auto e = check_days("--max-lifetime-days", *o.max_lifetime_days)) return *e;
     plan.max_lifetime_days = o.max_lifetime_days;
   }
+  if (auto e = plugin::check_min_api_budget(o.min_api_budget)) return *e;
+  plan.min_api_budget = o.min_api_budget;
 
   if (auto e = plugin::plan_selection_and_api(o.selection, o.api, common, env, warnings, plan.selectors, plan.api)) {
     return *e;

@@ -19,6 +19,7 @@ struct TokensOptions {
   std::optional<double> max_idle_days;
   std::optional<double> max_lifetime_days;
   bool discover = false;
+  std::optional<long long> min_api_budget;
   plugin::ApiOptions api;
 };
 

@@ -557,5 +557,68 @@ TEST(CloudflareApi, RetryAfterReadsEveryHeaderStyle) {
   EXPECT_EQ(wait({}), std::nullopt);
 }
 
+TEST(CloudflareApiBudget, ReadsEveryHeaderStyle) {
+  auto budget = [](std::vector<std::pair<std::string, std::string>> headers) {
+    return budget_of(respond(200, "", std::move(headers)));
+  };
+  EXPECT_EQ(budget({{"ratelimit", "\"default\";r=40;t=30"}, {"ratelimit-policy", "\"burst\";q=1200;w=300"}}),
+            (ApiBudget{40, 1200, 300}));
+  EXPECT_EQ(budget({{"ratelimit", "\"default\"; r=7; t=9"}}), (ApiBudget{7, std::nullopt, std::nullopt}));
+  EXPECT_EQ(budget({{"x-ratelimit-remaining", "12"}, {"x-ratelimit-limit", "1200"}}), (ApiBudget{12, 1200, {}}));
+  EXPECT_EQ(budget({{"ratelimit", "\"default\";r=0;t=1"}}), (ApiBudget{0, {}, {}})) << "0 is a real count";
+  EXPECT_EQ(budget({{"ratelimit", "\"default\";r=5"}, {"x-ratelimit-limit", "100"}}), (ApiBudget{5, 100, {}}));
+  EXPECT_EQ(budget({}), std::nullopt) << "never an invented 0";
+}
+
+TEST(CloudflareApiBudget, MalformedHeadersAreIgnored) {
+  auto budget = [](std::vector<std::pair<std::string, std::string>> headers) {
+    return budget_of(respond(200, "", std::move(headers)));
+  };
+  for (const char* bad :
+       {"", "r=", "\"default\";r=", "\"default\";r=-4", "\"default\";r=abc", "\"default\";r=1e3",
+        "\"default\";r=99999999999999999999999", "\"default\";t=30", ";;;", "\"default\";rr=5", "\"default\";r=5x"}) {
+    EXPECT_EQ(budget({{"ratelimit", bad}}), std::nullopt) << bad;
+  }
+  EXPECT_EQ(budget({{"x-ratelimit-remaining", "many"}}), std::nullopt);
+  EXPECT_EQ(budget({{"ratelimit", "garbage"}, {"x-ratelimit-remaining", "3"}}), (ApiBudget{3, {}, {}}))
+      << "a malformed Ratelimit falls back to the older header";
+  EXPECT_EQ(budget({{"ratelimit", "\"default\";r=3"}, {"ratelimit-policy", "\"burst\";q=-1;w=x"}}),
+            (ApiBudget{3, {}, {}}));
+}
+
+TEST(CloudflareApiBudget, MergeKeepsTheLowestCount) {
+  std::optional<ApiBudget> lowest;
+  merge_budget(lowest, {100, std::nullopt, std::nullopt});
+  EXPECT_EQ(lowest, (ApiBudget{100, {}, {}}));
+  merge_budget(lowest, {200, 1200, 300});
+  EXPECT_EQ(lowest, (ApiBudget{100, 1200, 300})) << "a higher count only brings the quota";
+  merge_budget(lowest, {40, std::nullopt, std::nullopt});
+  EXPECT_EQ(lowest, (ApiBudget{40, 1200, 300}));
+  merge_budget(lowest, {30, 1000, 60});
+  EXPECT_EQ(lowest, (ApiBudget{30, 1000, 60}));
+}
+
+TEST(CloudflareApiBudget, TheClientRecordsTheLowestRemainingOfTheRun) {
+  FakeHttp http([](const http::Request& r) {
+    const int page = page_of(r);
+    auto answer = envelope(page <= 2 ? tokens((page - 1) * 10, 10) : Json::array());
+    answer.headers = {{"ratelimit", "\"default\";r=" + std::to_string(page == 2 ? 17 : 50) + ";t=100"},
+                      {"ratelimit-policy", "\"burst\";q=1200;w=300"}};
+    return answer;
+  });
+  ApiClient api(http, settings(10));
+  EXPECT_EQ(api.budget(), std::nullopt) << "before any answer";
+  ASSERT_TRUE(api.list_service_tokens({}));
+  EXPECT_EQ(http.sent.size(), 3U);
+  EXPECT_EQ(api.budget(), (ApiBudget{17, 1200, 300}));
+}
+
+TEST(CloudflareApiBudget, AnswersWithoutTheHeadersGiveNoBudget) {
+  FakeHttp http([](const http::Request&) { return envelope(Json::array()); });
+  ApiClient api(http, settings(10));
+  ASSERT_TRUE(api.list_service_tokens({}));
+  EXPECT_EQ(api.budget(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace cfmon::cloudflare

@@ -56,6 +56,24 @@ using cfmon::format_rfc3339;
 using cfmon::parse_go_duration;
 using cfmon::parse_rfc3339;
 
+// The rate-limit budget one answer announced: `Ratelimit: "default";r=<remaining>;t=<s>`
+// (else x-ratelimit-remaining), with `Ratelimit-Policy: "burst";q=<quota>;w=<window s>`
+// (else x-ratelimit-limit).
+struct ApiBudget {
+  long long remaining = 0;
+  std::optional<long long> quota;
+  std::optional<long long> window_seconds;
+  friend bool operator==(const ApiBudget&, const ApiBudget&) = default;
+};
+
+// The budget of one answer; nullopt without a (well-formed) remaining count.
+// Malformed headers are ignored.
+std::optional<ApiBudget> budget_of(const http::Response& response);
+
+// Keeps the lowest remaining count; quota and window from the answer that had it,
+// else from the one seen before.
+void merge_budget(std::optional<ApiBudget>& lowest, const ApiBudget& seen);
+
 // Raw GraphQL queries: the logins check.
 class GraphqlApi {
  public:
@@ -92,6 +110,10 @@ class ApiClient final : public TokenAdmin, public GraphqlApi, public AccessAppDi
   // HTTP requests actually sent (cache hits excluded), for -v and tests.
   [[nodiscard]] std::size_t requests_sent() const noexcept;
   [[nodiscard]] std::size_t cache_hits() const noexcept;
+  // What the answers of this run said about the rate-limit budget: the lowest
+  // remaining count seen, with the quota and window when given. nullopt when no
+  // answer carried the headers (cache hits carry none).
+  [[nodiscard]] std::optional<ApiBudget> budget() const;
 
  private:
   struct Impl;

@@ -21,6 +21,9 @@ struct Result {
   std::vector<Measurement> metrics;  // in field order; see metric.hpp for what each formatter takes
   std::vector<std::pair<std::string, std::string>> tags;  // line-protocol tags ("result" is derived)
   std::vector<Result> children;
+  // Run-level lines (root only), already part of `message`: what a formatter that shows a
+  // single child's own message instead adds to it (the API budget, api_budget.hpp).
+  std::vector<std::string> notes;
 
   // Adds one measurement of a declared metric.
   void add(const Metric& metric, std::optional<FieldValue> value = std::nullopt, std::optional<Range> warn = {},
