@@ -253,7 +253,9 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                                                              {"days_left", "float"},
                                                              {"idle_days", "float"},
                                                              {"client_id", "string"},
-                                                             {"expires_at", "string"}}))
+                                                             {"expires_at", "string"},
+                                                             {"api_budget_remaining", "integer"},
+                                                             {"api_budget_quota", "integer"}}))
       << token_fields;
   const auto expired =
       influx.query("SELECT state, expired, days_left, expires_at FROM cf_service_token WHERE target = 'expired'");
@@ -303,7 +305,9 @@ TEST(InfluxDb, AcceptsEveryLineTheCheckPrintsWithStableFieldTypes) {
                                                              {"failures", "integer"},
                                                              {"distinct_ips", "integer"},
                                                              {"outside_logins", "integer"},
-                                                             {"client_id", "string"}}))
+                                                             {"client_id", "string"},
+                                                             {"api_budget_remaining", "integer"},
+                                                             {"api_budget_quota", "integer"}}))
       << login_fields;
   const auto monitoring = influx.query("SELECT logins, failures FROM cf_access_logins WHERE target = 'monitoring'");
   const auto& login_row = monitoring["results"][0]["series"][0]["values"][0];
