@@ -110,8 +110,10 @@ struct Family {
   }
 };
 
-std::string help_of(const Metric& metric) {
-  std::string help = "cfmon: the " + (metric.field.empty() ? metric.prometheus : metric.field) + " of each target";
+// run_level: a metric of the whole run (the API budget), written once without a target.
+std::string help_of(const Metric& metric, bool run_level) {
+  std::string help = "cfmon: the " + (metric.field.empty() ? metric.prometheus : metric.field) +
+                     (run_level ? " of the check's run" : " of each target");
   switch (metric.unit) {
     case Unit::seconds:
       return help + ", in seconds";
@@ -179,7 +181,7 @@ FormattedOutput format(const Report& report) {
                {},
                {}};
   std::vector<Family> families;
-  const auto add_metrics = [&](const Result& r, const std::string& labels) {
+  const auto add_metrics = [&](const Result& r, const std::string& labels, bool run_level) {
     for (const auto& m : r.metrics) {
       const std::string name = metric_name(m.metric);
       if (name.empty() || name == kUp || name == kState) continue;
@@ -189,7 +191,7 @@ FormattedOutput format(const Report& report) {
       if (!text) continue;
       auto family = std::find_if(families.begin(), families.end(), [&](const Family& f) { return f.name == name; });
       if (family == families.end()) {
-        families.push_back(Family{name, help_of(m.metric), {}, {}});
+        families.push_back(Family{name, help_of(m.metric, run_level), {}, {}});
         family = std::prev(families.end());
       }
       family->add(labels, *text);
@@ -198,10 +200,10 @@ FormattedOutput format(const Report& report) {
   for (const Result* leaf : leaves) {
     state.add(label_text({{"check", check}, {"target", leaf->name}, {"reason", leaf->reason}}),
               std::to_string(static_cast<int>(leaf->state)));
-    add_metrics(*leaf, label_text({{"check", check}, {"target", leaf->name}}));
+    add_metrics(*leaf, label_text({{"check", check}, {"target", leaf->name}}), false);
   }
   // Run-level metrics of a root with children (the API budget): once, without a target.
-  if (!report.root.children.empty()) add_metrics(report.root, label_text({{"check", check}}));
+  if (!report.root.children.empty()) add_metrics(report.root, label_text({{"check", check}}), true);
 
   std::string out;
   up.write(out);

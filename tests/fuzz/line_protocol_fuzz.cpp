@@ -176,7 +176,9 @@ void collect_leaves(const cfmon::Result& r, std::vector<const cfmon::Result*>& o
 }
 
 // root_unknown: the leaf is a root in state UNKNOWN, whose message is a field too.
-void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& line, bool root_unknown) {
+// `run`: the root when it is not the leaf; its fields (the API budget) follow the leaf's own.
+void check_leaf(const cfmon::Result& leaf, const cfmon::Result* run, const Line& l, const std::string& line,
+                bool root_unknown) {
   // Tags: the target first, then the Result's (its own, then the result tag); unique keys
   // as read back (InfluxDB rejects or merges duplicates).
   std::set<std::string> keys;
@@ -204,6 +206,9 @@ void check_leaf(const cfmon::Result& leaf, const Line& l, const std::string& lin
   std::size_t next = 1;
   auto fields = cfmon::fields_of(leaf);
   if (root_unknown && !leaf.message.empty()) fields.push_back(cfmon::Field{"message", leaf.message, {}});
+  if (run != nullptr) {
+    for (auto& f : cfmon::fields_of(*run)) fields.push_back(std::move(f));
+  }
   for (const auto& f : fields) {
     if (f.key.empty() || !field_keys.insert(normalized(f.key, kKeySpecials)).second) continue;
     const auto* d = std::get_if<double>(&f.value);
@@ -247,7 +252,8 @@ void check_format(const cfmon::Report& report) {
       CFMON_FUZZ_CHECK(l.measurement == measurement, visible(line));
       CFMON_FUZZ_CHECK(l.timestamp == (report.timestamp_ns == 0 ? "" : std::to_string(report.timestamp_ns)),
                        visible(line));
-      check_leaf(*leaf, l, line, leaf == &report.root && leaf->state == cfmon::State::unknown);
+      check_leaf(*leaf, leaf == &report.root ? nullptr : &report.root, l, line,
+                 leaf == &report.root && leaf->state == cfmon::State::unknown);
     } catch (const Malformed& e) {
       CFMON_FUZZ_CHECK(false, visible(line) + ": " + e.what());
     }

@@ -49,7 +49,8 @@ void collect_leaves(const cfmon::Result& r, std::vector<const cfmon::Result*>& o
   for (const auto& c : r.children) collect_leaves(c, out);
 }
 
-void check_leaf(const Json& o, const cfmon::Result& leaf) {
+// `run`: the root when it is not the leaf; its fields (the API budget) follow the leaf's own.
+void check_leaf(const Json& o, const cfmon::Result& leaf, const cfmon::Result* run) {
   CFMON_FUZZ_CHECK(o.is_object() && o.size() >= 5, o.dump());
   const char* fixed[] = {"name", "state", "state_text", "result", "message"};
   auto it = o.begin();
@@ -66,7 +67,11 @@ void check_leaf(const Json& o, const cfmon::Result& leaf) {
   // Fields: the first of a key wins, the fixed keys are never overwritten.
   std::set<std::string> taken(std::begin(fixed), std::end(fixed));
   std::size_t expected_size = taken.size();
-  for (const auto& f : cfmon::fields_of(leaf)) {
+  auto fields = cfmon::fields_of(leaf);
+  if (run != nullptr) {
+    for (auto& f : cfmon::fields_of(*run)) fields.push_back(std::move(f));
+  }
+  for (const auto& f : fields) {
     const std::string& key = f.zabbix_key;
     if (key.empty() || !taken.insert(key).second) continue;
     ++expected_size;
@@ -98,12 +103,13 @@ void check_format(const cfmon::Report& report) {
   const Json j = parse_one_line(out.text);
   std::vector<const cfmon::Result*> leaves;
   collect_leaves(report.root, leaves);
+  const auto run_of = [&](const cfmon::Result* leaf) { return leaf == &report.root ? nullptr : &report.root; };
   if (leaves.size() == 1) {
-    check_leaf(j, *leaves.front());
+    check_leaf(j, *leaves.front(), run_of(leaves.front()));
     return;
   }
   CFMON_FUZZ_CHECK(j.is_array() && j.size() == leaves.size(), visible(out.text));
-  for (std::size_t i = 0; i < leaves.size(); ++i) check_leaf(j[i], *leaves[i]);
+  for (std::size_t i = 0; i < leaves.size(); ++i) check_leaf(j[i], *leaves[i], run_of(leaves[i]));
 }
 
 bool is_macro(const std::string& m) {
