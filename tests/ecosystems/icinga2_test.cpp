@@ -17,67 +17,13 @@
 
 #include "daemon_support.hpp"
 #include "harness.hpp"
+#include "icinga2_support.hpp"
 #include "support/perfdata_parse.hpp"
 
 namespace cfmon::testing {
 namespace {
 
-const std::string kIcinga = "/usr/sbin/icinga2";
 const std::string kShipped = source_dir() + "/nagios/icinga2";
-
-// A private Icinga 2 tree: every path the daemon writes is redirected into it.
-struct IcingaTree {
-  TempDir dir;
-  std::string conf_d = dir.path() + "/conf.d";
-  std::string main_conf = dir.path() + "/icinga2.conf";
-
-  IcingaTree() {
-    for (const char* sub : {"/conf.d", "/data", "/data/certs", "/log", "/cache", "/spool", "/run", "/cfmon"}) {
-      std::filesystem::create_directories(dir.path() + sub);
-    }
-  }
-
-  [[nodiscard]] std::vector<std::string> args(const std::string& mode) const {
-    const std::string& d = dir.path();
-    std::vector<std::string> a{kIcinga, "daemon"};
-    if (!mode.empty()) a.push_back(mode);
-    for (const std::string& define : std::vector<std::string>{
-             "Configuration.DataDir=" + d + "/data", "Configuration.LogDir=" + d + "/log",
-             "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
-             "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
-             "Configuration.RunAsUser=" + current_user(), "Configuration.RunAsGroup=" + current_group()}) {
-      a.push_back("-D" + define);
-    }
-    a.push_back("-c");
-    a.push_back(main_conf);
-    return a;
-  }
-
-  // The shipped files, as they are but for the paths of a real installation.
-  void copy_shipped(bool with_example_hosts) const {
-    const std::map<std::string, std::string> paths{{"/etc/icinga2/cfmon", dir.path() + "/cfmon"}};
-    copy_with_paths(kShipped + "/cfmon-commands.conf", conf_d + "/cfmon-commands.conf", paths);
-    copy_with_paths(kShipped + "/cfmon-services.conf", conf_d + "/cfmon-services.conf", paths);
-    if (with_example_hosts) {
-      copy_with_paths(kShipped + "/cfmon-hosts.conf.example", conf_d + "/cfmon-hosts.conf", paths);
-    }
-  }
-
-  // What Debian's icinga2.conf and constants.conf provide, reduced to this node.
-  void write_main(const std::string& extra) const {
-    spit(main_conf, "const PluginDir = \"" + std::string(CFMON_PLUGIN_BUILD_DIR) +
-                        "\"\n"
-                        "const NodeName = \"cfmon-test\"\n"
-                        "const ZoneName = \"cfmon-test\"\n"
-                        "include <itl>\n" +
-                        extra + "include_recursive \"conf.d\"\n");
-  }
-};
-
-RunResult validate(const IcingaTree& tree) {
-  const auto a = tree.args("-C");
-  return run(a.front(), std::vector<std::string>(a.begin() + 1, a.end()), {}, std::chrono::seconds(60));
-}
 
 TEST(Icinga2Config, ShippedFilesValidate) {
   CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
@@ -202,30 +148,6 @@ INSTANTIATE_TEST_SUITE_P(Checks, Icinga2CommandMapping,
                            return std::string(param.param.command);
                          });
 
-// The API as the test's window into the daemon.
-class IcingaApi {
- public:
-  IcingaApi(int port, std::string password, std::string ca)
-      : port_(port), password_(std::move(password)), ca_(std::move(ca)) {}
-
-  HttpAnswer call(const std::string& method, const std::string& path, const std::string& body = "") const {
-    HttpCall c;
-    c.method = method;
-    c.url = "https://127.0.0.1:" + std::to_string(port_) + path;
-    c.body = body;
-    c.headers = {"Accept: application/json"};
-    if (method == "POST") c.headers.emplace_back("Content-Type: application/json");
-    c.user_password = "cfmon-test:" + password_;
-    c.ca_file = ca_;
-    return http(c);
-  }
-
- private:
-  int port_;
-  std::string password_;
-  std::string ca_;
-};
-
 TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
   auto& emu = shared_emulator();
@@ -347,11 +269,8 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   spit(tree.conf_d + "/emulator-host.conf", host);
   tree.write_main(
       "object Endpoint NodeName {}\n"
-      "object Zone ZoneName { endpoints = [ NodeName ] }\n"
-      "object CheckerComponent \"checker\" {}\n"
-      "object ApiListener \"api\" { bind_host = \"127.0.0.1\"; bind_port = 0 }\n"
-      "object ApiUser \"cfmon-test\" { password = \"" +
-      password + "\"; permissions = [ \"*\" ] }\n");
+      "object Zone ZoneName { endpoints = [ NodeName ] }\n" +
+      checker_and_api(password));
   const auto check = validate(tree);
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
 
@@ -365,18 +284,9 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   // As Debian's unit starts it: no HOME, nothing but PATH and the locale.
   Daemon icinga(tree.args(""), log, debian_unit_environment());
   // bind_port 0: the kernel picks the port, the log says which.
-  int api_port = 0;
-  const std::regex listener(R"(Started new listener on '\[127\.0\.0\.1\]:([0-9]+)')");
-  ASSERT_TRUE(wait_until(
-      [&] {
-        std::smatch m;
-        const std::string text = slurp(log);
-        if (std::regex_search(text, m, listener)) api_port = std::stoi(m[1]);
-        return api_port > 0 || !icinga.running();
-      },
-      std::chrono::seconds(30)));
+  const int api_port = wait_for_api_port(icinga, log, std::chrono::seconds(30));
   ASSERT_GT(api_port, 0) << slurp(log);
-  IcingaApi api(api_port, password, d + "/data/certs/ca.crt");
+  IcingaApi api(api_port, "cfmon-test", password, d + "/data/certs/ca.crt");
 
   // The first check runs at a random point of check_interval: force it, once every object
   // is active (activation picks that random point and would undo an earlier reschedule).
