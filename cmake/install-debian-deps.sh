@@ -5,11 +5,13 @@ set -eu
 
 # CFMON_PACKAGES replaces the list (tests/bench/install-bench-deps.sh installs its peers so).
 # nodejs runs the Zabbix template's JavaScript steps (tests/ecosystems/zabbix_template_test.cpp).
+# zabbix-proxy-sqlite3 (+ sqlite3 to create its database as README.Debian says, zlib1g-dev to
+# read its compressed messages) runs the proxy test (tests/ecosystems/zabbix_proxy_test.cpp).
 PACKAGES=${CFMON_PACKAGES:-"build-essential cmake pkg-config git ca-certificates curl openssl
 libcurl4-openssl-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
 libgtest-dev libgmock-dev libcpp-httplib-dev
 libyaml-cpp-dev help2man dpkg-dev fakeroot file lintian
-icinga2-bin icinga2-common nagios4-core zabbix-agent influxdb influxdb-client nginx-light
+icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 zlib1g-dev influxdb influxdb-client nginx-light
 prometheus prometheus-node-exporter
 clang-14 libclang-rt-14-dev clang-format clang-tidy
 nodejs"}
