@@ -4,17 +4,9 @@
 // proxy packages, too heavy for this), against the emulator.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +14,7 @@
 
 #include "daemon_support.hpp"
 #include "harness.hpp"
+#include "zabbix_protocol.hpp"
 
 namespace cfmon::testing {
 namespace {
@@ -33,23 +26,6 @@ const std::string kShippedTunnels = source_dir() + "/zabbix/userparameter_cf_tun
 const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
 const std::string kShippedApps = source_dir() + "/zabbix/userparameter_cf_access_apps.conf";
 
-// Zabbix takes ListenPort from 1024-32767, below the kernel's ephemeral range: probe that
-// range for a port nothing holds (seeded by the PID so parallel tests spread out).
-int agent_port() {
-  for (int attempt = 0; attempt < 2000; ++attempt) {
-    const int candidate = 20000 + (static_cast<int>(::getpid()) * 7 + attempt * 13) % 12000;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(candidate));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    if (free) return candidate;
-  }
-  throw std::runtime_error("no free port in 20000-31999");
-}
-
 // An agent configuration in a temp dir, including the shipped file with only its paths
 // changed. The check's path becomes a wrapper that adds the emulator's --resolve and
 // --ca-file (a real installation reaches Cloudflare by DNS and the system CA store).
@@ -59,7 +35,7 @@ struct AgentTree {
   std::string targets = dir.path() + "/cfmon/targets";
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
-  int port = agent_port();
+  int port = free_zabbix_port();
 
   explicit AgentTree(Emulator& emu) {
     std::filesystem::create_directories(dir.path() + "/cfmon");
@@ -154,36 +130,6 @@ std::map<std::string, nlohmann::json> objects_by_name(const nlohmann::json& all)
   }
   for (const auto& o : all) by_name[o.at("name").get<std::string>()] = o;
   return by_name;
-}
-
-// One passive check, as zabbix_get does it: "ZBXD\1", 8-byte little-endian length, key.
-std::string passive_get(int port, const std::string& key) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "socket failed";
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  std::string request = std::string("ZBXD\1", 5);
-  std::uint64_t length = key.size();
-  for (int i = 0; i < 8; ++i) request += static_cast<char>((length >> (8 * i)) & 0xffU);
-  request += key;
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string answer;
-  char buffer[4096];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
-  if (answer.size() < 13 || answer.compare(0, 4, "ZBXD") != 0) return "bad answer: " + answer;
-  std::uint64_t size = 0;
-  for (int i = 7; i >= 0; --i) size = (size << 8) | static_cast<unsigned char>(answer[5 + static_cast<std::size_t>(i)]);
-  return answer.substr(13, size);
 }
 
 void expect_three_apps(const nlohmann::json& all) {
