@@ -15,86 +15,12 @@
 #include "daemon_support.hpp"
 #include "harness.hpp"
 #include "zabbix_protocol.hpp"
+#include "zabbix_support.hpp"
 
 namespace cfmon::testing {
 namespace {
 
 const std::string kAgent = "/usr/sbin/zabbix_agentd";
-const std::string kShipped = source_dir() + "/zabbix/userparameter_cf_access.conf";
-const std::string kShippedTokens = source_dir() + "/zabbix/userparameter_cf_service_tokens.conf";
-const std::string kShippedTunnels = source_dir() + "/zabbix/userparameter_cf_tunnels.conf";
-const std::string kShippedLogins = source_dir() + "/zabbix/userparameter_cf_access_logins.conf";
-const std::string kShippedApps = source_dir() + "/zabbix/userparameter_cf_access_apps.conf";
-
-// An agent configuration in a temp dir, including the shipped file with only its paths
-// changed. The check's path becomes a wrapper that adds the emulator's --resolve and
-// --ca-file (a real installation reaches Cloudflare by DNS and the system CA store).
-struct AgentTree {
-  TempDir dir;
-  std::string conf = dir.path() + "/zabbix_agentd.conf";
-  std::string targets = dir.path() + "/cfmon/targets";
-  std::string env_file = dir.path() + "/cfmon/cf-access.env";
-  std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
-  int port = free_zabbix_port();
-
-  explicit AgentTree(Emulator& emu) {
-    std::filesystem::create_directories(dir.path() + "/cfmon");
-    std::filesystem::create_directories(dir.path() + "/plugins");
-    const std::string p = std::to_string(emu.port());
-    spit(dir.path() + "/plugins/check_cf_access",
-         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS) + " --ca-file " + emu.ca_file() +
-             " --resolve ok.cfemu.test:" + p + ":127.0.0.1 --resolve origin-502.cfemu.test:" + p +
-             ":127.0.0.1 --resolve legacy-403.cfemu.test:" + p + ":127.0.0.1 \"$@\"\n",
-         0700);
-    spit(dir.path() + "/plugins/check_cf_service_tokens",
-         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_SERVICE_TOKENS) + " --api-url https://api.cfemu.test:" + p +
-             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-         0700);
-    // One cf-api.env for every API key, as the README has it: the token judged by the apps
-    // keys under its _APPS name, which the token and logins keys (all tokens) do not select.
-    spit(api_env_file, "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
-                           "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() +
-                           "\nCF_SERVICE_TOKEN_CLIENT_ID_APPS=" + emu.client_id("monitoring") + "\n");
-    spit(dir.path() + "/plugins/check_cf_access_apps",
-         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_APPS) + " --api-url https://api.cfemu.test:" + p +
-             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-         0700);
-    copy_with_paths(
-        kShippedApps, dir.path() + "/userparameter_cf_access_apps.conf",
-        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
-    spit(targets, "# the apps\nok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\nrejected " +
-                      emu.url("legacy-403") + "\n");
-    spit(env_file, emu.token_env_text());
-    copy_with_paths(kShipped, dir.path() + "/userparameter_cf_access.conf",
-                    {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"},
-                     {"/etc/zabbix/cfmon/targets", targets},
-                     {"/etc/zabbix/cfmon/cf-access.env", env_file}});
-    copy_with_paths(
-        kShippedTokens, dir.path() + "/userparameter_cf_service_tokens.conf",
-        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
-    copy_with_paths(
-        kShippedLogins, dir.path() + "/userparameter_cf_access_logins.conf",
-        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
-    copy_with_paths(
-        kShippedTunnels, dir.path() + "/userparameter_cf_tunnels.conf",
-        {{"/usr/lib/nagios/plugins", dir.path() + "/plugins"}, {"/etc/zabbix/cfmon/cf-api.env", api_env_file}});
-    spit(dir.path() + "/plugins/check_cf_tunnels",
-         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_TUNNELS) + " --api-url https://api.cfemu.test:" + p +
-             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-         0700);
-    spit(dir.path() + "/plugins/check_cf_access_logins",
-         "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS_LOGINS) + " --api-url https://api.cfemu.test:" + p +
-             "/client/v4 --resolve api.cfemu.test:" + p + ":127.0.0.1 --ca-file " + emu.ca_file() + " \"$@\"\n",
-         0700);
-    // The documented agent defaults that matter: Timeout 3, UnsafeUserParameters 0.
-    spit(conf,
-         "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
-             "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port) +
-             "\nServerActive=\nHostname=cfmon-test\nAllowRoot=1\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\n"
-             "Include=" +
-             dir.path() + "/userparameter_cf_*.conf\n");
-  }
-};
 
 // `zabbix_agentd -t KEY` prints "KEY   [t|VALUE]".
 std::string test_mode_value(const AgentTree& tree, const std::string& key) {
