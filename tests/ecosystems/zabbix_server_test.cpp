@@ -118,8 +118,13 @@ class ZabbixApi {
     c.url = url_;
     c.body = request.dump();
     c.headers = {"Content-Type: application/json-rpc"};
-    c.timeout = std::chrono::seconds(60);
+    // Linking the template to a host creates every prototype in one PHP request: minutes
+    // on a loaded machine are slow, not broken.
+    c.timeout = std::chrono::seconds(240);
+    const auto started = std::chrono::steady_clock::now();
     const auto answer = http(c);
+    const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    if (took.count() >= 5) std::cerr << "zabbix api " << method << ": " << took.count() << " s\n";
     const auto parsed = json::parse(answer.body, nullptr, false);
     std::string why;
     if (answer.status != 200 || parsed.is_discarded()) {

@@ -234,61 +234,65 @@ TEST_F(ZabbixTemplate, TriggersReferenceExistingItemsAndMacros) {
   });
 }
 
-TEST_F(ZabbixTemplate, AlertsOnRejectedAndExpiringTokensAndDownOrigins) {
-  std::map<std::string, std::set<std::string>> priorities_of;  // what an expression tests -> priorities
-  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
-    if (n.IsMap()) {
-      if (n["expression"] && n["priority"]) {
-        for (const char* what :
-             {"token_rejected", "login_redirect", "origin_down", "tunnel_down", "token_expired", "token_disabled",
-              "token_missing", "cf.tokens.days_left", "cf.logins.outside_logins"}) {
-          if (str(n, "expression").find(what) != std::string::npos) priorities_of[what].insert(str(n, "priority"));
-        }
-      }
-      for (const auto& kv : n) walk(kv.second);
-    } else if (n.IsSequence()) {
-      for (const auto& item : n) walk(item);
-    }
-  };
-  walk(root);
-  using Set = std::set<std::string>;
-  EXPECT_EQ(priorities_of["token_rejected"], Set{"HIGH"});
-  EXPECT_EQ(priorities_of["login_redirect"], Set{"HIGH"});
-  EXPECT_EQ(priorities_of["origin_down"], Set{"AVERAGE"});
-  EXPECT_EQ(priorities_of["tunnel_down"], Set{"AVERAGE"});
-  EXPECT_EQ(priorities_of["token_expired"], Set{"HIGH"});
-  EXPECT_EQ(priorities_of["token_missing"], Set{"HIGH"});
-  EXPECT_EQ(priorities_of["cf.tokens.days_left"], (Set{"WARNING", "HIGH"}));  // expiring: soon, very soon
-  EXPECT_EQ(priorities_of["cf.logins.outside_logins"], Set{"HIGH"});
-}
+// Every check's per-object triggers follow its state, not a list of reason codes, so every
+// non-OK state raises a problem of its severity, and exactly one (a new reason keeps its
+// state's severity): CRITICAL -> High, WARNING -> Warning depending on the High one; both
+// show the message. And each run has a "cannot run" trigger on its UNKNOWN count and on
+// silence (nodata).
+struct StateFamily {
+  const char* discovery;  // the discovery rule holding the per-object items
+  const char* state;      // the state item prototype
+  const char* message;    // the message item prototype
+  const char* master;     // the master item of the run
+};
+const std::vector<StateFamily> kStateFamilies{
+    {"cf.access.discovery", "cf.access.state[{#NAME}]", "cf.access.message[{#NAME}]", "cf.access.all"},
+    {"cf.tokens.discovery", "cf.tokens.state[{#TOKEN_NAME}]", "cf.tokens.message[{#TOKEN_NAME}]", "cf.tokens.all"},
+    {"cf.tokens.discovery", "cf.logins.state[{#TOKEN_NAME}]", "cf.logins.message[{#TOKEN_NAME}]", "cf.logins.all"},
+    {"cf.tunnels.discovery", "cf.tunnels.state[{#TUNNEL_NAME}]", "cf.tunnels.message[{#TUNNEL_NAME}]",
+     "cf.tunnels.all"},
+    {"cf.apps.discovery", "cf.apps.state[{#APP_NAME}]", "cf.apps.message[{#APP_NAME}]", "cf.apps.all"},
+};
 
-// The Access configuration triggers are derived from check_cf_access_apps's state, not from a
-// list of reason codes (a new reason keeps its state's severity): CRITICAL -> High,
-// WARNING -> Warning depending on the High one (one fault, one problem); both show the message.
-TEST_F(ZabbixTemplate, AppTriggersFollowTheCheckState) {
+TEST_F(ZabbixTemplate, EveryCheckStateRaisesOneProblemOfItsSeverity) {
   each_template([&](const YAML::Node& t) {
     const std::string name = str(t, "template");
-    const std::string state = "last(/" + name + "/cf.apps.state[{#APP_NAME}])";
-    const std::string message = "/" + name + "/cf.apps.message[{#APP_NAME}]";
+    // Every trigger and prototype of the template, and no reason list anywhere.
+    std::vector<YAML::Node> all;
+    for (const auto& i : t["items"]) {
+      for (const auto& tr : i["triggers"]) all.push_back(tr);
+    }
     for (const auto& d : t["discovery_rules"]) {
-      if (str(d, "key") != "cf.apps.discovery") continue;
-      std::map<std::string, YAML::Node> by_priority;
-      for (const auto& tr : d["trigger_prototypes"])
-        by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
       for (const auto& p : d["item_prototypes"]) {
-        for (const auto& tr : p["trigger_prototypes"])
-          by_priority.emplace(str(tr, "priority"), static_cast<const YAML::Node&>(tr));
-        EXPECT_NE(str(p, "key").rfind("cf.apps.", 0), std::string::npos) << str(p, "key");
+        for (const auto& tr : p["trigger_prototypes"]) all.push_back(tr);
       }
-      ASSERT_EQ(by_priority.size(), 2U);
-      const YAML::Node high = by_priority["HIGH"];
-      const YAML::Node warning = by_priority["WARNING"];
-      ASSERT_TRUE(high && warning);
+      for (const auto& tr : d["trigger_prototypes"]) all.push_back(tr);
+    }
+    for (const auto& tr : all) {
+      EXPECT_EQ(str(tr, "expression").find(".result["), std::string::npos)
+          << str(tr, "name") << ": a state, not reasons";
+    }
+    for (const auto& family : kStateFamilies) {
+      SCOPED_TRACE(family.state);
+      const std::string state = "last(/" + name + "/" + family.state + ")";
+      const std::string message = "/" + name + "/" + family.message;
+      std::map<int, std::vector<YAML::Node>> by_state;  // 0-3 -> triggers testing that state
+      for (const auto& tr : all) {
+        const std::string expression = str(tr, "expression");
+        for (int s = 0; s <= 3; ++s) {
+          if (expression.find(state + "=" + std::to_string(s)) != std::string::npos) by_state[s].push_back(tr);
+        }
+      }
+      ASSERT_EQ(by_state[2].size(), 1U) << "one trigger for CRITICAL";
+      ASSERT_EQ(by_state[1].size(), 1U) << "one trigger for WARNING";
+      EXPECT_TRUE(by_state[0].empty() && by_state[3].empty()) << "UNKNOWN is the run's trigger";
+      const YAML::Node high = by_state[2][0];
+      const YAML::Node warning = by_state[1][0];
+      EXPECT_EQ(str(high, "priority"), "HIGH");
+      EXPECT_EQ(str(warning, "priority"), "WARNING");
       EXPECT_EQ(str(high, "expression").rfind(state + "=2 and ", 0), 0U) << str(high, "expression");
       EXPECT_EQ(str(warning, "expression").rfind(state + "=1 and ", 0), 0U) << str(warning, "expression");
-      EXPECT_EQ(str(high, "name"), "{#APP_NAME}: Access configuration CRITICAL");
       for (const auto& tr : {high, warning}) {
-        EXPECT_EQ(str(tr, "expression").find("cf.apps.result"), std::string::npos) << "a state, not reasons";
         // {ITEM.LASTVALUE2} is the message: the second item of the expression.
         const std::string expression = str(tr, "expression");
         const auto first = expression.find("/" + name + "/");
@@ -301,20 +305,56 @@ TEST_F(ZabbixTemplate, AppTriggersFollowTheCheckState) {
       ASSERT_EQ(warning["dependencies"].size(), 1U);
       EXPECT_EQ(str(warning["dependencies"][0], "name"), str(high, "name"));
       EXPECT_EQ(str(warning["dependencies"][0], "expression"), str(high, "expression"));
+      // Both live in the discovery rule of their items.
+      bool in_rule = false;
+      for (const auto& d : t["discovery_rules"]) {
+        if (str(d, "key") != family.discovery) continue;
+        for (const auto& p : d["item_prototypes"]) in_rule = in_rule || str(p, "key") == family.state;
+      }
+      EXPECT_TRUE(in_rule) << family.discovery;
+
+      // The run itself: a count of its UNKNOWN objects, a Warning when above 0 or silent.
+      const std::string unknown =
+          std::string(family.master).replace(std::string(family.master).size() - 4, 4, ".unknown");
+      int cannot_run = 0;
+      for (const auto& i : t["items"]) {
+        if (str(i, "key") != unknown) continue;
+        EXPECT_EQ(str(i["master_item"], "key"), family.master);
+        for (const auto& tr : i["triggers"]) {
+          const std::string expression = str(tr, "expression");
+          EXPECT_EQ(
+              expression.rfind("last(/" + name + "/" + unknown + ")>0 or nodata(/" + name + "/" + unknown + ",", 0), 0U)
+              << expression;
+          EXPECT_EQ(str(tr, "priority"), "WARNING");
+          ++cannot_run;
+        }
+      }
+      EXPECT_EQ(cannot_run, 1) << "no trigger for a " << family.master << " run that fails or stays silent";
     }
-    // The run itself: UNKNOWN objects or no value at all.
-    bool cannot_run = false;
-    for (const auto& i : t["items"]) {
-      for (const auto& tr : i["triggers"]) {
-        const std::string expression = str(tr, "expression");
-        if (expression.find("/cf.apps.unknown)>0") != std::string::npos) {
-          cannot_run = true;
-          EXPECT_NE(expression.find("nodata(/" + name + "/cf.apps.unknown,"), std::string::npos) << expression;
-          EXPECT_EQ(str(i["master_item"], "key"), "cf.apps.all");
+  });
+}
+
+// "Slow" fires after 15 minutes of slow answers, not on the first one (the value from 15
+// minutes ago must be slow too), and not on top of the app's own WARNING or CRITICAL.
+TEST_F(ZabbixTemplate, SlowMeansSlowForFifteenMinutesAndIsQuietWhenTheAppIsDown) {
+  each_template([&](const YAML::Node& t) {
+    const std::string name = str(t, "template");
+    int slow = 0;
+    for (const auto& d : t["discovery_rules"]) {
+      for (const auto& p : d["item_prototypes"]) {
+        if (str(p, "key") != "cf.access.response_time[{#NAME}]") continue;
+        for (const auto& tr : p["trigger_prototypes"]) {
+          ++slow;
+          const std::string rt = "/" + name + "/cf.access.response_time[{#NAME}]";
+          EXPECT_NE(str(tr, "expression").find("min(" + rt + ",15m)>"), std::string::npos);
+          EXPECT_NE(str(tr, "expression").find(" and last(" + rt + ",#1:now-15m)>"), std::string::npos);
+          std::set<std::string> deps;
+          for (const auto& dep : tr["dependencies"]) deps.insert(str(dep, "name"));
+          EXPECT_EQ(deps, (std::set<std::string>{"App {#NAME}: CRITICAL", "App {#NAME}: WARNING"}));
         }
       }
     }
-    EXPECT_TRUE(cannot_run) << "no trigger for a cf.apps.all run that fails";
+    EXPECT_EQ(slow, 1);
   });
 }
 
@@ -484,33 +524,63 @@ std::vector<std::string> javascript_steps(const YAML::Node& root, const std::str
   return steps;
 }
 
-// cf.apps.unknown through both JavaScript steps (the master item's, then its own) on real
-// output: 0 when every application was judged, above 0 (the "check cannot run" trigger)
-// when the API refused the run, whose output is then one object.
-TEST_F(ZabbixTemplate, AppsRunThatCannotJudgeRaisesItsTrigger) {
+// Each run's UNKNOWN count through both JavaScript steps (the master item's, then its own)
+// on real output: 0 when every object was judged, 1 (the "check cannot run" trigger) when
+// the check cannot run: the API refuses its token, or check_cf_access has no credentials.
+// Its output is then one object, which the master's step wraps.
+TEST_F(ZabbixTemplate, RunsThatCannotJudgeRaiseTheirTrigger) {
   CFMON_REQUIRE_TOOL(kNode, "nodejs");
-  const auto master = javascript_steps(root, "cf.apps.all");
-  const auto unknown = javascript_steps(root, "cf.apps.unknown");
-  ASSERT_EQ(master.size(), 1U);
-  ASSERT_EQ(unknown.size(), 1U);
   auto& emu = shared_emulator();
-  const auto apps_all = [&emu](const std::map<std::string, std::string>& env) {
-    auto args = emu.api_args();
-    args.insert(args.end(), {"--client-id", emu.client_id("monitoring"), "--format", "zabbix"});
-    const auto r = run(CFMON_CHECK_CF_ACCESS_APPS, args, env);
+  TempDir dir;
+  const std::string targets = dir.write("targets", "ok " + emu.url("ok") + "\nbroken " + emu.url("origin-502") + "\n");
+  const auto trimmed = [](const RunResult& r) {
     return r.out.substr(0, r.out.find_last_not_of(" \t\r\n") + 1);  // the agent trims the value
   };
-  const std::string judged = apps_all(emu.api_env());
-  EXPECT_EQ(run_javascript_step(unknown[0], run_javascript_step(master[0], judged)), "0") << judged;
-
-  auto refused_env = emu.api_env();
-  refused_env["CF_API_TOKEN"] = "not-a-token-of-the-account";
-  const std::string refused = apps_all(refused_env);
-  ASSERT_TRUE(nlohmann::json::parse(refused).is_object()) << refused;
-  EXPECT_EQ(nlohmann::json::parse(refused).at("state"), 3) << refused;
-  const std::string wrapped = run_javascript_step(master[0], refused);
-  EXPECT_TRUE(nlohmann::json::parse(wrapped).is_array()) << wrapped;
-  EXPECT_EQ(run_javascript_step(unknown[0], wrapped), "1") << refused;
+  // The master item's output with working (true) or broken (false) credentials.
+  const auto api_run = [&](const char* program, std::vector<std::string> extra) {
+    return [&, program, extra](bool working) {
+      auto args = emu.api_args();
+      args.insert(args.end(), extra.begin(), extra.end());
+      args.insert(args.end(), {"--format", "zabbix"});
+      auto env = emu.api_env();
+      if (!working) env["CF_API_TOKEN"] = "not-a-token-of-the-account";
+      return trimmed(run(program, args, env));
+    };
+  };
+  const std::map<std::string, std::function<std::string(bool)>> runs{
+      {"cf.access.all",
+       [&](bool working) {
+         auto args = emu.connection_args("ok");
+         args.insert(args.end(), {"--resolve", "origin-502.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1",
+                                  "--targets-file", targets, "--format", "zabbix"});
+         std::map<std::string, std::string> env;
+         if (working) {
+           env = {{"CF_SERVICE_TOKEN_CLIENT_ID", emu.client_id("monitoring")},
+                  {"CF_SERVICE_TOKEN_CLIENT_SECRET", emu.client_secret("monitoring")}};
+         }
+         return trimmed(run(CFMON_CHECK_CF_ACCESS, args, env));
+       }},
+      {"cf.tokens.all", api_run(CFMON_CHECK_CF_SERVICE_TOKENS, {})},
+      {"cf.logins.all", api_run(CFMON_CHECK_CF_ACCESS_LOGINS, {})},
+      {"cf.tunnels.all", api_run(CFMON_CHECK_CF_TUNNELS, {})},
+      {"cf.apps.all", api_run(CFMON_CHECK_CF_ACCESS_APPS, {"--client-id", emu.client_id("monitoring")})},
+  };
+  for (const auto& [master_key, output] : runs) {
+    SCOPED_TRACE(master_key);
+    const std::string unknown_key = master_key.substr(0, master_key.size() - 4) + ".unknown";
+    const auto master = javascript_steps(root, master_key);
+    const auto unknown = javascript_steps(root, unknown_key);
+    ASSERT_EQ(master.size(), 1U);
+    ASSERT_EQ(unknown.size(), 1U);
+    const std::string judged = output(true);
+    EXPECT_EQ(run_javascript_step(unknown[0], run_javascript_step(master[0], judged)), "0") << judged;
+    const std::string refused = output(false);
+    ASSERT_TRUE(nlohmann::json::parse(refused).is_object()) << refused;
+    EXPECT_EQ(nlohmann::json::parse(refused).at("state"), 3) << refused;
+    const std::string wrapped = run_javascript_step(master[0], refused);
+    EXPECT_TRUE(nlohmann::json::parse(wrapped).is_array()) << wrapped;
+    EXPECT_EQ(run_javascript_step(unknown[0], wrapped), "1") << refused;
+  }
 }
 
 }  // namespace
