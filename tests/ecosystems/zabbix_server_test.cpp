@@ -120,7 +120,7 @@ class ZabbixApi {
     c.headers = {"Content-Type: application/json-rpc"};
     // Linking the template to a host creates every prototype in one PHP request: minutes
     // on a loaded machine are slow, not broken.
-    c.timeout = std::chrono::seconds(240);
+    c.timeout = std::chrono::seconds(400);
     const auto started = std::chrono::steady_clock::now();
     const auto answer = http(c);
     const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
@@ -313,6 +313,28 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
   const json found = api.call("template.get", {{"filter", {{"host", "Cloudflare Access by cfmon"}}}});
   ASSERT_EQ(found.size(), 1U) << found;
   const std::string templateid = found[0]["templateid"];
+
+  // The dashboard came with it: each widget graphs one item prototype of the template.
+  const json dashboards =
+      api.call("templatedashboard.get", {{"templateids", templateid}, {"selectPages", "extend"}, {"output", "extend"}});
+  ASSERT_EQ(dashboards.size(), 1U) << dashboards;
+  EXPECT_EQ(dashboards[0]["name"], "Cloudflare Access");
+  const json prototypes =
+      api.call("itemprototype.get", {{"templateids", templateid}, {"output", {"itemid", "key_", "value_type"}}});
+  std::map<std::string, std::string> prototype_key;  // itemid -> key
+  for (const auto& p : prototypes) prototype_key[p["itemid"]] = p["key_"];
+  std::set<std::string> graphed;
+  for (const auto& page : dashboards[0]["pages"]) {
+    for (const auto& widget : page["widgets"]) {
+      EXPECT_EQ(widget["type"], "graphprototype") << widget;
+      for (const auto& field : widget["fields"]) {
+        if (field["name"] == "itemid") graphed.insert(prototype_key[field["value"].get<std::string>()]);
+      }
+    }
+  }
+  EXPECT_EQ(graphed, (std::set<std::string>{"cf.access.response_time[{#NAME}]", "cf.tokens.days_left[{#TOKEN_NAME}]",
+                                            "cf.logins.logins[{#TOKEN_NAME}]", "cf.logins.failures[{#TOKEN_NAME}]"}));
+
   const json group = api.call("hostgroup.create", {{"name", "cfmon test"}});
   ASSERT_TRUE(group.is_object());
 
@@ -373,6 +395,15 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
   ASSERT_EQ(ok_state.size(), 1U) << ok_state;
   EXPECT_EQ(ok_state[0]["lastvalue"], "0");
   EXPECT_NE(ok_state[0]["lastclock"], "0");
+  // What the dashboard's first widget draws for this host: the discovered apps' response times.
+  const json response_times = api.call("item.get", {{"hostids", apps_host},
+                                                    {"search", {{"key_", "cf.access.response_time["}}},
+                                                    {"output", {"key_", "lastclock", "value_type"}}});
+  ASSERT_EQ(response_times.size(), 3U) << response_times;
+  for (const auto& item : response_times) {
+    EXPECT_EQ(item["value_type"], "0") << item;  // float: numeric, so it can be graphed
+    EXPECT_NE(item["lastclock"], "0") << item;
+  }
 
   std::map<std::string, std::multiset<int>> severities_of;  // app -> severities of its firing triggers
   for (const auto& f : firing) {

@@ -110,6 +110,7 @@ TEST_F(ZabbixTemplate, UuidsAreUniqueV4AndDerivedFromStableNames) {
       for (const auto& tr : i["triggers"]) expect(tr, "trigger/" + name + "/" + str(tr, "name"));
     }
     for (const auto& v : t["valuemaps"]) expect(v, "valuemap/" + name + "/" + str(v, "name"));
+    for (const auto& db : t["dashboards"]) expect(db, "dashboard/" + name + "/" + str(db, "name"));
     for (const auto& d : t["discovery_rules"]) {
       expect(d, "discovery/" + name + "/" + str(d, "key"));
       for (const auto& p : d["item_prototypes"]) {
@@ -331,6 +332,37 @@ TEST_F(ZabbixTemplate, EveryCheckStateRaisesOneProblemOfItsSeverity) {
       }
       EXPECT_EQ(cannot_run, 1) << "no trigger for a " << family.master << " run that fails or stays silent";
     }
+  });
+}
+
+// The dashboard graphs numeric item prototypes of this template (simple graph prototypes):
+// response time per app, days left per token, logins and failures per token.
+TEST_F(ZabbixTemplate, DashboardGraphsNumericItemPrototypesOfTheTemplate) {
+  each_template([&](const YAML::Node& t) {
+    const std::string name = str(t, "template");
+    std::map<std::string, std::string> value_type_of;  // item prototype key -> value type
+    for (const auto& d : t["discovery_rules"]) {
+      for (const auto& p : d["item_prototypes"]) value_type_of[str(p, "key")] = str(p, "value_type", "UNSIGNED");
+    }
+    ASSERT_EQ(t["dashboards"].size(), 1U);
+    std::set<std::string> graphed;
+    for (const auto& page : t["dashboards"][0]["pages"]) {
+      for (const auto& widget : page["widgets"]) {
+        EXPECT_EQ(str(widget, "type"), "GRAPH_PROTOTYPE");
+        std::map<std::string, YAML::Node> fields;
+        for (const auto& f : widget["fields"]) fields.emplace(str(f, "name"), static_cast<const YAML::Node&>(f));
+        ASSERT_TRUE(fields.count("source_type") && fields.count("itemid")) << str(widget, "name");
+        EXPECT_EQ(str(fields["source_type"], "value"), "3") << "a simple graph prototype";
+        EXPECT_EQ(str(fields["itemid"], "type"), "ITEM_PROTOTYPE");
+        EXPECT_EQ(str(fields["itemid"]["value"], "host"), name);
+        const std::string key = str(fields["itemid"]["value"], "key");
+        ASSERT_TRUE(value_type_of.count(key)) << key << " is no item prototype of the template";
+        EXPECT_TRUE(value_type_of[key] == "FLOAT" || value_type_of[key] == "UNSIGNED") << key;
+        graphed.insert(key);
+      }
+    }
+    EXPECT_EQ(graphed, (std::set<std::string>{"cf.access.response_time[{#NAME}]", "cf.tokens.days_left[{#TOKEN_NAME}]",
+                                              "cf.logins.logins[{#TOKEN_NAME}]", "cf.logins.failures[{#TOKEN_NAME}]"}));
   });
 }
 
