@@ -4,8 +4,10 @@
 // proxy packages, too heavy for this), against the emulator.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -263,6 +265,63 @@ TEST(ZabbixExternalCheck, DocumentedKeyPrintsOnlyTheValue) {
   EXPECT_EQ(missing.exit_code, 0);
   EXPECT_EQ(missing.err, "");
   EXPECT_EQ(nlohmann::json::parse(missing.out).at("state"), 3) << missing.out;
+}
+
+// Every external-check key of the README's table, as the server or proxy runs it: the
+// key's parameters as the arguments, the documented files (here in a temp dir), no
+// environment at all. Each prints one JSON value on stdout, nothing on stderr, exits 0,
+// and judges what it was asked to (no UNKNOWN with working credentials).
+TEST(ZabbixExternalCheck, EveryDocumentedKeyRunsAndJudges) {
+  auto& emu = shared_emulator();
+  TempDir dir;
+  const std::string readme = slurp(source_dir() + "/zabbix/README.md");
+  const std::map<std::string, std::string> paths{
+      {"/etc/zabbix/cfmon/targets",
+       dir.write("targets", "ok " + emu.url("ok") + "\nwiki " + emu.url("legacy-403") + "\n")},
+      {"/etc/zabbix/cfmon/cf-access.env", dir.write("cf-access.env", emu.token_env_text())},
+      {"/etc/zabbix/cfmon/cf-api.env",
+       dir.write("cf-api.env", "CF_API_TOKEN=" + emu.api_env().at("CF_API_TOKEN") + "\nCF_ACCOUNT_ID=" +
+                                   emu.config().at("api").at("account_id").get<std::string>() + "\n")}};
+  const std::map<std::string, std::string> programs{{"check_cf_access", CFMON_CHECK_CF_ACCESS},
+                                                    {"check_cf_service_tokens", CFMON_CHECK_CF_SERVICE_TOKENS},
+                                                    {"check_cf_access_logins", CFMON_CHECK_CF_ACCESS_LOGINS},
+                                                    {"check_cf_tunnels", CFMON_CHECK_CF_TUNNELS}};
+  const std::regex row(R"(\n\| `(check_cf_[a-z_]+)\[([^`]*)\]` \|)");
+  std::set<std::string> seen;
+  for (auto it = std::sregex_iterator(readme.begin(), readme.end(), row); it != std::sregex_iterator(); ++it) {
+    const std::string program = (*it)[1];
+    SCOPED_TRACE(program + "[" + (*it)[2].str() + "]");
+    ASSERT_TRUE(programs.count(program)) << program;
+    seen.insert(program);
+    const auto params = nlohmann::json::parse("[" + (*it)[2].str() + "]");
+    std::vector<std::string> args;
+    if (program == "check_cf_access") {
+      args = emu.connection_args("ok");
+      args.insert(args.end(), {"--resolve", "legacy-403.cfemu.test:" + std::to_string(emu.port()) + ":127.0.0.1"});
+    } else {
+      args = emu.api_args();
+    }
+    for (const auto& p : params) {
+      const std::string a = p.get<std::string>();
+      args.push_back(paths.count(a) != 0 ? paths.at(a) : a);
+    }
+    const auto r = run(programs.at(program), args, {});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.err, "");
+    const auto value = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(value.is_discarded()) << r.out;
+    const bool discovery = std::find(args.begin(), args.end(), "--discover") != args.end();
+    const auto objects = value.is_array() ? value : nlohmann::json::array({value});
+    ASSERT_FALSE(objects.empty()) << r.out;
+    for (const auto& o : objects) {
+      if (discovery) {
+        EXPECT_TRUE(o.is_object() && !o.empty()) << r.out;
+      } else {
+        EXPECT_NE(o.value("state", 3), 3) << r.out;
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), programs.size()) << "a check without a documented external-check key";
 }
 
 }  // namespace
