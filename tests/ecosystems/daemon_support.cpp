@@ -212,6 +212,37 @@ std::string current_group() {
   return gr != nullptr ? gr->gr_name : std::to_string(::getegid());
 }
 
+std::optional<DaemonAccount> daemon_account(const std::string& user) {
+  if (::geteuid() != 0) return std::nullopt;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return std::nullopt;
+  return DaemonAccount{user, pw->pw_uid, pw->pw_gid};
+}
+
+void give_tree_to(const std::string& dir, const DaemonAccount& account) {
+  const auto give = [&](const std::filesystem::path& p) {
+    if (::lchown(p.c_str(), account.uid, account.gid) != 0) {
+      throw std::runtime_error("cannot give " + p.string() + " to " + account.user + ": " + std::strerror(errno));
+    }
+  };
+  give(dir);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) give(e.path());
+}
+
+std::string install_copy(const std::string& binary, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string target = dir + "/" + std::filesystem::path(binary).filename().string();
+  std::filesystem::copy_file(binary, target, std::filesystem::copy_options::overwrite_existing);
+  ::chmod(target.c_str(), 0755);
+  return target;
+}
+
+std::vector<std::string> as_account(const std::optional<DaemonAccount>& account, std::vector<std::string> argv) {
+  if (!account) return argv;
+  argv.insert(argv.begin(), {"/usr/sbin/runuser", "-u", account->user, "--"});
+  return argv;
+}
+
 std::string source_dir() {
   return CFMON_SOURCE_DIR;
 }

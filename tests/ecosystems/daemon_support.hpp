@@ -90,6 +90,27 @@ HttpAnswer http(const HttpCall& call);
 std::string current_user();
 std::string current_group();
 
+// The account Debian's unit runs a daemon as (zabbix, nagios, ...), when the test can
+// act as it: the test runs as root and the account exists (CI). Without it (a developer
+// who is not root) the daemons run as the test's own user, as above.
+struct DaemonAccount {
+  std::string user;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+std::optional<DaemonAccount> daemon_account(const std::string& user);
+
+// Gives `dir` and everything below it to `account`, as the README's install steps give the
+// daemon its files (credentials owned by the daemon's user, mode 600).
+void give_tree_to(const std::string& dir, const DaemonAccount& account);
+
+// A copy of `binary` in `dir` (0755): the daemon's user can run it whatever the
+// permissions of the build tree (an installed plugin is in /usr/lib/nagios/plugins).
+std::string install_copy(const std::string& binary, const std::string& dir);
+
+// `argv` run as `account` (runuser), or unchanged without one.
+std::vector<std::string> as_account(const std::optional<DaemonAccount>& account, std::vector<std::string> argv);
+
 // The source tree (for the shipped configuration files).
 std::string source_dir();
 

@@ -26,7 +26,9 @@ const std::string kAgent = "/usr/sbin/zabbix_agentd";
 
 // `zabbix_agentd -t KEY` prints "KEY   [t|VALUE]".
 std::string test_mode_value(const AgentTree& tree, const std::string& key) {
-  const auto r = run(kAgent, {"-c", tree.conf, "-t", key}, {}, std::chrono::seconds(30));
+  // As the README says to run it: as the agent's user, whose files the credentials are.
+  const auto argv = as_account(tree.account, {kAgent, "-c", tree.conf, "-t", key});
+  const auto r = run(argv.front(), {argv.begin() + 1, argv.end()}, {}, std::chrono::seconds(30));
   const auto open = r.out.find("[t|");
   const auto close = r.out.rfind(']');
   if (r.exit_code != 0 || open == std::string::npos || close == std::string::npos || close < open) {
@@ -214,6 +216,12 @@ TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
       std::chrono::seconds(30), std::chrono::milliseconds(50)))
       << lld_text << slurp(tree.dir.path() + "/agent.log");
   ASSERT_TRUE(agent.running()) << slurp(tree.dir.path() + "/agent.log");
+  if (tree.account) {
+    // Started as root, it runs as zabbix, as Debian's unit has it: the checks it runs read
+    // the credentials as their owner does.
+    const std::string status = slurp("/proc/" + std::to_string(agent.pid()) + "/status");
+    EXPECT_NE(status.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << status;
+  }
   expect_discovery(nlohmann::json::parse(lld_text), emu);
 
   expect_three_apps(nlohmann::json::parse(passive_get(tree.port, "cf.access.all")));

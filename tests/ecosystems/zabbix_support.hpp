@@ -2,8 +2,10 @@
 // What the Zabbix tests share: a Zabbix agent
 // configuration holding the shipped UserParameter files (zabbix/userparameter_cf_*.conf)
 // with only their paths changed, against the emulator.
+#include <optional>
 #include <string>
 
+#include "daemon_support.hpp"
 #include "harness.hpp"
 #include "support/temp_dir.hpp"
 #include "zabbix_protocol.hpp"
@@ -20,6 +22,8 @@ struct AgentTree {
   std::string env_file = dir.path() + "/cfmon/cf-access.env";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
   int port = free_zabbix_port();
+  // The zabbix user the agent runs as, where the test can become it (root, CI).
+  std::optional<DaemonAccount> account = daemon_account("zabbix");
 
   explicit AgentTree(Emulator& emu);
 };
