@@ -186,7 +186,9 @@ class DocsSamples : public ::testing::TestWithParam<CheckDocs> {};
 
 TEST_P(DocsSamples, AreWhatTheBinaryPrints) {
   const auto& check = GetParam();
-  auto& emu = shared_emulator();
+  // A fresh emulator: the samples show what a first run prints (a token never used yet),
+  // whatever the tests before this one did in the same process.
+  Emulator emu(CFMON_EMULATOR_CONFIG);
   TempDir dir;
   const bool update = std::getenv("CFMON_UPDATE_SAMPLES") != nullptr;
   const std::regex port(":" + std::to_string(emu.port()));
