@@ -1,5 +1,7 @@
 #include "icinga2_support.hpp"
 
+#include <grp.h>
+
 #include <filesystem>
 #include <regex>
 
@@ -9,12 +11,36 @@ namespace {
 
 const std::string kShipped = source_dir() + "/nagios/icinga2";
 
+std::string group_name(gid_t gid) {
+  const group* gr = ::getgrgid(gid);
+  return gr != nullptr ? gr->gr_name : std::to_string(gid);
+}
+
 }  // namespace
 
 IcingaTree::IcingaTree(std::string node, std::string zone) : node_name(std::move(node)), zone_name(std::move(zone)) {
   for (const char* sub : {"/conf.d", "/data", "/data/certs", "/log", "/cache", "/spool", "/run", "/cfmon"}) {
     std::filesystem::create_directories(dir.path() + sub);
   }
+}
+
+void IcingaTree::become(const DaemonAccount& daemon_user) {
+  account = daemon_user;
+  for (const char* check : {CFMON_CHECK_CF_ACCESS, CFMON_CHECK_CF_SERVICE_TOKENS, CFMON_CHECK_CF_ACCESS_LOGINS,
+                            CFMON_CHECK_CF_TUNNELS, CFMON_CHECK_CF_ACCESS_APPS}) {
+    install_copy(check, dir.path() + "/plugins");
+  }
+}
+
+std::string IcingaTree::ca_file(const Emulator& emu) const {
+  if (!account) return emu.ca_file();
+  const std::string copy = dir.path() + "/cfmon/emulator-ca.pem";
+  std::filesystem::copy_file(emu.ca_file(), copy, std::filesystem::copy_options::overwrite_existing);
+  return copy;
+}
+
+void IcingaTree::hand_over() const {
+  if (account) give_tree_to(dir.path(), *account);
 }
 
 std::vector<std::string> IcingaTree::command(const std::vector<std::string>& words) const {
@@ -26,8 +52,8 @@ std::vector<std::string> IcingaTree::command(const std::vector<std::string>& wor
            "Configuration.CacheDir=" + d + "/cache", "Configuration.SpoolDir=" + d + "/spool",
            "Configuration.InitRunDir=" + d + "/run", "Configuration.PidPath=" + d + "/run/icinga2.pid",
            // Read at start-up, zone by zone, even without an include: never /etc/icinga2/zones.d.
-           "Configuration.ZonesDir=" + zones_d, "Configuration.RunAsUser=" + current_user(),
-           "Configuration.RunAsGroup=" + current_group()}) {
+           "Configuration.ZonesDir=" + zones_d, "Configuration.RunAsUser=" + (account ? account->user : current_user()),
+           "Configuration.RunAsGroup=" + (account ? group_name(account->gid) : current_group())}) {
     a.push_back("-D" + define);
   }
   if (!words.empty() && words.front() == "daemon") {
@@ -56,7 +82,7 @@ void IcingaTree::copy_shipped(bool with_example_hosts) const {
 }
 
 void IcingaTree::write_main(const std::string& extra) const {
-  spit(main_conf, "const PluginDir = \"" + std::string(CFMON_PLUGIN_BUILD_DIR) +
+  spit(main_conf, "const PluginDir = \"" + (account ? dir.path() + "/plugins" : std::string(CFMON_PLUGIN_BUILD_DIR)) +
                       "\"\n"
                       "const NodeName = \"" +
                       node_name +

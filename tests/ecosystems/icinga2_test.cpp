@@ -152,8 +152,11 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   CFMON_REQUIRE_TOOL(kIcinga, "icinga2-bin");
   auto& emu = shared_emulator();
   IcingaTree tree;
+  // As Debian runs it: as nagios (where the test is root), its checks and credentials too.
+  if (const auto nagios = daemon_account("nagios")) tree.become(*nagios);
   const std::string& d = tree.dir.path();
   tree.copy_shipped(false);
+  const std::string ca = tree.ca_file(emu);
 
   // The API listener always loads DataDir/certs/<NodeName>.crt|.key and ca.crt.
   const auto cert =
@@ -174,7 +177,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       "object Host \"emulator\" {\n"
       "  check_command = \"dummy\"\n"
       "  vars.cf_access_ca_file = \"" +
-      emu.ca_file() +
+      ca +
       "\"\n"
       "  vars.cf_access_resolve = [ \"ok.cfemu.test:" +
       port + ":127.0.0.1\", \"origin-502.cfemu.test:" + port + ":127.0.0.1\", \"legacy-403.cfemu.test:" + port +
@@ -197,7 +200,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       port +
       ":127.0.0.1\"\n"
       "  vars.cf_service_tokens_ca_file = \"" +
-      emu.ca_file() +
+      ca +
       "\"\n"
       "  vars.cf_service_tokens_account_id = \"" +
       account +
@@ -218,7 +221,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       port +
       ":127.0.0.1\"\n"
       "  vars.cf_access_logins_ca_file = \"" +
-      emu.ca_file() +
+      ca +
       "\"\n"
       "  vars.cf_access_logins_account_id = \"" +
       account +
@@ -234,7 +237,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       port +
       ":127.0.0.1\"\n"
       "  vars.cf_tunnels_ca_file = \"" +
-      emu.ca_file() +
+      ca +
       "\"\n"
       "  vars.cf_tunnels_account_id = \"" +
       account +
@@ -253,7 +256,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       port +
       ":127.0.0.1\"\n"
       "  vars.cf_access_apps_ca_file = \"" +
-      emu.ca_file() +
+      ca +
       "\"\n"
       "  vars.cf_access_apps_account_id = \"" +
       account +
@@ -271,14 +274,15 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       "object Endpoint NodeName {}\n"
       "object Zone ZoneName { endpoints = [ NodeName ] }\n" +
       checker_and_api(password));
-  const auto check = validate(tree);
-  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
-
   // A successful login of the monitoring token from 127.0.0.1 before Icinga starts, so
   // the logins service finds one outside 10.0.0.0/8 whatever order its checks run in.
   auto login_args = emu.connection_args("ok");
   login_args.insert(login_args.end(), {"-u", emu.url("ok"), "--env-file", env_file});
   ASSERT_EQ(run(CFMON_CHECK_CF_ACCESS, login_args).exit_code, 0);
+
+  tree.hand_over();
+  const auto check = validate(tree);
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
 
   const std::string log = d + "/daemon.log";
   // As Debian's unit starts it: no HOME, nothing but PATH and the locale.
@@ -294,6 +298,12 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       wait_until([&] { return slurp(log).find("Activated all objects.") != std::string::npos || !icinga.running(); },
                  std::chrono::seconds(30)));
   ASSERT_TRUE(icinga.running()) << slurp(log);
+  if (tree.account) {
+    // Started as root, it runs as nagios (RunAsUser), as Debian's unit has it: its checks
+    // read the credentials files as their owner.
+    const std::string status = slurp("/proc/" + std::to_string(icinga.pid()) + "/status");
+    EXPECT_NE(status.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << status;
+  }
   ASSERT_TRUE(wait_until(
       [&] {
         const auto r =

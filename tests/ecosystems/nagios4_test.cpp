@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -29,12 +30,24 @@ struct NagiosTree {
   std::string targets_file = dir.path() + "/cfmon/targets";
   std::string api_env_file = dir.path() + "/cfmon/cf-api.env";
   std::string cache_dir = dir.path() + "/cache/cfmon";
+  // As Debian runs it (where the test is root): Nagios started as root runs as nagios
+  // (nagios_user), the checks from copies in the tree (as from /usr/lib/nagios/plugins),
+  // and hand_over() gives it the tree (its credentials owned by nagios, mode 600).
+  std::optional<DaemonAccount> account = daemon_account("nagios");
 
   NagiosTree() {
     std::filesystem::create_directories(dir.path() + "/cfmon");
     std::filesystem::create_directories(dir.path() + "/checkresults");
+    std::string plugins = CFMON_PLUGIN_BUILD_DIR;
+    if (account) {
+      plugins = dir.path() + "/plugins";
+      for (const char* check : {CFMON_CHECK_CF_ACCESS, CFMON_CHECK_CF_SERVICE_TOKENS, CFMON_CHECK_CF_ACCESS_LOGINS,
+                                CFMON_CHECK_CF_TUNNELS, CFMON_CHECK_CF_ACCESS_APPS}) {
+        install_copy(check, plugins);
+      }
+    }
     // The shipped files as they are, but for the paths of a real installation.
-    const std::map<std::string, std::string> paths{{"/usr/lib/nagios/plugins", CFMON_PLUGIN_BUILD_DIR},
+    const std::map<std::string, std::string> paths{{"/usr/lib/nagios/plugins", plugins},
                                                    {"/etc/nagios4/cfmon/cf-access.env", env_file},
                                                    {"/etc/nagios4/cfmon/targets", targets_file},
                                                    {"/etc/nagios4/cfmon/cf-api.env", api_env_file},
@@ -50,35 +63,48 @@ struct NagiosTree {
     std::string text;
     for (const auto& f : object_files) text += "cfg_file=" + f + "\n";
     text += "resource_file=" + d + "/cfmon-resource.cfg\n";
-    for (const std::string& line : std::vector<std::string>{"log_file=" + d + "/nagios.log",
-                                                            "status_file=" + d + "/status.dat",
-                                                            "object_cache_file=" + d + "/objects.cache",
-                                                            "precached_object_file=" + d + "/objects.precache",
-                                                            "temp_file=" + d + "/nagios.tmp",
-                                                            "temp_path=" + d,
-                                                            "lock_file=" + d + "/nagios.lock",
-                                                            "check_result_path=" + d + "/checkresults",
-                                                            "command_file=" + d + "/nagios.cmd",
-                                                            "query_socket=" + d + "/nagios.qh",
-                                                            "state_retention_file=" + d + "/retention.dat",
-                                                            "debug_file=" + d + "/nagios.debug",
-                                                            "log_archive_path=" + d,
-                                                            "nagios_user=" + current_user(),
-                                                            "nagios_group=" + current_group(),
-                                                            "interval_length=1",
-                                                            "service_inter_check_delay_method=n",
-                                                            "max_service_check_spread=1",
-                                                            "status_update_interval=1",
-                                                            "check_result_reaper_frequency=1",
-                                                            "execute_host_checks=0",
-                                                            "retain_state_information=0",
-                                                            "check_external_commands=0",
-                                                            "enable_notifications=0",
-                                                            "use_syslog=0",
-                                                            "illegal_macro_output_chars=`~$&|'\"<>"}) {
+    for (const std::string& line :
+         std::vector<std::string>{"log_file=" + d + "/nagios.log",
+                                  "status_file=" + d + "/status.dat",
+                                  "object_cache_file=" + d + "/objects.cache",
+                                  "precached_object_file=" + d + "/objects.precache",
+                                  "temp_file=" + d + "/nagios.tmp",
+                                  "temp_path=" + d,
+                                  "lock_file=" + d + "/nagios.lock",
+                                  "check_result_path=" + d + "/checkresults",
+                                  "command_file=" + d + "/nagios.cmd",
+                                  "query_socket=" + d + "/nagios.qh",
+                                  "state_retention_file=" + d + "/retention.dat",
+                                  "debug_file=" + d + "/nagios.debug",
+                                  "log_archive_path=" + d,
+                                  "nagios_user=" + (account ? account->user : current_user()),
+                                  "nagios_group=" + (account ? account->user : current_group()),
+                                  "interval_length=1",
+                                  "service_inter_check_delay_method=n",
+                                  "max_service_check_spread=1",
+                                  "status_update_interval=1",
+                                  "check_result_reaper_frequency=1",
+                                  "execute_host_checks=0",
+                                  "retain_state_information=0",
+                                  "check_external_commands=0",
+                                  "enable_notifications=0",
+                                  "use_syslog=0",
+                                  "illegal_macro_output_chars=`~$&|'\"<>"}) {
       text += line + "\n";
     }
     spit(cfg, text);
+    hand_over();  // the last step of the set-up: the tree is nagios's from here on
+  }
+
+  // The emulator's CA where the daemon's user can read it.
+  [[nodiscard]] std::string ca_file(const Emulator& emu) const {
+    if (!account) return emu.ca_file();
+    const std::string copy = dir.path() + "/cfmon/emulator-ca.pem";
+    std::filesystem::copy_file(emu.ca_file(), copy, std::filesystem::copy_options::overwrite_existing);
+    return copy;
+  }
+  void hand_over() const {
+    if (account) give_tree_to(dir.path(), *account);
   }
 
   [[nodiscard]] std::vector<std::string> debian_objects() const {
@@ -162,13 +188,14 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   CFMON_REQUIRE_TOOL(kNagios, "nagios4-core");
   auto& emu = shared_emulator();
   NagiosTree tree;
+  const std::string ca = tree.ca_file(emu);
   spit(tree.env_file, emu.token_env_text());
   spit(tree.targets_file, "# name url\nbroken-origin " + emu.url("origin-502") + "\n");
   spit(tree.api_env_file,
        "CF_API_TOKEN=" + emu.config().at("api").at("api_tokens").at(0).at("token").get<std::string>() +
            "\nCF_ACCOUNT_ID=" + emu.config().at("api").at("account_id").get<std::string>() + "\n");
   const std::string port = std::to_string(emu.port());
-  const std::string connection = " --ca-file " + emu.ca_file() + " --resolve ok.cfemu.test:" + port +
+  const std::string connection = " --ca-file " + ca + " --resolve ok.cfemu.test:" + port +
                                  ":127.0.0.1 --resolve origin-502.cfemu.test:" + port +
                                  ":127.0.0.1 --resolve legacy-403.cfemu.test:" + port + ":127.0.0.1";
   // Each service uses another of the shipped commands.
@@ -190,21 +217,21 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
            "\n}\n"
            "define service {\n    use generic-service\n    host_name emulator\n    service_description token-expired\n"
            "    check_command check_cf_service_tokens!expired!--api-url https://api.cfemu.test:" +
-           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + ca +
            " --cache-ttl 300\n}\n"
            "define service {\n    use generic-service\n    host_name emulator\n    service_description tunnel-down\n"
            "    check_command check_cf_tunnels!legacy-vpn!--api-url https://api.cfemu.test:" +
-           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + ca +
            "\n}\n"
            // The Access configuration of two applications for the token of the emulator.
            "define service {\n    use generic-service\n    host_name emulator\n    service_description apps-ok\n"
            "    check_command check_cf_access_apps!monitoring!ok!--api-url https://api.cfemu.test:" +
-           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() +
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + ca +
            " --cache-ttl 300\n}\n"
            "define service {\n    use generic-service\n    host_name emulator\n    service_description "
            "apps-bypass-everyone\n"
            "    check_command check_cf_access_apps!monitoring!bypass-everyone!--api-url https://api.cfemu.test:" +
-           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + emu.ca_file() + "\n}\n");
+           port + "/client/v4 --resolve api.cfemu.test:" + port + ":127.0.0.1 --ca-file " + ca + "\n}\n");
   auto files = tree.debian_objects();
   files.push_back(tree.dir.path() + "/cfmon-commands.cfg");
   files.push_back(services);
@@ -226,6 +253,11 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
       std::chrono::seconds(60), std::chrono::milliseconds(100)))
       << slurp(tree.dir.path() + "/nagios.log");
   ASSERT_TRUE(nagios.running()) << slurp(tree.dir.path() + "/daemon.log");
+  if (tree.account) {
+    // Started as root, it runs as nagios (nagios_user), as Debian's unit has it.
+    const std::string proc = slurp("/proc/" + std::to_string(nagios.pid()) + "/status");
+    EXPECT_NE(proc.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << proc;
+  }
 
   struct Expect {
     const char* service;
