@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -153,15 +154,25 @@ struct ProxySite {
   std::string proxy_db = dir.path() + "/zabbix_proxy.db";
   int agent_port = free_zabbix_port();
   int proxy_port = free_zabbix_port();
+  // As Debian's units run them (where the test is root): agent and proxy, started as root,
+  // run as zabbix, the check from a copy in the tree, the credentials owned by zabbix.
+  std::optional<DaemonAccount> account = daemon_account("zabbix");
 
   explicit ProxySite(Emulator& emu) {
     for (const auto& d : {plugins, external_scripts, dir.path() + "/cfmon"}) std::filesystem::create_directories(d);
+    std::string ca = emu.ca_file();
+    std::string binary = CFMON_CHECK_CF_ACCESS;
+    if (account) {
+      ca = dir.path() + "/cfmon/emulator-ca.pem";
+      std::filesystem::copy_file(emu.ca_file(), ca);
+      binary = install_copy(CFMON_CHECK_CF_ACCESS, dir.path() + "/bin");
+    }
     // Each app's --resolve, and the emulator's --ca-file once.
-    std::string wrapper = "#!/bin/sh\nexec " + std::string(CFMON_CHECK_CF_ACCESS);
+    std::string wrapper = "#!/bin/sh\nexec " + binary;
     for (const char* app : {"ok", "legacy-403"}) {
       const auto args = emu.connection_args(app);
       for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-        const std::string pair = " '" + args[i] + "' '" + args[i + 1] + "'";
+        const std::string pair = " '" + args[i] + "' '" + (args[i] == "--ca-file" ? ca : args[i + 1]) + "'";
         if (wrapper.find(pair) == std::string::npos) wrapper += pair;
       }
     }
@@ -176,9 +187,13 @@ struct ProxySite {
                      {"/etc/zabbix/cfmon/cf-access.env", env_file}});
     spit(agent_conf, "LogType=file\nLogFile=" + dir.path() + "/agent.log\nPidFile=" + dir.path() +
                          "/agent.pid\nServer=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(agent_port) +
-                         "\nServerActive=\nHostname=site-a-web\nAllowRoot=1\nTimeout=3\nStartAgents=2\nInclude=" +
-                         dir.path() + "/userparameter_cf_access.conf\n");
+                         "\nServerActive=\nHostname=site-a-web\n" + run_as() +
+                         "\nTimeout=3\nStartAgents=2\nInclude=" + dir.path() + "/userparameter_cf_access.conf\n");
   }
+
+  // Who the daemons run as: User=zabbix when started as root, as Debian's units have it;
+  // AllowRoot only where the test is not root and so has no zabbix user to become.
+  [[nodiscard]] std::string run_as() const { return account ? "User=" + account->user : "AllowRoot=1"; }
 
   // The documented external check key of one app, with this site's paths.
   [[nodiscard]] std::string external_key(const std::string& target) const {
@@ -216,9 +231,11 @@ struct ProxySite {
     spit(proxy_conf, "ProxyMode=0\nServer=127.0.0.1:" + std::to_string(server_port) + "\nHostname=" + kProxyName +
                          "\nListenIP=127.0.0.1\nListenPort=" + std::to_string(proxy_port) + "\nLogType=file\nLogFile=" +
                          dir.path() + "/proxy.log\nPidFile=" + dir.path() + "/proxy.pid\nSocketDir=" + dir.path() +
-                         "\nDBName=" + proxy_db + "\nAllowRoot=1\nTimeout=4\nExternalScripts=" + external_scripts +
+                         "\nDBName=" + proxy_db + "\n" + run_as() + "\nTimeout=4\nExternalScripts=" + external_scripts +
                          "\nDataSenderFrequency=1\nStartPollers=2\nStartPollersUnreachable=1\nStartTrappers=1\n"
                          "StartPingers=0\nStartDiscoverers=0\nStartHTTPPollers=0\nStartDBSyncers=1\n");
+    // The last step of the set-up: the site's files are zabbix's, as the README installs them.
+    if (account) give_tree_to(dir.path(), *account);
   }
 };
 
