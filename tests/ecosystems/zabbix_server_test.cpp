@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -21,6 +22,7 @@
 
 #include "daemon_support.hpp"
 #include "harness.hpp"
+#include "zabbix_protocol.hpp"
 #include "zabbix_support.hpp"
 
 namespace cfmon::testing {
@@ -341,20 +343,25 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
   // The hosts as an operator adds them: an agent interface, the template linked, and the
   // intervals shortened through the template's macros (minutes and hours in production).
   const auto add_host = [&](const std::string& name, int agent_port) -> std::string {
-    const json created = api.call("host.create", {{"host", name},
-                                                  {"groups", {{{"groupid", group["groupids"][0]}}}},
-                                                  {"interfaces",
-                                                   {{{"type", 1},
-                                                     {"main", 1},
-                                                     {"useip", 1},
-                                                     {"ip", "127.0.0.1"},
-                                                     {"dns", ""},
-                                                     {"port", std::to_string(agent_port)}}}},
-                                                  {"templates", {{{"templateid", templateid}}}},
-                                                  {"macros",
-                                                   {{{"macro", "{$CF.ACCESS.INTERVAL}"}, {"value", "5s"}},
-                                                    {{"macro", "{$CF.ACCESS.DISCOVERY.INTERVAL}"}, {"value", "5s"}},
-                                                    {{"macro", "{$CF.ACCESS.NODATA}"}, {"value", "10m"}}}}});
+    const json created =
+        api.call("host.create", {{"host", name},
+                                 {"groups", {{{"groupid", group["groupids"][0]}}}},
+                                 {"interfaces",
+                                  {{{"type", 1},
+                                    {"main", 1},
+                                    {"useip", 1},
+                                    {"ip", "127.0.0.1"},
+                                    {"dns", ""},
+                                    {"port", std::to_string(agent_port)}}}},
+                                 {"templates", {{{"templateid", templateid}}}},
+                                 {"macros",
+                                  {{{"macro", "{$CF.ACCESS.INTERVAL}"}, {"value", "5s"}},
+                                   {{"macro", "{$CF.ACCESS.DISCOVERY.INTERVAL}"}, {"value", "5s"}},
+                                   {{"macro", "{$CF.ACCESS.NODATA}"}, {"value", "10m"}},
+                                   {{"macro", "{$CF.TOKENS.INTERVAL}"}, {"value", "5s"}},
+                                   {{"macro", "{$CF.TOKENS.DISCOVERY.INTERVAL}"}, {"value", "5s"}},
+                                   {{"macro", "{$CF.TUNNELS.INTERVAL}"}, {"value", "5s"}},
+                                   {{"macro", "{$CF.TUNNELS.DISCOVERY.INTERVAL}"}, {"value", "5s"}}}}});
     return created.is_object() ? created["hostids"][0].get<std::string>() : "";
   };
   const std::string apps_host = add_host("cfmon-apps", apps.port);
@@ -368,6 +375,26 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
     const auto open = key.find('[');
     return open == std::string::npos ? std::string() : key.substr(open + 1, key.size() - open - 2);
   };
+  // The other checks, table-driven from what each says itself (the agent's own value of
+  // its master item): every object's state gives the one problem expected, High for
+  // CRITICAL, Warning for WARNING, none for OK.
+  // (item key prefix, object name) -> severity, 0: no problem. A trigger's items come back
+  // in no particular order (state or message first), so a firing trigger is matched by
+  // its family and object, not by one key.
+  std::map<std::pair<std::string, std::string>, int> expected;
+  for (const auto& [master, prefix] : std::vector<std::pair<std::string, std::string>>{
+           {"cf.tokens.all", "cf.tokens."}, {"cf.tunnels.all", "cf.tunnels."}}) {
+    const json all = json::parse(passive_get(apps.port, master), nullptr, false);
+    ASSERT_TRUE(all.is_array()) << master << ": " << all;
+    for (const auto& o : all) {
+      const int state = o.at("state");
+      ASSERT_NE(state, 3) << master << ": " << o;
+      expected[{prefix, o.at("name").get<std::string>()}] = state == 2 ? kHigh : state == 1 ? kWarning : 0;
+    }
+  }
+  ASSERT_TRUE(std::any_of(expected.begin(), expected.end(), [](const auto& e) { return e.second == kHigh; }));
+  ASSERT_TRUE(std::any_of(expected.begin(), expected.end(), [](const auto& e) { return e.second == 0; }));
+
   std::vector<Firing> firing;
   std::vector<Firing> firing_broken;
   const bool raised = wait_until(
@@ -380,7 +407,12 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
         }
         bool cannot_run = false;
         for (const auto& f : firing_broken) cannot_run = cannot_run || f.key.rfind("cf.access.", 0) == 0;
-        return (bad.count("broken") != 0 && bad.count("rejected") != 0 && cannot_run) || !server.running();
+        std::set<std::pair<std::string, std::string>> firing_objects;
+        for (const auto& f : firing) firing_objects.emplace(f.key.substr(0, f.key.find('.', 3) + 1), app_of(f.key));
+        const bool others = std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
+          return e.second == 0 || firing_objects.count(e.first) != 0;
+        });
+        return (bad.count("broken") != 0 && bad.count("rejected") != 0 && cannot_run && others) || !server.running();
       },
       std::chrono::seconds(90), std::chrono::milliseconds(500));
   ASSERT_TRUE(server.running()) << slurp(dir.path() + "/server.log");
@@ -412,6 +444,15 @@ TEST(ZabbixServer, ShippedTemplateRaisesOneProblemPerBadState) {
   EXPECT_EQ(severities_of["rejected"], std::multiset<int>{kHigh}) << dump(firing);
   EXPECT_EQ(severities_of["broken"], std::multiset<int>{kWarning}) << dump(firing);
   EXPECT_EQ(severities_of.count("ok"), 0U) << dump(firing);
+  for (const auto& [object, severity] : expected) {
+    std::multiset<int> got;
+    for (const auto& f : firing) {
+      if (f.key.rfind(object.first, 0) == 0 && app_of(f.key) == object.second) got.insert(f.priority);
+    }
+    EXPECT_EQ(got, severity == 0 ? std::multiset<int>{} : std::multiset<int>{severity})
+        << object.first << object.second << "\n"
+        << dump(firing);
+  }
   // And as problems (events), one per fault.
   EXPECT_EQ(problem_severities(api, apps_host, "cf.access."), (std::multiset<int>{kWarning, kHigh}));
 
