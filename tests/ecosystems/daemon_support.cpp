@@ -219,22 +219,40 @@ std::optional<DaemonAccount> daemon_account(const std::string& user) {
   return DaemonAccount{user, pw->pw_uid, pw->pw_gid};
 }
 
-void give_tree_to(const std::string& dir, const DaemonAccount& account) {
+void give_tree_to(const std::string& dir, const std::optional<DaemonAccount>& account) {
+  if (!account) return;
   const auto give = [&](const std::filesystem::path& p) {
-    if (::lchown(p.c_str(), account.uid, account.gid) != 0) {
-      throw std::runtime_error("cannot give " + p.string() + " to " + account.user + ": " + std::strerror(errno));
+    if (::lchown(p.c_str(), account->uid, account->gid) != 0) {
+      throw std::runtime_error("cannot give " + p.string() + " to " + account->user + ": " + std::strerror(errno));
     }
   };
   give(dir);
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) give(e.path());
 }
 
-std::string install_copy(const std::string& binary, const std::string& dir) {
-  std::filesystem::create_directories(dir);
-  const std::string target = dir + "/" + std::filesystem::path(binary).filename().string();
-  std::filesystem::copy_file(binary, target, std::filesystem::copy_options::overwrite_existing);
-  ::chmod(target.c_str(), 0755);
+std::string reachable_copy(const std::optional<DaemonAccount>& account, const std::string& path,
+                           const std::string& dir) {
+  if (!account) return path;
+  namespace fs = std::filesystem;
+  const std::string target = dir + "/" + fs::path(path).filename().string();
+  fs::create_directories(dir);
+  if (!fs::is_directory(path)) {
+    fs::copy_file(path, target, fs::copy_options::overwrite_existing);  // its mode too: checks stay executable
+    return target;
+  }
+  fs::create_directories(target);
+  for (const auto& e : fs::directory_iterator(path)) {
+    fs::copy_file(e.path(), target + "/" + e.path().filename().string(), fs::copy_options::overwrite_existing);
+  }
   return target;
+}
+
+long process_uid(pid_t pid) {
+  std::istringstream status(slurp("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Uid:", 0) == 0) return std::stol(line.substr(4));
+  }
+  return -1;
 }
 
 std::vector<std::string> as_account(const std::optional<DaemonAccount>& account, std::vector<std::string> argv) {

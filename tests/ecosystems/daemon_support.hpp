@@ -101,12 +101,19 @@ struct DaemonAccount {
 std::optional<DaemonAccount> daemon_account(const std::string& user);
 
 // Gives `dir` and everything below it to `account`, as the README's install steps give the
-// daemon its files (credentials owned by the daemon's user, mode 600).
-void give_tree_to(const std::string& dir, const DaemonAccount& account);
+// daemon its files (credentials owned by the daemon's user, mode 600); nothing without one.
+void give_tree_to(const std::string& dir, const std::optional<DaemonAccount>& account);
 
-// A copy of `binary` in `dir` (0755): the daemon's user can run it whatever the
-// permissions of the build tree (an installed plugin is in /usr/lib/nagios/plugins).
-std::string install_copy(const std::string& binary, const std::string& dir);
+// `path` where the daemon's user can read it, whatever the permissions of the build tree
+// and of the emulator's state: unchanged without an account, else a copy in `dir` (which
+// give_tree_to hands over with the rest). A directory is copied file by file, its symlinks
+// followed: the plugin build directory becomes a plugin directory, as
+// /usr/lib/nagios/plugins is once installed.
+std::string reachable_copy(const std::optional<DaemonAccount>& account, const std::string& path,
+                           const std::string& dir);
+
+// The real uid of a running process, -1 when it cannot be read.
+long process_uid(pid_t pid);
 
 // `argv` run as `account` (runuser), or unchanged without one.
 std::vector<std::string> as_account(const std::optional<DaemonAccount>& account, std::vector<std::string> argv);

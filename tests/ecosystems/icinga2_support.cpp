@@ -26,21 +26,7 @@ IcingaTree::IcingaTree(std::string node, std::string zone) : node_name(std::move
 
 void IcingaTree::become(const DaemonAccount& daemon_user) {
   account = daemon_user;
-  for (const char* check : {CFMON_CHECK_CF_ACCESS, CFMON_CHECK_CF_SERVICE_TOKENS, CFMON_CHECK_CF_ACCESS_LOGINS,
-                            CFMON_CHECK_CF_TUNNELS, CFMON_CHECK_CF_ACCESS_APPS}) {
-    install_copy(check, dir.path() + "/plugins");
-  }
-}
-
-std::string IcingaTree::ca_file(const Emulator& emu) const {
-  if (!account) return emu.ca_file();
-  const std::string copy = dir.path() + "/cfmon/emulator-ca.pem";
-  std::filesystem::copy_file(emu.ca_file(), copy, std::filesystem::copy_options::overwrite_existing);
-  return copy;
-}
-
-void IcingaTree::hand_over() const {
-  if (account) give_tree_to(dir.path(), *account);
+  plugin_dir = reachable_copy(account, CFMON_PLUGIN_BUILD_DIR, dir.path());
 }
 
 std::vector<std::string> IcingaTree::command(const std::vector<std::string>& words) const {
@@ -82,7 +68,7 @@ void IcingaTree::copy_shipped(bool with_example_hosts) const {
 }
 
 void IcingaTree::write_main(const std::string& extra) const {
-  spit(main_conf, "const PluginDir = \"" + (account ? dir.path() + "/plugins" : std::string(CFMON_PLUGIN_BUILD_DIR)) +
+  spit(main_conf, "const PluginDir = \"" + plugin_dir +
                       "\"\n"
                       "const NodeName = \"" +
                       node_name +

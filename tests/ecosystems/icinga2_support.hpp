@@ -28,15 +28,12 @@ struct IcingaTree {
   explicit IcingaTree(std::string node = "cfmon-test", std::string zone = "cfmon-test");
 
   // As Debian runs it: the daemon, started as root, runs as `account` (nagios), with the
-  // checks copied into the tree's plugins/ (PluginDir, as /usr/lib/nagios/plugins) and
-  // the tree given to that user by hand_over(). Without it, everything runs as the test.
+  // checks copied into the tree's plugins/ (PluginDir, as /usr/lib/nagios/plugins), files
+  // it reads made reachable by reachable_copy, and the tree given to that user
+  // (give_tree_to) before it starts. Without it, everything runs as the test.
   std::optional<DaemonAccount> account;
+  std::string plugin_dir = CFMON_PLUGIN_BUILD_DIR;
   void become(const DaemonAccount& daemon_user);
-  // The emulator's CA where the daemon's user can read it.
-  [[nodiscard]] std::string ca_file(const Emulator& emu) const;
-  // Gives the tree to `account` (its credentials owned by it, mode 600), before the daemon
-  // starts; nothing without an account.
-  void hand_over() const;
 
   // The command line `icinga2 <words>` (e.g. {"pki", "new-ca"}, {"object", "list"}) with
   // every path of the node redirected into the tree; `-c main_conf` is appended for `daemon`.

@@ -156,7 +156,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   if (const auto nagios = daemon_account("nagios")) tree.become(*nagios);
   const std::string& d = tree.dir.path();
   tree.copy_shipped(false);
-  const std::string ca = tree.ca_file(emu);
+  const std::string ca = reachable_copy(tree.account, emu.ca_file(), d + "/cfmon");
 
   // The API listener always loads DataDir/certs/<NodeName>.crt|.key and ca.crt.
   const auto cert =
@@ -280,7 +280,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   login_args.insert(login_args.end(), {"-u", emu.url("ok"), "--env-file", env_file});
   ASSERT_EQ(run(CFMON_CHECK_CF_ACCESS, login_args).exit_code, 0);
 
-  tree.hand_over();
+  give_tree_to(d, tree.account);
   const auto check = validate(tree);
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
 
@@ -301,8 +301,7 @@ TEST(Icinga2Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   if (tree.account) {
     // Started as root, it runs as nagios (RunAsUser), as Debian's unit has it: its checks
     // read the credentials files as their owner.
-    const std::string status = slurp("/proc/" + std::to_string(icinga.pid()) + "/status");
-    EXPECT_NE(status.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << status;
+    EXPECT_EQ(process_uid(icinga.pid()), static_cast<long>(tree.account->uid));
   }
   ASSERT_TRUE(wait_until(
       [&] {

@@ -32,20 +32,13 @@ struct NagiosTree {
   std::string cache_dir = dir.path() + "/cache/cfmon";
   // As Debian runs it (where the test is root): Nagios started as root runs as nagios
   // (nagios_user), the checks from copies in the tree (as from /usr/lib/nagios/plugins),
-  // and hand_over() gives it the tree (its credentials owned by nagios, mode 600).
+  // and write_cfg gives it the tree (its credentials owned by nagios, mode 600).
   std::optional<DaemonAccount> account = daemon_account("nagios");
 
   NagiosTree() {
     std::filesystem::create_directories(dir.path() + "/cfmon");
     std::filesystem::create_directories(dir.path() + "/checkresults");
-    std::string plugins = CFMON_PLUGIN_BUILD_DIR;
-    if (account) {
-      plugins = dir.path() + "/plugins";
-      for (const char* check : {CFMON_CHECK_CF_ACCESS, CFMON_CHECK_CF_SERVICE_TOKENS, CFMON_CHECK_CF_ACCESS_LOGINS,
-                                CFMON_CHECK_CF_TUNNELS, CFMON_CHECK_CF_ACCESS_APPS}) {
-        install_copy(check, plugins);
-      }
-    }
+    const std::string plugins = reachable_copy(account, CFMON_PLUGIN_BUILD_DIR, dir.path());
     // The shipped files as they are, but for the paths of a real installation.
     const std::map<std::string, std::string> paths{{"/usr/lib/nagios/plugins", plugins},
                                                    {"/etc/nagios4/cfmon/cf-access.env", env_file},
@@ -93,18 +86,7 @@ struct NagiosTree {
       text += line + "\n";
     }
     spit(cfg, text);
-    hand_over();  // the last step of the set-up: the tree is nagios's from here on
-  }
-
-  // The emulator's CA where the daemon's user can read it.
-  [[nodiscard]] std::string ca_file(const Emulator& emu) const {
-    if (!account) return emu.ca_file();
-    const std::string copy = dir.path() + "/cfmon/emulator-ca.pem";
-    std::filesystem::copy_file(emu.ca_file(), copy, std::filesystem::copy_options::overwrite_existing);
-    return copy;
-  }
-  void hand_over() const {
-    if (account) give_tree_to(dir.path(), *account);
+    give_tree_to(d, account);  // the last step of the set-up: the tree is nagios's from here on
   }
 
   [[nodiscard]] std::vector<std::string> debian_objects() const {
@@ -188,7 +170,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   CFMON_REQUIRE_TOOL(kNagios, "nagios4-core");
   auto& emu = shared_emulator();
   NagiosTree tree;
-  const std::string ca = tree.ca_file(emu);
+  const std::string ca = reachable_copy(tree.account, emu.ca_file(), tree.dir.path() + "/cfmon");
   spit(tree.env_file, emu.token_env_text());
   spit(tree.targets_file, "# name url\nbroken-origin " + emu.url("origin-502") + "\n");
   spit(tree.api_env_file,
@@ -255,8 +237,7 @@ TEST(Nagios4Daemon, ChecksOkWarningCriticalAppsAgainstTheEmulator) {
   ASSERT_TRUE(nagios.running()) << slurp(tree.dir.path() + "/daemon.log");
   if (tree.account) {
     // Started as root, it runs as nagios (nagios_user), as Debian's unit has it.
-    const std::string proc = slurp("/proc/" + std::to_string(nagios.pid()) + "/status");
-    EXPECT_NE(proc.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << proc;
+    EXPECT_EQ(process_uid(nagios.pid()), static_cast<long>(tree.account->uid));
   }
 
   struct Expect {

@@ -219,8 +219,7 @@ TEST(ZabbixAgent, RunningAgentAnswersPassiveChecks) {
   if (tree.account) {
     // Started as root, it runs as zabbix, as Debian's unit has it: the checks it runs read
     // the credentials as their owner does.
-    const std::string status = slurp("/proc/" + std::to_string(agent.pid()) + "/status");
-    EXPECT_NE(status.find("\nUid:\t" + std::to_string(tree.account->uid) + "\t"), std::string::npos) << status;
+    EXPECT_EQ(process_uid(agent.pid()), static_cast<long>(tree.account->uid));
   }
   expect_discovery(nlohmann::json::parse(lld_text), emu);
 

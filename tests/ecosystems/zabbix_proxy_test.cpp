@@ -160,13 +160,8 @@ struct ProxySite {
 
   explicit ProxySite(Emulator& emu) {
     for (const auto& d : {plugins, external_scripts, dir.path() + "/cfmon"}) std::filesystem::create_directories(d);
-    std::string ca = emu.ca_file();
-    std::string binary = CFMON_CHECK_CF_ACCESS;
-    if (account) {
-      ca = dir.path() + "/cfmon/emulator-ca.pem";
-      std::filesystem::copy_file(emu.ca_file(), ca);
-      binary = install_copy(CFMON_CHECK_CF_ACCESS, dir.path() + "/bin");
-    }
+    const std::string ca = reachable_copy(account, emu.ca_file(), dir.path() + "/cfmon");
+    const std::string binary = reachable_copy(account, CFMON_CHECK_CF_ACCESS, dir.path() + "/bin");
     // Each app's --resolve, and the emulator's --ca-file once.
     std::string wrapper = "#!/bin/sh\nexec " + binary;
     for (const char* app : {"ok", "legacy-403"}) {
@@ -235,7 +230,7 @@ struct ProxySite {
                          "\nDataSenderFrequency=1\nStartPollers=2\nStartPollersUnreachable=1\nStartTrappers=1\n"
                          "StartPingers=0\nStartDiscoverers=0\nStartHTTPPollers=0\nStartDBSyncers=1\n");
     // The last step of the set-up: the site's files are zabbix's, as the README installs them.
-    if (account) give_tree_to(dir.path(), *account);
+    give_tree_to(dir.path(), account);
   }
 };
 

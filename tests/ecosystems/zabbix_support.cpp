@@ -21,14 +21,8 @@ AgentTree::AgentTree(Emulator& emu) {
   // As the zabbix user (CI), the checks run from copies in the tree (as from an installed
   // /usr/lib/nagios/plugins) with a copy of the emulator's CA: the build tree and the
   // emulator's state directory need not be readable by that user.
-  const auto binary = [&](const char* path) {
-    return account ? install_copy(path, dir.path() + "/bin") : std::string(path);
-  };
-  std::string ca = emu.ca_file();
-  if (account) {
-    ca = dir.path() + "/ca.pem";
-    std::filesystem::copy_file(emu.ca_file(), ca);
-  }
+  const auto binary = [&](const char* path) { return reachable_copy(account, path, dir.path() + "/bin"); };
+  const std::string ca = reachable_copy(account, emu.ca_file(), dir.path());
   const std::string p = std::to_string(emu.port());
   const std::string api = " --api-url https://api.cfemu.test:" + p + "/client/v4 --resolve api.cfemu.test:" + p +
                           ":127.0.0.1 --ca-file " + ca + " \"$@\"\n";
@@ -70,7 +64,7 @@ AgentTree::AgentTree(Emulator& emu) {
                  "\nTimeout=3\nUnsafeUserParameters=0\nStartAgents=2\nInclude=" + dir.path() +
                  "/userparameter_cf_*.conf\n");
   // The README's install steps: the credentials and targets owned by zabbix, mode 600.
-  if (account) give_tree_to(dir.path(), *account);
+  give_tree_to(dir.path(), account);
 }
 
 }  // namespace cfmon::testing
